@@ -1,0 +1,32 @@
+# Happenings — two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest bench provision venv frontend clean-data
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@bash scripts/provision.sh python
+	@touch $@
+
+provision:
+	@bash scripts/provision.sh all
+
+run:
+	@bash scripts/run.sh
+
+test: venv
+	@bash scripts/provision.sh test-services
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy app geo tiles config
+	$(VENV)/bin/pytest -q
+
+bench: venv
+	@bash scripts/provision.sh test-services
+	$(PY) -m bench
+
+clean-data:
+	rm -rf .data

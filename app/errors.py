@@ -1,0 +1,107 @@
+"""One typed error hierarchy, rendered as RFC 9457 problem+json from a single table.
+
+Raise a subclass of ``ProblemError`` anywhere below the endpoints; ``install_error_handlers``
+turns it (and FastAPI's own validation errors) into ``application/problem+json``.
+Unknown exceptions become a bare 500 without internals leaking to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("happenings.errors")
+
+
+class ProblemError(Exception):
+    """Base of every error a client may see. Subclasses fix the status and the type slug."""
+
+    status: int = 500
+    slug: str = "internal-error"
+    title: str = "Internal server error"
+
+    def __init__(self, detail: str, *, param: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.param = param
+        self.extra = extra
+
+
+class InvalidParameter(ProblemError):
+    status, slug, title = 400, "invalid-parameter", "Invalid parameter"
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+class ConfigurationError(Exception):
+    """The service cannot start; the message says what is wrong and what to do."""
+
+
+def problem_response(
+    status: int, slug: str, title: str, detail: str, instance: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://happenings.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    errors = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body", "header")]
+        errors.append({"param": ".".join(loc) or None, "message": err.get("msg", "invalid")})
+    first = errors[0] if errors else {"param": None, "message": "invalid request"}
+    detail = f"{first['param']}: {first['message']}" if first["param"] else str(first["message"])
+    return detail, errors
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(
+            exc.status, exc.slug, exc.title, exc.detail, request.url.path, param=exc.param, **exc.extra
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        detail, errors = _validation_detail(exc)
+        param = errors[0]["param"] if errors else None
+        return problem_response(
+            422, "validation-error", "Invalid request", detail, request.url.path, param=param, errors=errors
+        )
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        slug = "not-found" if exc.status_code == 404 else f"http-{exc.status_code}"
+        return problem_response(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(500, "internal-error", "Internal server error", "unexpected error", request.url.path)
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

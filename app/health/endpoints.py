@@ -1,0 +1,46 @@
+"""Liveness (/healthz) and readiness (/readyz) for load balancers and `make run`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app.db import get_pool
+from app.redis import get_redis
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Database, Redis and schema are ready", responses={503: {}})
+async def readyz(request: Request) -> JSONResponse:
+    checks: dict[str, Any] = {}
+    try:
+        async with get_pool(request).connection(timeout=2) as conn:
+            cur = await conn.execute("SELECT version_num FROM alembic_version")
+            current = {row["version_num"] for row in await cur.fetchall()}
+        expected: set[str] = request.app.state.expected_heads
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if current == expected else f"at {sorted(current)}, expected {sorted(expected)}"
+    except Exception as exc:  # any failure here means "not ready", with the reason shown
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+        checks.setdefault("migrations", "unknown")
+    try:
+        await get_redis(request).ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"unreachable: {type(exc).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,48 @@
+"""The application factory. Pools and clients are made in the lifespan, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from app.db import make_pool
+from app.errors import install_error_handlers
+from app.health.endpoints import router as health_router
+from app.kit.middleware import HttpMetrics, RequestContextMiddleware
+from app.migrations_state import expected_heads
+from app.redis import make_redis
+from config.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = make_pool(settings.database)
+        await pool.open(wait=False)
+        redis = make_redis(settings.redis)
+        app.state.pool = pool
+        app.state.redis = redis
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await pool.close()
+
+    app = FastAPI(
+        title="Happenings",
+        version="0.1.0",
+        description="Map-first event discovery: viewport and nearby search, vector tiles, a MapLibre map.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.expected_heads = expected_heads()
+    app.state.metrics_registry = CollectorRegistry()
+    app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
+    install_error_handlers(app)
+    app.include_router(health_router)
+    return app

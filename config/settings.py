@@ -1,0 +1,91 @@
+"""Settings, one small class per concern, read from the environment (prefix ``HAPPENINGS_``).
+
+``DATABASE_URL`` and ``REDIS_URL`` are also accepted without the prefix because every
+platform (Heroku, Render, docker-compose) hands them over under those names.
+Nothing here is read at import time: ``Settings()`` is built by whoever starts the app.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "HAPPENINGS_"
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "postgresql://postgres@127.0.0.1:5432/happenings"
+    pool_min: int = Field(2, ge=1)
+    pool_max: int = Field(10, ge=1)
+    # Every statement a request runs is cut off after this: no request can run away.
+    statement_timeout_ms: int = Field(5000, ge=100)
+
+    @field_validator("url")
+    @classmethod
+    def _plain_libpq_url(cls, value: str) -> str:
+        # Accept SQLAlchemy-style URLs too; psycopg wants the libpq form.
+        return value.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+class RedisSettings(BaseModel):
+    url: str = "redis://127.0.0.1:6379/0"
+    # Every key this service writes starts with this, so tests and tenants can share a server.
+    key_prefix: str = "hp:"
+    socket_timeout_s: float = Field(0.5, gt=0)
+
+
+class DiscoverySettings(BaseModel):
+    default_limit: int = Field(50, ge=1)
+    max_limit: int = Field(500, ge=1)
+    # A bbox bigger than this is refused: the client should zoom in or use the tiles.
+    max_bbox_area_deg2: float = Field(400.0, gt=0)
+    max_radius_m: float = Field(200_000.0, gt=0)
+    cursor_secret: str = "dev-cursor-secret-change-me"
+
+
+class TileSettings(BaseModel):
+    max_zoom: int = Field(22, ge=0, le=22)
+    cluster_below_zoom: int = Field(12, ge=0, le=22)
+    max_features: int = Field(10_000, ge=1)
+    cache_ttl_s: int = Field(3600, ge=1)
+    browser_max_age_s: int = Field(60, ge=0)
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to start, assembled from the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore", case_sensitive=False
+    )
+
+    environment: str = "development"
+    log_level: str = "INFO"
+    log_json: bool = True
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    discovery: DiscoverySettings = DiscoverySettings()
+    tiles: TileSettings = TileSettings()
+    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
+    redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
+    frontend_dist: str = "frontend/dist"
+    basemap_style_url: str | None = None
+
+    def model_post_init(self, __context: object) -> None:
+        if self.database_url:
+            self.database = self.database.model_copy(update={"url": DatabaseSettings._plain_libpq_url(self.database_url)})
+        if self.redis_url:
+            self.redis = self.redis.model_copy(update={"url": self.redis_url})
+        self._refuse_default_secrets()
+
+    def _refuse_default_secrets(self) -> None:
+        if self.environment in {"development", "test"}:
+            return
+        if self.discovery.cursor_secret.startswith("dev-"):
+            raise ValueError(
+                "HAPPENINGS_DISCOVERY__CURSOR_SECRET must be set outside development "
+                "(the default is public)."
+            )

@@ -1,0 +1,57 @@
+"""H3 partition cells: which cell holds a point, and which cells a query must visit.
+
+The partition cell is always computed from the point itself at ``PARTITION_RESOLUTION``
+(never as the parent of a finer cell: a parent does not contain all its children's area).
+Covers are computed with H3's "overlap" containment on a box grown by ``COVER_MARGIN_DEG``,
+because H3 draws cell edges as straight lines in lat/lon while the true edges are
+great-circle arcs (at resolution 3 they drift apart by well under 1 km).
+"""
+
+from __future__ import annotations
+
+import h3
+
+from geo.bbox import BBox, bbox_around
+
+PARTITION_RESOLUTION = 3
+COVER_MARGIN_DEG = 0.02
+# Above this many cells the cell predicate prunes nothing useful: scan every partition.
+MAX_COVER_CELLS = 2_000
+
+
+def cell_of(lat: float, lon: float) -> int:
+    """The partition cell (as a signed 64-bit integer, H3's top bit is always 0)."""
+    return h3.str_to_int(h3.latlng_to_cell(lat, lon, PARTITION_RESOLUTION))
+
+
+def cells_covering_bbox(bbox: BBox) -> list[int] | None:
+    """Every partition cell that may hold a point inside ``bbox``; None when that is "most of them"."""
+    grown = bbox.buffered(COVER_MARGIN_DEG)
+    # Rough size check before asking H3: about 1 res-3 cell per 1.1 square degrees near the equator.
+    if grown.area_deg2 > MAX_COVER_CELLS:
+        return None
+    cells: set[str] = set()
+    for part in grown.parts():
+        cells.update(_cover_part(part))
+    if len(cells) > MAX_COVER_CELLS:
+        return None
+    return sorted(h3.str_to_int(c) for c in cells)
+
+
+def cells_covering_circle(lat: float, lon: float, radius_m: float) -> list[int] | None:
+    """Every partition cell that may hold a point within ``radius_m`` metres of (lat, lon)."""
+    return cells_covering_bbox(bbox_around(lat, lon, radius_m))
+
+
+def _cover_part(part: BBox) -> set[str]:
+    # Split boxes wider than 90° so H3 never mistakes the polygon's orientation.
+    if part.east - part.west > 90.0:
+        middle = (part.west + part.east) / 2
+        left = BBox(part.west, part.south, middle, part.north)
+        right = BBox(middle, part.south, part.east, part.north)
+        return _cover_part(left) | _cover_part(right)
+    ring = [(part.south, part.west), (part.south, part.east), (part.north, part.east), (part.north, part.west)]
+    covered = set(h3.h3shape_to_cells_experimental(h3.LatLngPoly(ring), PARTITION_RESOLUTION, contain="overlap"))
+    # A box smaller than a cell always lies in the cells of its corners.
+    covered.update(h3.latlng_to_cell(lat, lon, PARTITION_RESOLUTION) for lat, lon in ring)
+    return covered

@@ -1,0 +1,59 @@
+"""Shared fixtures: a private database, a Redis key prefix, and the app over real HTTP semantics."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
+
+from app.main import create_app
+from config.settings import DatabaseSettings, RedisSettings, Settings
+from tests.fixtures.database import clean_db, database_url  # noqa: F401  (fixtures)
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def make_settings(database_url: str, redis_prefix: str, **overrides: object) -> Settings:
+    return Settings(
+        environment="test",
+        log_json=False,
+        database=DatabaseSettings(url=database_url, pool_min=1, pool_max=4),
+        redis=RedisSettings(url=REDIS_URL, key_prefix=redis_prefix),
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix private to one test; its keys are deleted afterwards."""
+    prefix = f"test:{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = Redis.from_url(REDIS_URL)
+    keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(clean_db: str, redis_prefix: str) -> Settings:
+    return make_settings(clean_db, redis_prefix)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        await application.state.pool.wait()
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
