@@ -22,7 +22,12 @@ Conn = AsyncConnection[DictRow]
 
 def make_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Conn]:
     """A pool whose connections carry the statement timeout and return rows as dicts."""
-    options = f"-c statement_timeout={settings.statement_timeout_ms} -c application_name=happenings"
+    # force_custom_plan: PostgreSQL prunes hash partitions for `cell = ANY($1)` only when it
+    # plans with the value in hand; a cached generic plan would scan all 64 partitions.
+    options = (
+        f"-c statement_timeout={settings.statement_timeout_ms} -c application_name=happenings "
+        "-c plan_cache_mode=force_custom_plan"
+    )
     return AsyncConnectionPool(
         settings.url,
         min_size=settings.pool_min,

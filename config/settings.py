@@ -76,7 +76,8 @@ class Settings(BaseSettings):
 
     def model_post_init(self, __context: object) -> None:
         if self.database_url:
-            self.database = self.database.model_copy(update={"url": DatabaseSettings._plain_libpq_url(self.database_url)})
+            url = DatabaseSettings._plain_libpq_url(self.database_url)
+            self.database = self.database.model_copy(update={"url": url})
         if self.redis_url:
             self.redis = self.redis.model_copy(update={"url": self.redis_url})
         self._refuse_default_secrets()

@@ -21,7 +21,8 @@ MAX_COVER_CELLS = 2_000
 
 def cell_of(lat: float, lon: float) -> int:
     """The partition cell (as a signed 64-bit integer, H3's top bit is always 0)."""
-    return h3.str_to_int(h3.latlng_to_cell(lat, lon, PARTITION_RESOLUTION))
+    cell: int = h3.str_to_int(h3.latlng_to_cell(lat, lon, PARTITION_RESOLUTION))
+    return cell
 
 
 def cells_covering_bbox(bbox: BBox) -> list[int] | None:

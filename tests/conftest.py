@@ -12,7 +12,8 @@ from redis.asyncio import Redis
 
 from app.main import create_app
 from config.settings import DatabaseSettings, RedisSettings, Settings
-from tests.fixtures.database import clean_db, database_url  # noqa: F401  (fixtures)
+
+pytest_plugins = ["tests.fixtures.database"]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -1,0 +1,61 @@
+"""Queries that write events. Every statement carries the partition key (cell) when it knows it."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg.types.json import Jsonb  # noqa: F401  (kept for JSON columns added later)
+
+from app.db import Conn
+
+_EVENT_COLUMNS = (
+    "cell", "id", "organizer_id", "venue_id", "category", "title", "description", "tags",
+    "starts_at", "ends_at", "timezone", "status", "is_free", "price_min", "price_max",
+    "currency", "capacity", "popularity",
+)
+
+async def venue_point(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
+    cur = await conn.execute(
+        "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s", (venue_id,)
+    )
+    row = await cur.fetchone()
+    return None if row is None else (row["lat"], row["lon"])
+
+async def insert_event(conn: Conn, values: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
+    columns = [c for c in _EVENT_COLUMNS if c in values]
+    placeholders = ", ".join(f"%({c})s" for c in columns)
+    cur = await conn.execute(
+        f"INSERT INTO events ({', '.join(columns)}, geom) "
+        f"VALUES ({placeholders}, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)) "
+        "RETURNING *, ST_Y(geom) AS lat, ST_X(geom) AS lon",
+        {**values, "lat": lat, "lon": lon},
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return row
+
+async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
+    """The event's row, locked for update until the transaction ends."""
+    cur = await conn.execute(
+        "SELECT *, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM events WHERE id = %s FOR UPDATE", (event_id,)
+    )
+    return await cur.fetchone()
+
+async def update_event(
+    conn: Conn, cell: int, event_id: UUID, values: dict[str, Any], lat: float, lon: float
+) -> dict[str, Any]:
+    """Write ``values`` (may include a new ``cell``: PostgreSQL then moves the row's partition)."""
+    assignments = ", ".join(f"{c} = %({c})s" for c in values)
+    cur = await conn.execute(
+        f"UPDATE events SET {assignments}, geom = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), "
+        "updated_at = now() WHERE cell = %(old_cell)s AND id = %(event_id)s "
+        "RETURNING *, ST_Y(geom) AS lat, ST_X(geom) AS lon",
+        {**values, "lat": lat, "lon": lon, "old_cell": cell, "event_id": event_id},
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return row
+
+async def delete_event(conn: Conn, cell: int, event_id: UUID) -> None:
+    await conn.execute("DELETE FROM events WHERE cell = %s AND id = %s", (cell, event_id))

@@ -1,0 +1,65 @@
+"""The rules for writing events: validation across fields, placement, and partition moves."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from pydantic import ValidationError
+
+from app.db import Conn
+from app.errors import InvalidParameter, NotFound
+from app.events import repository
+from app.events.changes import EventChange
+from app.events.schemas import EventCreate, EventFields, EventUpdate, Point
+from geo.cells import cell_of
+
+
+async def create_event(conn: Conn, data: EventCreate) -> tuple[dict[str, Any], EventChange]:
+    """Insert an event at its own point or its venue's; the partition cell follows the point."""
+    point = data.location or await _venue_point(conn, data.venue_id)
+    values = data.model_dump(exclude={"location"})
+    values["cell"] = cell_of(point.lat, point.lon)
+    row = await repository.insert_event(conn, values, point.lat, point.lon)
+    return row, EventChange(row["id"], "created", None, point)
+
+
+async def update_event(conn: Conn, event_id: UUID, patch: EventUpdate) -> tuple[dict[str, Any], EventChange]:
+    """Apply ``patch``; a new location moves the row to the partition of its new cell."""
+    current = await repository.lock_event(conn, event_id)
+    if current is None:
+        raise NotFound(f"event {event_id} does not exist")
+    changes = patch.model_dump(exclude_unset=True, exclude={"location"})
+    _check_consistent({**current, **changes})
+    before = Point(lat=current["lat"], lon=current["lon"])
+    after = patch.location or before
+    if after != before:
+        changes["cell"] = cell_of(after.lat, after.lon)
+    row = await repository.update_event(conn, current["cell"], event_id, changes, after.lat, after.lon)
+    return row, EventChange(event_id, "updated", before, after)
+
+
+async def delete_event(conn: Conn, event_id: UUID) -> EventChange:
+    current = await repository.lock_event(conn, event_id)
+    if current is None:
+        raise NotFound(f"event {event_id} does not exist")
+    await repository.delete_event(conn, current["cell"], event_id)
+    return EventChange(event_id, "deleted", Point(lat=current["lat"], lon=current["lon"]), None)
+
+
+async def _venue_point(conn: Conn, venue_id: UUID | None) -> Point:
+    point = None if venue_id is None else await repository.venue_point(conn, venue_id)
+    if point is None:
+        raise InvalidParameter(f"venue {venue_id} does not exist", param="venue_id")
+    return Point(lat=point[0], lon=point[1])
+
+
+def _check_consistent(merged: dict[str, Any]) -> None:
+    """Re-run the cross-field rules on the event as it would be after the update."""
+    fields = {name: merged[name] for name in EventFields.model_fields if name in merged}
+    try:
+        EventFields.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        param = ".".join(str(p) for p in first["loc"]) or None
+        raise InvalidParameter(first["msg"], param=param) from exc

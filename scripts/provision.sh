@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Installs what `make run` / `make test` need on a fresh Debian/Ubuntu machine, and starts
+# project-local PostgreSQL and Redis under .data/ when none is reachable.
+#   provision.sh python         project virtualenv with the locked Python deps
+#   provision.sh services       PostGIS for the reachable PostgreSQL (or a local cluster), Redis
+#   provision.sh test-services  services + headless Chromium for the browser tests
+#   provision.sh all            all of the above
+# Writes .data/env with DATABASE_URL / REDIS_URL when it had to start its own servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+DATA="$ROOT/.data"
+VENV="${VENV:-$ROOT/.venv}"
+LOCAL_PG_PORT=54329
+LOCAL_REDIS_PORT=63799
+mkdir -p "$DATA"
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || die "not root and no sudo: install the packages named above by hand"
+  SUDO="sudo"
+fi
+
+APT_UPDATED=""
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found: install $* with your package manager"
+  if [ -z "$APT_UPDATED" ]; then
+    say "apt-get update"
+    $SUDO apt-get update -qq
+    APT_UPDATED=1
+  fi
+  say "installing $*"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# ---------------------------------------------------------------- python
+python_env() {
+  local py
+  py=$(command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3 || true)
+  [ -n "$py" ] || { apt_install python3 python3-venv python3-dev; py=$(command -v python3); }
+  "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python >= 3.11 is needed ($py is older)"
+  if [ ! -x "$VENV/bin/python" ]; then
+    say "creating virtualenv $VENV"
+    "$py" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; rm -rf "$VENV"; "$py" -m venv "$VENV"; }
+  fi
+  say "installing Python dependencies (locked in requirements.lock)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+}
+
+# ---------------------------------------------------------------- env files
+load_env() {
+  # A previous run that started local servers recorded where they are.
+  if [ -f "$DATA/env" ] && [ -z "${DATABASE_URL:-}${REDIS_URL:-}" ]; then
+    # shellcheck disable=SC1091
+    . "$DATA/env"
+  fi
+}
+
+record_env() {
+  { [ -n "${LOCAL_DATABASE_URL:-}" ] && echo "export DATABASE_URL=$LOCAL_DATABASE_URL"
+    [ -n "${LOCAL_REDIS_URL:-}" ] && echo "export REDIS_URL=$LOCAL_REDIS_URL"; } > "$DATA/env.new"
+  if [ -s "$DATA/env.new" ]; then mv "$DATA/env.new" "$DATA/env"; else rm -f "$DATA/env.new"; fi
+}
+
+# ---------------------------------------------------------------- postgres
+pg_major_installed() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1; }
+
+pg_server_major() {  # $1 = libpq URL
+  psql "$1" -Atqc 'SHOW server_version_num' 2>/dev/null | cut -c1-2
+}
+
+url_host() { python3 -c 'import sys, urllib.parse as u; print(u.urlsplit(sys.argv[1]).hostname or "localhost")' "$1"; }
+
+server_url_of() { printf '%s/postgres' "${1%/*}"; }
+
+ensure_postgis_for() {  # $1 = major version of a server on this machine
+  if [ ! -f "/usr/share/postgresql/$1/extension/postgis.control" ]; then
+    apt_install "postgresql-$1-postgis-3"
+  fi
+}
+
+start_local_postgres() {
+  local major bin owner
+  major=$(pg_major_installed)
+  if [ -z "$major" ]; then apt_install postgresql postgresql-contrib; major=$(pg_major_installed); fi
+  command -v psql >/dev/null || apt_install postgresql-client
+  ensure_postgis_for "$major"
+  bin="/usr/lib/postgresql/$major/bin"
+  owner=$(id -un)
+  if [ "$(id -u)" -eq 0 ]; then owner=postgres; fi
+  as_owner() { if [ "$owner" = "$(id -un)" ]; then "$@"; else runuser -u "$owner" -- "$@"; fi; }
+  if [ ! -f "$DATA/pg/PG_VERSION" ]; then
+    say "initialising a project-local PostgreSQL $major cluster in .data/pg"
+    mkdir -p "$DATA/pg" && chown "$owner" "$DATA/pg" && chmod 700 "$DATA/pg"
+    as_owner "$bin/initdb" -D "$DATA/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+  fi
+  if ! as_owner "$bin/pg_ctl" -D "$DATA/pg" status >/dev/null 2>&1; then
+    say "starting PostgreSQL on 127.0.0.1:$LOCAL_PG_PORT"
+    as_owner "$bin/pg_ctl" -D "$DATA/pg" -l "$DATA/pg/server.log" -w \
+      -o "-p $LOCAL_PG_PORT -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
+  fi
+  LOCAL_DATABASE_URL="postgresql://postgres@127.0.0.1:$LOCAL_PG_PORT/happenings"
+  export DATABASE_URL="$LOCAL_DATABASE_URL"
+}
+
+postgres_ready() {
+  local url="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/happenings}"
+  command -v psql >/dev/null || apt_install postgresql-client
+  local server major host
+  server=$(server_url_of "$url")
+  if major=$(pg_server_major "$server") && [ -n "$major" ]; then
+    host=$(url_host "$url")
+    case "$host" in
+      localhost|127.*|::1|/*) ensure_postgis_for "$major" ;;
+      *) say "PostgreSQL at $host is not on this machine: PostGIS must be available there" ;;
+    esac
+    return 0
+  fi
+  if [ -n "${DATABASE_URL:-}" ] && [ -z "${LOCAL_DATABASE_URL:-}" ] && [ ! -f "$DATA/env" ]; then
+    die "DATABASE_URL is set but PostgreSQL there does not answer: start it or fix DATABASE_URL"
+  fi
+  start_local_postgres
+}
+
+# ---------------------------------------------------------------- redis
+redis_answers() { python3 - "$1" <<'PY'
+import socket, sys, urllib.parse as u
+p = u.urlsplit(sys.argv[1])
+try:
+    with socket.create_connection((p.hostname or "127.0.0.1", p.port or 6379), timeout=1) as s:
+        s.sendall(b"PING\r\n"); sys.exit(0 if s.recv(16).startswith((b"+PONG", b"-NOAUTH")) else 1)
+except OSError:
+    sys.exit(1)
+PY
+}
+
+redis_ready() {
+  local url="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+  redis_answers "$url" && return 0
+  if [ -n "${REDIS_URL:-}" ] && [ ! -f "$DATA/env" ]; then
+    die "REDIS_URL is set but Redis there does not answer: start it or fix REDIS_URL"
+  fi
+  command -v redis-server >/dev/null || apt_install redis-server
+  mkdir -p "$DATA/redis"
+  say "starting Redis on 127.0.0.1:$LOCAL_REDIS_PORT"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$LOCAL_REDIS_PORT" --dir "$DATA/redis" \
+    --save "" --appendonly no --logfile "$DATA/redis/redis.log" --pidfile "$DATA/redis/redis.pid"
+  for _ in $(seq 50); do redis_answers "redis://127.0.0.1:$LOCAL_REDIS_PORT" && break; sleep 0.1; done
+  LOCAL_REDIS_URL="redis://127.0.0.1:$LOCAL_REDIS_PORT/0"
+  export REDIS_URL="$LOCAL_REDIS_URL"
+}
+
+# ---------------------------------------------------------------- browser, node
+browser_ready() {
+  [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
+}
+
+node_ready() {
+  command -v npm >/dev/null || apt_install nodejs npm
+}
+
+services() {
+  load_env
+  postgres_ready
+  redis_ready
+  record_env
+}
+
+case "${1:-all}" in
+  python) python_env ;;
+  services) services ;;
+  test-services) services; browser_ready; node_ready ;;
+  node) node_ready ;;
+  all) python_env; services; browser_ready; node_ready ;;
+  *) die "unknown step ${1}" ;;
+esac

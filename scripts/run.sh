@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make run`: provision what is missing, migrate, seed demo data once, build the map, serve.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${VENV:-.venv}"
+PORT="${PORT:-8000}"
+DEMO_EVENTS="${DEMO_EVENTS:-50000}"
+
+bash scripts/provision.sh python
+bash scripts/provision.sh services
+# shellcheck disable=SC1091
+[ -z "${DATABASE_URL:-}${REDIS_URL:-}" ] && [ -f .data/env ] && . .data/env
+
+"$VENV/bin/python" -m app migrate
+"$VENV/bin/python" -m app.seed --events "$DEMO_EVENTS" --seed 1 --if-empty
+if [ -f frontend/build.sh ]; then
+  bash scripts/provision.sh node
+  bash frontend/build.sh
+fi
+
+cat >&2 <<MSG
+
+  Happenings is starting on http://127.0.0.1:$PORT
+    map          http://127.0.0.1:$PORT/
+    API docs     http://127.0.0.1:$PORT/docs
+    readiness    http://127.0.0.1:$PORT/readyz
+    metrics      http://127.0.0.1:$PORT/metrics
+  Stop with Ctrl-C. Settings: config/.env.example.
+
+MSG
+exec "$VENV/bin/python" -m app serve --port "$PORT"

@@ -1,0 +1,114 @@
+"""The write path: placement, partition moves, cross-field rules."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from app.errors import InvalidParameter, NotFound
+from app.events import service
+from app.events.schemas import EventCreate, EventUpdate, Point
+from geo.cells import cell_of
+
+PARIS = Point(lat=48.8566, lon=2.3522)
+TOKYO = Point(lat=35.6762, lon=139.6503)
+
+
+async def _organizer(conn: psycopg.AsyncConnection) -> uuid.UUID:  # type: ignore[type-arg]
+    cur = await conn.execute("INSERT INTO organizers (name) VALUES ('Org') RETURNING id")
+    row = await cur.fetchone()
+    assert row is not None
+    return row["id"]  # type: ignore[no-any-return,call-overload]
+
+
+def _event(organizer_id: uuid.UUID, **overrides: object) -> EventCreate:
+    start = datetime.now(UTC) + timedelta(days=2)
+    fields: dict[str, object] = {
+        "organizer_id": organizer_id,
+        "title": "Jazz night",
+        "category": "music",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=3),
+        "timezone": "Europe/Paris",
+        "status": "published",
+        "is_free": True,
+        "location": PARIS,
+    }
+    fields.update(overrides)
+    return EventCreate.model_validate(fields)
+
+
+@pytest.fixture
+async def conn(clean_db: str):  # type: ignore[no-untyped-def]
+    async with await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row) as connection:
+        yield connection
+
+
+async def _partition_of(conn, event_id: uuid.UUID) -> str:  # type: ignore[no-untyped-def]
+    cur = await conn.execute("SELECT tableoid::regclass::text AS part, cell FROM events WHERE id = %s", (event_id,))
+    row = await cur.fetchone()
+    return f"{row['part']}:{row['cell']}"
+
+
+async def test_create_places_event_in_the_cell_of_its_point(conn) -> None:  # type: ignore[no-untyped-def]
+    row, change = await service.create_event(conn, _event(await _organizer(conn)))
+    assert row["cell"] == cell_of(PARIS.lat, PARIS.lon)
+    assert change.kind == "created" and change.points == (PARIS,)
+
+
+async def test_moving_an_event_moves_its_partition(conn) -> None:  # type: ignore[no-untyped-def]
+    row, _ = await service.create_event(conn, _event(await _organizer(conn)))
+    before = await _partition_of(conn, row["id"])
+    moved, change = await service.update_event(conn, row["id"], EventUpdate(location=TOKYO))
+    after = await _partition_of(conn, row["id"])
+    assert moved["cell"] == cell_of(TOKYO.lat, TOKYO.lon)
+    assert after.split(":")[1] == str(cell_of(TOKYO.lat, TOKYO.lon))
+    assert before != after
+    assert change.points == (PARIS, TOKYO)
+    cur = await conn.execute("SELECT count(*) AS n FROM events")
+    assert (await cur.fetchone())["n"] == 1
+
+
+async def test_event_at_a_venue_takes_the_venue_point(conn) -> None:  # type: ignore[no-untyped-def]
+    organizer = await _organizer(conn)
+    cur = await conn.execute(
+        "INSERT INTO venues (name, timezone, geom) VALUES ('Hall', 'Asia/Tokyo', "
+        "ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING id",
+        (TOKYO.lon, TOKYO.lat),
+    )
+    venue = (await cur.fetchone())["id"]
+    row, _ = await service.create_event(conn, _event(organizer, location=None, venue_id=venue))
+    assert (row["lat"], row["lon"]) == pytest.approx((TOKYO.lat, TOKYO.lon))
+
+
+async def test_unknown_venue_is_refused(conn) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidParameter):
+        await service.create_event(conn, _event(await _organizer(conn), location=None, venue_id=uuid.uuid4()))
+
+
+async def test_update_rechecks_cross_field_rules_and_changes_nothing(conn) -> None:  # type: ignore[no-untyped-def]
+    row, _ = await service.create_event(conn, _event(await _organizer(conn)))
+    with pytest.raises(InvalidParameter):
+        await service.update_event(conn, row["id"], EventUpdate(price_min=500))  # still is_free
+    cur = await conn.execute("SELECT price_min FROM events WHERE id = %s", (row["id"],))
+    assert (await cur.fetchone())["price_min"] is None
+
+
+async def test_update_and_delete_unknown_event(conn) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NotFound):
+        await service.update_event(conn, uuid.uuid4(), EventUpdate(title="x"))
+    with pytest.raises(NotFound):
+        await service.delete_event(conn, uuid.uuid4())
+
+
+def test_inconsistent_input_is_refused_by_the_schema() -> None:
+    with pytest.raises(ValueError):
+        _event(uuid.uuid4(), is_free=False, price_min=100, price_max=50, currency="EUR")
+    with pytest.raises(ValueError):
+        _event(uuid.uuid4(), timezone="Mars/Olympus")
+    with pytest.raises(ValueError):
+        _event(uuid.uuid4(), location=None)
