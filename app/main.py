@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from app.db import make_pool
 from app.errors import install_error_handlers
 from app.health.endpoints import router as health_router
+from app.kit.logging import configure_logging
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
 from app.redis import make_redis
@@ -19,6 +20,7 @@ from config.settings import Settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -38,10 +38,18 @@ apt_install() {
 
 # ---------------------------------------------------------------- python
 python_env() {
-  local py
-  py=$(command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3 || true)
-  [ -n "$py" ] || { apt_install python3 python3-venv python3-dev; py=$(command -v python3); }
-  "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python >= 3.11 is needed ($py is older)"
+  local py="" candidate
+  for candidate in python3 python3.13 python3.12 python3.11; do
+    # A candidate must actually run (pyenv shims exist for inactive versions).
+    if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      py=$(command -v "$candidate"); break
+    fi
+  done
+  if [ -z "$py" ]; then
+    apt_install python3 python3-venv python3-dev
+    python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python >= 3.11 is needed"
+    py=$(command -v python3)
+  fi
   if [ ! -x "$VENV/bin/python" ]; then
     say "creating virtualenv $VENV"
     "$py" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; rm -rf "$VENV"; "$py" -m venv "$VENV"; }
