@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from urllib.parse import urlsplit
 
 import psycopg
@@ -64,7 +63,7 @@ def check_redis(url: str, timeout_s: float) -> None:
         client = redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
         client.ping()
         client.close()
-    except (redis.RedisError, ValueError, socket.error) as exc:
+    except (OSError, redis.RedisError, ValueError) as exc:
         raise ConfigurationError(
             f"cannot reach Redis at {_redact(url)} ({type(exc).__name__}: {exc}): start Redis or fix REDIS_URL"
         ) from None
