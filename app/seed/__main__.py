@@ -1,0 +1,5 @@
+"""Entry point of ``python -m app.seed``."""
+
+from app.seed.cli import main
+
+raise SystemExit(main())
