@@ -20,9 +20,12 @@ run:
 
 test: venv
 	@bash scripts/provision.sh test-services
+	@bash frontend/build.sh
+	cd frontend && npm test --silent
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy app geo tiles config
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 -m "not e2e"
+	$(VENV)/bin/pytest -q -m e2e
 
 bench: venv
 	@bash scripts/provision.sh test-services

@@ -10,12 +10,17 @@ from prometheus_client import CollectorRegistry
 
 from app.db import make_pool
 from app.errors import install_error_handlers
+from app.events.endpoints import router as events_router
 from app.health.endpoints import router as health_router
 from app.kit.logging import configure_logging
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
 from app.redis import make_redis
+from app.web.endpoints import router as web_router
 from config.settings import Settings
+from tiles.endpoints import TileRequests
+from tiles.endpoints import router as tiles_router
+from tiles.service import TileService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,9 +34,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redis = make_redis(settings.redis)
         app.state.pool = pool
         app.state.redis = redis
+        app.state.tiles = await TileService.start(settings, redis)
         try:
             yield
         finally:
+            await app.state.tiles.aclose()
             await redis.aclose()
             await pool.close()
 
@@ -44,7 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
+    app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(events_router)
+    app.include_router(tiles_router)
+    app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*
     return app

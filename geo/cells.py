@@ -9,6 +9,9 @@ great-circle arcs (at resolution 3 they drift apart by well under 1 km).
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import h3
 
 from geo.bbox import BBox, bbox_around
@@ -56,3 +59,36 @@ def _cover_part(part: BBox) -> set[str]:
     # A box smaller than a cell always lies in the cells of its corners.
     covered.update(h3.latlng_to_cell(lat, lon, PARTITION_RESOLUTION) for lat, lon in ring)
     return covered
+
+
+# Covers snap outward to this grid (degrees) before being cached: a snapped box contains the
+# original, so its cover is a superset (still correct), and nearby viewports share one entry.
+COVER_CACHE_GRID_DEG = 0.25
+
+
+def cached_cells_covering_bbox(bbox: BBox) -> tuple[int, ...] | None:
+    """Like ``cells_covering_bbox`` (possibly a few cells more), memoised on a coarse grid."""
+    return _cached_cover(_snap_outward(bbox))
+
+
+def cached_cells_covering_circle(lat: float, lon: float, radius_m: float) -> tuple[int, ...] | None:
+    """Like ``cells_covering_circle`` (possibly a few cells more), memoised on a coarse grid."""
+    return cached_cells_covering_bbox(bbox_around(lat, lon, radius_m))
+
+
+@lru_cache(maxsize=4096)
+def _cached_cover(bbox: BBox) -> tuple[int, ...] | None:
+    cells = cells_covering_bbox(bbox)
+    return None if cells is None else tuple(cells)
+
+
+def _snap_outward(bbox: BBox) -> BBox:
+    grid = COVER_CACHE_GRID_DEG
+    south = max(math.floor(bbox.south / grid) * grid, -90.0)
+    north = min(math.ceil(bbox.north / grid) * grid, 90.0)
+    west = max(math.floor(bbox.west / grid) * grid, -180.0)
+    east = min(math.ceil(bbox.east / grid) * grid, 180.0)
+    if bbox.crosses_antimeridian and west <= east:
+        # The two ends grew into each other: the box now goes all the way round.
+        return BBox(-180.0, south, 180.0, north)
+    return BBox(west, south, east, north)

@@ -1,0 +1,310 @@
+"""Every discovery query, built in one place.
+
+The SQL text is assembled from fixed fragments chosen by the *shape* of the criteria
+(which filters are present, which sort); every value the client sent is a bound
+parameter, never part of the text.
+
+List statements are not prepared: a prepared statement soon gets a generic plan, and
+``cell = ANY($1)`` with an array parameter prunes no partition in a generic plan
+(PostgreSQL prunes a ScalarArrayOp only against a constant array), so every partition
+would be read. Planned with their values, they prune at plan time (about 1-2 ms of planning).
+
+Every sort is ascending on ``(sort_key, id)`` (popularity and relevance are negated), so
+one keyset predicate serves them all: ``(key, id) > (cursor key, cursor id)``.
+
+Shapes (see docs/adr-discovery.md for the measurements behind them):
+
+- start / popularity: *ordered walk, else exact*. PostgreSQL cannot estimate how many
+  events of a partition fall in a city-sized box (its spatial histogram is far coarser than
+  a city), so left alone it fetches every event in the box and sorts them: a cost that
+  grows with the table. Instead the page is first sought by walking a covering index in
+  sort order over the well-estimated candidates (covering cells, time, category, price...)
+  and keeping those inside the area, reading at most ``scan_cap`` index entries. If that
+  fills the page it is exactly the page (the walk is in sort order); if not, the area is
+  sparse for its cells (or it is the last page) and the service runs ``exact_statement``
+  (gather and sort: cheap when sparse).
+- distance: a KNN walk of the geography index (sphere distance), re-ranked by the service.
+- relevance: full-text matches by rank; the typo-tolerant branch runs only when they do not
+  fill the page.
+
+The inner query finds the page (raw columns and the sort key); the outer one joins venues
+and builds each item's JSON for those rows only. PostgreSQL writes the JSON: the service
+concatenates it without parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from app.db import Conn
+from app.events.criteria import Criteria
+from app.events.paging import Position
+from geo.bbox import BBox
+from geo.cells import cached_cells_covering_bbox
+
+# Drafts are never public; cancelled events stay listed so that people see the cancellation.
+PUBLIC = "e.status IN ('published', 'cancelled')"
+# How many candidates the ordered walk may read before handing over to the exact query.
+SCAN_CAP_PER_ROW = 10
+MIN_SCAN_CAP = 500
+
+_POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography"
+_TSQUERY = "websearch_to_tsquery('pg_catalog.english', happenings_unaccent(%(q)s))"
+_FULL_TEXT = f"e.search @@ {_TSQUERY}"
+# Typo tolerance: a word of the title is trigram-similar to the query (GIN trigram index).
+_FUZZY = "happenings_unaccent(e.title) %%> happenings_unaccent(%(q)s)"
+# Full-text matches rank in [1, 2), typo-only matches in (0, 0.5]: every full-text match comes first.
+_TEXT_KEY = f"(-(1 + ts_rank(e.search, {_TSQUERY}, 32)::float8))"
+_FUZZY_KEY = "(-(word_similarity(happenings_unaccent(%(q)s), happenings_unaccent(e.title))::float8 / 2))"
+_DISTANCE = f"ST_Distance(e.geom::geography, {_POINT})"  # geodesic, on the WGS84 spheroid
+_KNN = f"(e.geom::geography <-> {_POINT})"  # on the sphere: what the GiST index orders by
+_KEYS = {"start": "e.starts_at", "popularity": "(-e.popularity)"}  # the walk indexes' expressions
+WALKED_SORTS = frozenset(_KEYS)
+
+_COLUMNS = (
+    "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "venue_id", "geom",
+    "is_free", "price_min", "price_max", "currency", "popularity", "status",
+)  # fmt: skip
+_SELECT = ", ".join(f"e.{column}" for column in _COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    sql: str
+    params: dict[str, Any]
+
+
+def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
+    """The page of events after ``position``: rows ``(sort_key, id, [knn,] item)``, at most ``fetch``."""
+    params: dict[str, Any] = {"fetch": fetch}
+    candidates = _candidates(criteria, position, params)
+    area = _area(criteria, params)
+    if criteria.sort == "relevance":
+        page = _relevance(candidates, area, position, params)
+    elif criteria.sort == "distance":
+        page = _nearest(candidates, area, criteria, position, params)
+    else:
+        page = _walk(candidates, area, criteria, position, params, fetch)
+    return Statement(page.prelude + _outer(page.sql, criteria, geojson), params)
+
+
+def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
+    """Start or popularity order without the walk: every event of the area, sorted (see the module notes)."""
+    params: dict[str, Any] = {"fetch": fetch}
+    key = _KEYS[criteria.sort]
+    where = [
+        *_candidates(criteria, position, params),
+        *_after(key, position, params),
+        *_area(criteria, params),
+        *_text_filter(criteria),
+    ]
+    page = f"SELECT {_SELECT}, {key} AS sort_key FROM events e WHERE {_and(where)} ORDER BY {key}, e.id LIMIT %(fetch)s"
+    return Statement(_outer(page, criteria, geojson), params)
+
+
+def detail_statement(event_id: UUID) -> Statement:
+    """One public event in full (without a partition key: the id alone, every partition's id index)."""
+    sql = (
+        "SELECT row_to_json(i)::text AS item, e.starts_at, e.ends_at, e.timezone "
+        "FROM events e JOIN organizers o ON o.id = e.organizer_id LEFT JOIN venues v ON v.id = e.venue_id "
+        "CROSS JOIN LATERAL (SELECT v.id, v.name, ST_Y(v.geom) AS lat, ST_X(v.geom) AS lon, v.address, v.city, "
+        "v.country_code, v.timezone) AS vr "
+        f"CROSS JOIN LATERAL (SELECT {', '.join(_item_columns(None))}, e.description, e.capacity, "
+        "json_build_object('id', o.id, 'name', o.name) AS organizer) AS i "
+        f"WHERE e.id = %(id)s AND {PUBLIC}"
+    )
+    return Statement(sql, {"id": event_id})
+
+
+async def fetch(conn: Conn, statement: Statement, *, prepare: bool | None = False) -> list[dict[str, Any]]:
+    """Run ``statement``; unprepared by default (see the module's note on partition pruning)."""
+    cur = await conn.execute(statement.sql, statement.params, prepare=prepare)
+    return await cur.fetchall()
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    sql: str  # rows of _COLUMNS + sort_key (+ knn)
+    prelude: str = ""  # WITH ... the page's SQL refers to
+
+
+def _walk(
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
+) -> _Page:
+    """Start or popularity order: walk the covering index in order, keep what is in the area.
+
+    An index-only scan (cell, times, category, price, popularity and the point are all in
+    the walk index's entries) of at most ``scan_cap`` entries; only the page's rows are then
+    read, one lookup each (LATERAL: always a keyed lookup, never a join over the table).
+    """
+    key = _KEYS[criteria.sort]
+    candidates = [*candidates, *_after(key, position, params)]
+    params["scan_cap"] = max(MIN_SCAN_CAP, SCAN_CAP_PER_ROW * fetch)
+    walk = (
+        f"SELECT e.cell, e.id, e.geom, {key} AS sort_key FROM events e WHERE {_and(candidates)} "
+        f"ORDER BY {key}, e.id LIMIT %(scan_cap)s"
+    )
+    # The cover again on the looked-up side: only the covering partitions are planned.
+    lookup = ["e.cell = w.cell", "e.id = w.id", *(["e.cell = ANY(%(cells)s)"] if "cells" in params else [])]
+    text = _text_filter(criteria)
+    page = (
+        f"SELECT e.*, w.sort_key FROM (SELECT e.cell, e.id, e.sort_key FROM ({walk}) AS e WHERE {_and(area)}) AS w "
+        f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and([*lookup, *text])}) AS e "
+        "ORDER BY w.sort_key, w.id LIMIT %(fetch)s"
+    )
+    return _Page(page)
+
+
+def _nearest(
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any]
+) -> _Page:
+    """Nearest first by the index's sphere distance; the service re-ranks by the spheroid one."""
+    where = [*candidates, *area, *_text_filter(criteria), *_after(_DISTANCE, position, params)]
+    return _Page(
+        f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} AS knn FROM events e "
+        f"WHERE {_and(where)} ORDER BY {_KNN} LIMIT %(fetch)s"
+    )
+
+
+def _relevance(candidates: list[str], area: list[str], position: Position, params: dict[str, Any]) -> _Page:
+    """Full-text matches by rank; the typo-tolerant branch only when they do not fill the page."""
+    text_where = [*candidates, *area, _FULL_TEXT, *_after(_TEXT_KEY, position, params)]
+    fuzzy_where = [*candidates, *area, f"NOT ({_FULL_TEXT})", _FUZZY, *_after(_FUZZY_KEY, position, params)]
+    matched = (
+        f"SELECT {_SELECT}, {_TEXT_KEY} AS sort_key FROM events e WHERE {_and(text_where)} "
+        "ORDER BY sort_key, e.id LIMIT %(fetch)s"
+    )
+    fuzzy = (
+        f"SELECT {_SELECT}, {_FUZZY_KEY} AS sort_key FROM events e WHERE {_and(fuzzy_where)} "
+        "AND (SELECT count(*) FROM matched) < %(fetch)s ORDER BY sort_key, e.id LIMIT %(fetch)s"
+    )
+    return _Page(f"SELECT * FROM matched UNION ALL ({fuzzy})", prelude=f"WITH matched AS MATERIALIZED ({matched}) ")
+
+
+def _candidates(criteria: Criteria, position: Position, params: dict[str, Any]) -> list[str]:
+    """The filters PostgreSQL estimates well: partition cover, status, time, category, tags, price, popularity."""
+    where = [PUBLIC]
+    cover = cached_cells_covering_bbox(_bbox(criteria))
+    if cover is not None:
+        where.append("e.cell = ANY(%(cells)s)")
+        params["cells"] = list(cover)
+    if criteria.starts_after is None:
+        where.append("e.ends_at >= %(as_of)s")
+        params["as_of"] = position.as_of
+    else:
+        where.append("e.starts_at >= %(starts_after)s")
+        params["starts_after"] = criteria.starts_after
+    if criteria.starts_before is not None:
+        where.append("e.starts_at < %(starts_before)s")
+        params["starts_before"] = criteria.starts_before
+    if criteria.categories:
+        where.append("e.category = ANY(%(categories)s::text[])")
+        params["categories"] = list(criteria.categories)
+    if criteria.tags:
+        where.append("e.tags && %(tags)s::text[]")
+        params["tags"] = list(criteria.tags)
+    if criteria.free is not None:
+        where.append("e.is_free" if criteria.free else "NOT e.is_free")
+    if criteria.price_max is not None:
+        # Entry price: free events qualify, events without a known price do not.
+        where.append("(e.is_free OR e.price_min <= %(price_max)s)")
+        params["price_max"] = criteria.price_max
+    if criteria.min_popularity is not None:
+        where.append("e.popularity >= %(min_popularity)s")
+        params["min_popularity"] = criteria.min_popularity
+    if criteria.text is not None:
+        params["q"] = criteria.text
+    return where
+
+
+def _area(criteria: Criteria, params: dict[str, Any]) -> list[str]:
+    circle = criteria.circle
+    if circle is not None:
+        params.update(lat=circle.lat, lon=circle.lon, radius_m=circle.radius_m)
+        return [f"ST_DWithin(e.geom::geography, {_POINT}, %(radius_m)s)"]
+    envelopes = []
+    for n, part in enumerate(_bbox(criteria).parts()):
+        params.update({f"w{n}": part.west, f"s{n}": part.south, f"e{n}": part.east, f"n{n}": part.north})
+        # ST_Intersects, not bare &&: exact (&& compares float4-rounded boxes) and edges included.
+        envelopes.append(f"ST_Intersects(e.geom, ST_MakeEnvelope(%(w{n})s, %(s{n})s, %(e{n})s, %(n{n})s, 4326))")
+    return [envelopes[0] if len(envelopes) == 1 else f"({' OR '.join(envelopes)})"]
+
+
+def _bbox(criteria: Criteria) -> BBox:
+    circle = criteria.circle
+    area = circle.bbox() if circle is not None else criteria.area
+    assert isinstance(area, BBox)
+    return area
+
+
+def _text_filter(criteria: Criteria) -> list[str]:
+    return [] if criteria.text is None else [f"({_FULL_TEXT} OR {_FUZZY})"]
+
+
+def _after(key: str, position: Position, params: dict[str, Any]) -> list[str]:
+    """Rows strictly after the cursor's (key, id): every order is ascending on (key, id)."""
+    if position.after is None:
+        return []
+    params["after_key"], params["after_id"] = position.after
+    return [f"({key}, e.id) > (%(after_key)s, %(after_id)s)"]
+
+
+def _and(conditions: list[str]) -> str:
+    return " AND ".join(conditions)
+
+
+def _outer(page: str, criteria: Criteria, geojson: bool) -> str:
+    distance = None
+    if criteria.circle is not None:
+        distance = "e.sort_key" if criteria.sort == "distance" else _DISTANCE
+    order = "e.knn, e.id" if criteria.sort == "distance" else "e.sort_key, e.id"
+    return _outer_sql(page, order, geojson, distance, knn=criteria.sort == "distance")
+
+
+def _outer_sql(page: str, order: str, geojson: bool, distance: str | None, *, knn: bool) -> str:
+    # row_to_json over a LATERAL row writes compact JSON (json_build_object pads every colon).
+    item = "row_to_json(i)"
+    if geojson:
+        item = (
+            "json_build_object('type', 'Feature', 'id', e.id, 'geometry', json_build_object("
+            f"'type', 'Point', 'coordinates', json_build_array(ST_X(e.geom), ST_Y(e.geom))), 'properties', {item})"
+        )
+    return (
+        f"SELECT e.sort_key, e.id{', e.knn' if knn else ''}, {item}::text AS item "
+        f"FROM ({page}) AS e LEFT JOIN venues v ON v.id = e.venue_id "
+        "CROSS JOIN LATERAL (SELECT v.id, v.name, ST_Y(v.geom) AS lat, ST_X(v.geom) AS lon) AS vr "
+        f"CROSS JOIN LATERAL (SELECT {', '.join(_item_columns(distance))}) AS i "
+        f"ORDER BY {order}"
+    )
+
+
+def _utc(column: str) -> str:
+    # RFC 3339 in UTC whatever the session's TimeZone; the event's own zone is the "timezone" field.
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+def _item_columns(distance: str | None) -> list[str]:
+    """The fields of a list item, in the contract's order (see ``EventItem``)."""
+    columns = [
+        "e.id",
+        "e.title",
+        "e.category",
+        "e.tags",
+        f"{_utc('e.starts_at')} AS starts_at",
+        f"{_utc('e.ends_at')} AS ends_at",
+        "e.timezone",
+        "CASE WHEN v.id IS NULL THEN NULL ELSE row_to_json(vr) END AS venue",
+        "ST_Y(e.geom) AS lat",
+        "ST_X(e.geom) AS lon",
+        "e.is_free",
+        "e.price_min",
+        "e.price_max",
+        "e.currency",
+        "e.popularity",
+        "e.status",
+    ]
+    if distance is not None:
+        columns.append(f"round(({distance})::numeric, 1) AS distance_m")
+    return columns

@@ -1,0 +1,566 @@
+"""Tiles benchmark: our endpoint beside its own SQL, tipg and a bare HTTP ceiling, on 1M events.
+
+``python -m bench --only tiles`` (``make bench`` runs it too), or ``python -m bench.tiles [--events N]
+[--quick]``. Five runs on the same machine:
+
+- (a) **raw SQL**: the very statement the endpoint runs (``tiles.sql.tile_query``), through psycopg
+  on a connection with the service's session settings: the floor;
+- (b) **our endpoint, cache miss**: every request misses (the cache epoch is bumped first);
+- (c) **our endpoint, cache hit**;
+- (d) **tipg** 1.6.1 (installed into its own virtualenv under ``.data/bench-venvs/tipg`` on first
+  run) serving ``public.events`` with the same feature cap (``TIPG_MAX_FEATURES_PER_TILE``) and the
+  same properties;
+- (e) **a bare Starlette endpoint** returning fixed bytes: the HTTP ceiling of this machine.
+
+Every server is one uvicorn worker (uvloop, httptools). Latency: one request in flight over a
+keep-alive connection, ``REPEATS`` rounds over a fixed tile list (zooms 4, 8, 11, 14 at dense and
+sparse places). Throughput: 16 keep-alive connections. Raw SQL and misses run in alternating rounds,
+hit and bare throughput in alternating passes, so that each pair sees the same load on the machine.
+Then a recorded map-panning session (seeded viewports, 512-pixel tiles, each tile fetched once per
+session as a map client would) replayed by 16 connections, against our endpoint (cold and warm
+cache) and tipg.
+Results: markdown on stdout and in ``docs/perf-tiles.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from redis import Redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.seed.cities import load_cities
+from bench.dataset import ensure_database
+from bench.server import free_port, run_service
+from bench.stats import HttpConnection, Summary, markdown_table, ms, time_requests
+from config.settings import DatabaseSettings, Settings, TileSettings
+from tiles.cache import TileKeys
+from tiles.filters import parse_filters
+from tiles.grid import MAX_LAT, Tile, tile_of
+from tiles.service import make_tile_pool
+from tiles.sql import tile_query
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "perf-tiles.md"
+EVENTS = 1_000_000
+ZOOMS = (4, 8, 11, 14)
+PLACES_PER_KIND = 5
+REPEATS = 10
+CONCURRENCY = 16
+CEILING_REQUESTS = 12_000  # per pass; hits and bare alternate CEILING_PASSES times, medians kept
+CEILING_PASSES = 3
+SESSIONS = 8
+STEPS = 40
+VIEWPORT = (1280, 800)
+TILE_PIXELS = 512
+TIPG_VERSION = "1.6.1"
+TIPG_VENV = ROOT / ".data" / "bench-venvs" / "tipg"
+PROPERTIES = "id,title,category,starts_at,timezone,is_free,price_min,currency,popularity,status"
+ACCEPT = (("Accept-Encoding", "gzip"),)
+PREFIX = "bench-tiles:"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    lat: float
+    lon: float
+    kind: str  # dense | sparse
+
+
+@dataclass
+class Run:
+    """Latencies per tile (seconds) of one contender, plus bytes seen."""
+
+    latencies: dict[Tile, list[float]] = field(default_factory=dict)
+    sizes: dict[Tile, int] = field(default_factory=dict)
+
+    def add(self, tile: Tile, seconds: float, size: int) -> None:
+        self.latencies.setdefault(tile, []).append(seconds)
+        self.sizes[tile] = size
+
+    def at_zoom(self, z: int) -> Summary:
+        return Summary.of([s for tile, values in self.latencies.items() if tile.z == z for s in values])
+
+    def low_zoom_p99(self) -> float:
+        return Summary.of([s for tile, values in self.latencies.items() if tile.z <= 8 for s in values]).p99
+
+
+# --- workload -----------------------------------------------------------------------------------
+
+
+def places(seed: int = 7) -> list[Place]:
+    """The most populous cities (dense) and a seeded pick of small towns (sparse)."""
+    cities = sorted(load_cities(), key=lambda c: -c.population)
+    dense = [Place(c.name, c.lat, c.lon, "dense") for c in cities[:PLACES_PER_KIND]]
+    small = [c for c in cities if 20_000 <= c.population <= 40_000]
+    sparse = [Place(c.name, c.lat, c.lon, "sparse") for c in random.Random(seed).sample(small, PLACES_PER_KIND)]
+    return dense + sparse
+
+
+def tile_list(where: Sequence[Place]) -> list[Tile]:
+    return list(dict.fromkeys(tile_of(p.lat, p.lon, z) for z in ZOOMS for p in where))
+
+
+def panning_sessions(seed: int = 11) -> list[list[Tile]]:
+    """Seeded sessions: zoom into a big city, pan around, zoom out and in again; tiles in request order."""
+    rng = random.Random(seed)
+    cities = sorted(load_cities(), key=lambda c: -c.population)[:40]
+    sessions = []
+    for _ in range(SESSIONS):
+        city = rng.choice(cities)
+        lat, lon, zoom = city.lat, city.lon, rng.randint(3, 5)
+        seen: dict[Tile, None] = {}
+        for step in range(STEPS):
+            if rng.random() < 0.35:
+                zoom = min(16, max(2, zoom + (1 if step < STEPS // 2 and rng.random() < 0.8 else rng.choice((-1, 1)))))
+            else:
+                lat, lon = _pan(lat, lon, zoom, rng.uniform(-0.6, 0.6), rng.uniform(-0.6, 0.6))
+            for tile in viewport_tiles(lat, lon, zoom):
+                seen.setdefault(tile, None)
+        sessions.append(list(seen))
+    return sessions
+
+
+def viewport_tiles(lat: float, lon: float, zoom: int) -> list[Tile]:
+    """The 512-pixel tiles a ``VIEWPORT`` map centred on (lat, lon) at integer ``zoom`` shows."""
+    world = TILE_PIXELS * 2**zoom
+    cx, cy = _to_pixels(lat, lon, world)
+    half_w, half_h = VIEWPORT[0] / 2, VIEWPORT[1] / 2
+    last = 2**zoom - 1
+    xs = range(int((cx - half_w) // TILE_PIXELS), int((cx + half_w) // TILE_PIXELS) + 1)
+    ys = range(max(int((cy - half_h) // TILE_PIXELS), 0), min(int((cy + half_h) // TILE_PIXELS), last) + 1)
+    return [Tile(zoom, x % 2**zoom, y) for y in ys for x in xs]
+
+
+def _to_pixels(lat: float, lon: float, world: float) -> tuple[float, float]:
+    phi = math.radians(max(min(lat, MAX_LAT), -MAX_LAT))
+    return (lon + 180) / 360 * world, (1 - math.log(math.tan(phi) + 1 / math.cos(phi)) / math.pi) / 2 * world
+
+
+def _pan(lat: float, lon: float, zoom: int, fx: float, fy: float) -> tuple[float, float]:
+    world = TILE_PIXELS * 2**zoom
+    x, y = _to_pixels(lat, lon, world)
+    x, y = (x + fx * VIEWPORT[0]) % world, min(max(y + fy * VIEWPORT[1], 1), world - 1)
+    lat2 = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / world))))
+    return lat2, x / world * 360 - 180
+
+
+# --- contenders ---------------------------------------------------------------------------------
+
+
+def ours(tile: Tile) -> str:
+    return f"/tiles/events/{tile}.mvt"
+
+
+def tipg(tile: Tile) -> str:
+    return f"/collections/public.events/tiles/WebMercatorQuad/{tile}?properties={PROPERTIES}"
+
+
+def bare_app() -> Starlette:
+    """(e): fixed gzip bytes of a typical tile's size, with the headers our hits carry."""
+    body = gzip.compress(os.urandom(int(os.environ.get("BENCH_BARE_BYTES", "2000"))), mtime=0)
+
+    async def tile(request: Request) -> Response:
+        headers = {"Cache-Control": "public, max-age=60", "ETag": '"0123456789abcdef"', "Content-Encoding": "gzip"}
+        return Response(body, media_type="application/vnd.mapbox-vector-tile", headers=headers)
+
+    return Starlette(routes=[Route("/tile", tile)])
+
+
+def ensure_tipg() -> Path:
+    """tipg in a virtualenv of its own (its pins must not touch ours); made once."""
+    python = TIPG_VENV / "bin" / "python"
+    marker = TIPG_VENV / f".tipg-{TIPG_VERSION}"
+    if not marker.exists():
+        _log(f"installing tipg {TIPG_VERSION} into {TIPG_VENV}")
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", f"tipg=={TIPG_VERSION}", "uvicorn"], check=True)
+        marker.touch()
+    return python
+
+
+@contextmanager
+def serve(command: list[str], env: dict[str, str], ready_path: str) -> Iterator[str]:
+    """A uvicorn server in its own process group; yields its base URL once ``ready_path`` answers 200."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(process, base + ready_path)
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 15)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, 9)
+                process.wait()
+
+
+def _wait(process: subprocess.Popen[bytes], url: str) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            raise RuntimeError(f"server exited with {process.returncode}: {error[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready after 120 s")
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+class SqlTimer:
+    """(a): the endpoint's statement for a tile, through psycopg with the tile pool's session settings."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.settings = TileSettings()
+        self.filters = parse_filters("")
+        pool = make_tile_pool(DatabaseSettings(url=url))
+        assert isinstance(pool.kwargs, dict)
+        self.options = pool.kwargs["options"]
+        self.conn: psycopg.AsyncConnection[Any] | None = None
+
+    async def __aenter__(self) -> SqlTimer:
+        self.conn = await psycopg.AsyncConnection.connect(
+            self.url, autocommit=True, row_factory=dict_row, options=self.options
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            await self.conn.close()
+
+    async def time(self, tiles: Sequence[Tile], run: Run) -> None:
+        assert self.conn is not None
+        for tile in tiles:
+            query = tile_query(tile, self.filters, self.settings)
+            started = time.perf_counter()
+            row = await (await self.conn.execute(query.sql, query.params)).fetchone()
+            elapsed = time.perf_counter() - started
+            run.add(tile, elapsed, len(row["mvt"] or b"") if row else 0)
+
+
+async def time_http(
+    connection: HttpConnection,
+    targets: dict[Tile, str],
+    run: Run,
+    before: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """One request in flight over one keep-alive connection; ``before`` runs (untimed) before each."""
+    for tile, target in targets.items():
+        if before is not None:
+            await before()
+        started = time.perf_counter()
+        status, body = await connection.get(target, ACCEPT)
+        elapsed = time.perf_counter() - started
+        if status not in (200, 204):
+            raise RuntimeError(f"{target}: HTTP {status} {body[:300]!r}")
+        run.add(tile, elapsed, len(body))
+
+
+async def latencies(base: str, targets: dict[Tile, str], repeats: int) -> Run:
+    run, warmup = Run(), Run()
+    connection = HttpConnection(base)
+    try:
+        await time_http(connection, targets, warmup)
+        for _ in range(repeats):
+            await time_http(connection, targets, run)
+    finally:
+        await connection.close()
+    return run
+
+
+async def raw_and_miss(url: str, base: str, tiles: Sequence[Tile], repeats: int, flush: Flusher) -> tuple[Run, Run]:
+    """(a) and (b) in alternating passes, so that both see the same load on the machine."""
+    raw, miss, warmup = Run(), Run(), Run()
+    targets = {t: ours(t) for t in tiles}
+    connection = HttpConnection(base)
+    try:
+        async with SqlTimer(url) as sql:
+            await sql.time(tiles, warmup)
+            await time_http(connection, targets, warmup, before=flush)
+            for _ in range(repeats):
+                await sql.time(tiles, raw)
+                await time_http(connection, targets, miss, before=flush)
+    finally:
+        await connection.close()
+    return raw, miss
+
+
+async def throughput(base: str, targets: Sequence[str], rounds: int = 1,
+                     before_round: Callable[[], Awaitable[None]] | None = None) -> float:
+    """Requests per second with ``CONCURRENCY`` connections over ``rounds`` passes of ``targets``."""
+    done, wall = 0, 0.0
+    for _ in range(rounds):
+        if before_round is not None:
+            await before_round()
+        timing = await time_requests(base, targets, concurrency=CONCURRENCY, headers=ACCEPT, check=_ok)
+        done += len(timing.latencies)
+        wall += timing.wall_s
+    return done / wall
+
+
+def _ok(status: int, body: bytes) -> None:
+    if status not in (200, 204):
+        raise RuntimeError(f"HTTP {status}: {body[:300]!r}")
+
+
+class Flusher:
+    """Makes the next requests miss, as ``tiles.cache.drop_every_tile`` does: bump the epoch, publish ``*``."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis = Redis.from_url(redis_url)
+        self.keys = TileKeys(PREFIX)
+
+    async def __call__(self) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(self.keys.epoch)
+        pipe.publish(self.keys.channel, b"*")
+        pipe.execute()
+
+    def close(self) -> None:
+        for key in self.redis.scan_iter(match=f"{PREFIX}*", count=1000):
+            self.redis.delete(key)
+        self.redis.close()
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    tiles: list[Tile]
+    where: list[Place]
+    raw: Run
+    miss: Run
+    hit: Run
+    tipg: Run
+    bare: Run
+    rps: dict[str, float]
+    sessions: list[list[Tile]]
+    pan_rps: dict[str, float]
+
+
+async def measure(url: str, quick: bool) -> Results:
+    repeats = 3 if quick else REPEATS
+    where = places()
+    tiles = tile_list(where)
+    sessions = panning_sessions()
+    pan = _interleave(sessions)
+    redis_url = Settings().redis.url
+    flush = Flusher(redis_url)
+    rps: dict[str, float] = {}
+    pan_rps: dict[str, float] = {}
+    try:
+        env = {"HAPPENINGS_REDIS__KEY_PREFIX": PREFIX, "HAPPENINGS_LOG_LEVEL": "WARNING", "REDIS_URL": redis_url}
+        with run_service(url, env=env) as base:
+            targets = {t: ours(t) for t in tiles}
+            _log("(a) raw SQL and (b) our endpoint, cache miss")
+            raw, miss = await raw_and_miss(url, base, tiles, repeats, flush)
+            rps["miss"] = await throughput(base, list(targets.values()), rounds=repeats, before_round=flush)
+            _log("(c) our endpoint, cache hit")
+            hit = await latencies(base, targets, repeats)
+            _log("panning session, ours")
+            await flush()
+            pan_rps["ours, cold cache"] = await throughput(base, [ours(t) for t in pan])
+            pan_rps["ours, warm cache"] = await throughput(base, [ours(t) for t in pan])
+            _log("(c) and (e): hit throughput against the bare ceiling, alternating")
+            typical = sorted(hit.sizes.values())[len(hit.sizes) // 2]
+            command = [sys.executable, "-m", "uvicorn", "bench.tiles:bare_app", "--factory"]
+            with serve(command, {"BENCH_BARE_BYTES": str(typical)}, "/tile") as bare_base:
+                bare = await latencies(bare_base, {Tile(0, 0, 0): "/tile"}, 200 if quick else 2000)
+                rps["hit"], rps["bare"] = await _alternate(base, list(targets.values()), bare_base, quick)
+        _log("(d) tipg")
+        with tipg_server(url) as base:
+            targets = {t: tipg(t) for t in tiles}
+            tipg_run = await latencies(base, targets, max(2, repeats // 2))
+            rps["tipg"] = await throughput(base, list(targets.values()), rounds=max(2, repeats // 2))
+            pan_rps["tipg"] = await throughput(base, [tipg(t) for t in pan])
+    finally:
+        flush.close()
+    return Results(tiles, where, raw, miss, hit, tipg_run, bare, rps, sessions, pan_rps)
+
+
+async def _alternate(base: str, targets: list[str], bare_base: str, quick: bool) -> tuple[float, float]:
+    """Hit and bare throughput measured in turns (the machine's load drifts), medians of each."""
+    requests = 2_000 if quick else CEILING_REQUESTS
+    hits = targets * (requests // len(targets) + 1)
+    ours_rps, bare_rps = [], []
+    for _ in range(CEILING_PASSES):
+        ours_rps.append(await throughput(base, hits[:requests]))
+        bare_rps.append(await throughput(bare_base, ["/tile"] * requests))
+    return sorted(ours_rps)[len(ours_rps) // 2], sorted(bare_rps)[len(bare_rps) // 2]
+
+
+@contextmanager
+def tipg_server(url: str) -> Iterator[str]:
+    python = ensure_tipg()
+    env = {
+        # The same session setting as our tile pool, so neither pays for JIT compilation.
+        "DATABASE_URL": f"{url}?jit=off",
+        "TIPG_MAX_FEATURES_PER_TILE": str(TileSettings().max_features),
+        "TIPG_DB_TABLES": '["public.events"]',
+        "TIPG_DB_SPATIAL_EXTENT": "false",
+        "TIPG_DB_DATETIME_EXTENT": "false",
+        "TIPG_DEBUG": "false",
+    }
+    with serve([str(python), "-m", "uvicorn", "tipg.main:app"], env, "/healthz") as base:
+        yield base
+
+
+def _interleave(sessions: list[list[Tile]]) -> list[Tile]:
+    """Sessions side by side, as several people panning at the same time."""
+    merged = []
+    for step in range(max(len(s) for s in sessions)):
+        merged += [s[step] for s in sessions if step < len(s)]
+    return merged
+
+
+def report(r: Results, url: str) -> str:
+    """The markdown tables, with every ratio and the issue's targets."""
+    where = ", ".join(f"{p.name} ({p.kind})" for p in r.where)
+    return "\n\n".join([
+        f"### Tiles benchmark, {url.rsplit('/', 1)[-1]}",
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, database `{url.rsplit('/', 1)[-1]}`. "
+        f"Tile list: zooms {', '.join(map(str, ZOOMS))} at {where} ({len(r.tiles)} tiles). Latencies in ms, "
+        f"one request in flight; throughput with {CONCURRENCY} keep-alive connections; every server one "
+        f"uvicorn worker. Bare ceiling latency p50 {ms(r.bare.at_zoom(0).p50)} ms. Panning: "
+        f"{len(r.sessions)} sessions, {sum(len(s) for s in r.sessions)} tile requests.",
+        "#### Targets", _targets(r),
+        "#### Latency per zoom", _latency(r),
+        "#### Throughput", _throughput(r), _panning(r),
+        "#### Tile sizes", _sizes(r),
+    ])  # fmt: skip
+
+
+def _targets(r: Results) -> str:
+    bare, pan = r.rps["bare"], r.pan_rps["ours, cold cache"] / r.pan_rps["tipg"]
+    miss_ok = all(r.miss.at_zoom(z).p50 <= 1.2 * r.raw.at_zoom(z).p50 + 0.001 for z in ZOOMS)
+    worst_hit = max(r.hit.at_zoom(z).p50 for z in ZOOMS)
+    low = f"miss {ms(r.miss.low_zoom_p99())} ms, hit {ms(r.hit.low_zoom_p99())} ms"
+    rows = [
+        ["miss p50 <= 1.2 x raw + 1 ms, every zoom", "see the latency table", _yes(miss_ok)],
+        ["hit p50 <= 2 ms, every zoom", f"{ms(worst_hit)} ms at the worst zoom", _yes(worst_hit <= 0.002)],
+        ["hit throughput >= 70% of bare", f"{r.rps['hit'] / bare:.0%}", _yes(r.rps["hit"] >= 0.7 * bare)],
+        ["panning throughput >= 5 x tipg, cold cache", f"{pan:.1f}x", _yes(pan >= 5)],
+        ["z0-z8 p99 <= 50 ms", low, _yes(max(r.miss.low_zoom_p99(), r.hit.low_zoom_p99()) <= 0.05)],
+    ]
+    return markdown_table(["target", "measured", "met"], rows)
+
+
+def _latency(r: Results) -> str:
+    rows = []
+    for z in ZOOMS:
+        raw, miss, hit, peer = r.raw.at_zoom(z), r.miss.at_zoom(z), r.hit.at_zoom(z), r.tipg.at_zoom(z)
+        rows.append([
+            z, ms(raw.p50), ms(raw.p95), ms(miss.p50), ms(miss.p95), ms(miss.p99), ms(hit.p50), ms(hit.p95),
+            ms(peer.p50), ms(peer.p95), f"{miss.p50 / raw.p50:.2f}x", f"{ms(1.2 * raw.p50 + 0.001)}",
+            f"{peer.p50 / miss.p50:.1f}x", f"{peer.p50 / hit.p50:.0f}x",
+        ])  # fmt: skip
+    headers = [
+        "z", "raw p50", "raw p95", "miss p50", "miss p95", "miss p99", "hit p50", "hit p95", "tipg p50", "tipg p95",
+        "miss/raw", "miss budget", "tipg/miss", "tipg/hit",
+    ]  # fmt: skip
+    return markdown_table(headers, rows)
+
+
+def _throughput(r: Results) -> str:
+    bare, peer = r.rps["bare"], r.rps["tipg"]
+    names = {"miss": "(b) ours, cache miss", "hit": "(c) ours, cache hit", "tipg": "(d) tipg",
+             "bare": "(e) bare Starlette, fixed bytes"}  # fmt: skip
+    rows = [[label, f"{r.rps[key]:.0f}", f"{r.rps[key] / bare:.0%}", f"{r.rps[key] / peer:.1f}x"]
+            for key, label in names.items()]  # fmt: skip
+    return markdown_table(["fixed tile list, 16 connections", "tiles/s", "of bare", "vs tipg"], rows)
+
+
+def _panning(r: Results) -> str:
+    rows = [[name, f"{value:.0f}", f"{value / r.pan_rps['tipg']:.1f}x"] for name, value in r.pan_rps.items()]
+    return markdown_table(["panning session, 16 connections", "tiles/s", "vs tipg"], rows)
+
+
+def _sizes(r: Results) -> str:
+    rows = [
+        [z, _mean_size(r.hit, z), _max_size(r.hit, z), _mean_size(r.tipg, z), _max_size(r.tipg, z),
+         _max_size(r.raw, z)]
+        for z in ZOOMS
+    ]  # fmt: skip
+    headers = ["z", "ours mean (gzip B)", "ours max", "tipg mean (gzip B)", "tipg max", "ours raw MVT max"]
+    return markdown_table(headers, rows)
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def _mean_size(run: Run, z: int) -> str:
+    values = [size for tile, size in run.sizes.items() if tile.z == z]
+    return f"{sum(values) / len(values):,.0f}" if values else "—"
+
+
+def _max_size(run: Run, z: int) -> str:
+    values = [size for tile, size in run.sizes.items() if tile.z == z]
+    return f"{max(values):,}" if values else "—"
+
+
+def _log(message: str) -> None:
+    print(f"[bench tiles] {message}", file=sys.stderr, flush=True)
+
+
+def run(sizes: Sequence[int] = (EVENTS,), seed: int = 42, *, quick: bool = False) -> str:
+    """Entry point of ``python -m bench``: for each size, build or reuse the database, measure, report."""
+    sections = []
+    for events in sizes:
+        url = ensure_database(events, seed)
+        section = report(asyncio.run(measure(url, quick)), url)
+        print(section, flush=True)
+        sections.append(section)
+    text = "\n\n".join(sections)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.tiles", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    parser.add_argument("--events", type=int, default=EVENTS, help="events in the benchmark database")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    run([args.events], args.seed, quick=args.quick)
+
+
+if __name__ == "__main__":
+    main()

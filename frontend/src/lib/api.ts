@@ -1,0 +1,129 @@
+/** The discovery API: typed responses, problem+json errors, and cancellation of stale requests. */
+
+export interface Venue {
+  id: string;
+  name: string;
+  lat: number;
+  lon: number;
+}
+
+export interface EventItem {
+  id: string;
+  title: string;
+  category: string;
+  tags: string[];
+  starts_at: string;
+  ends_at: string | null;
+  timezone: string;
+  venue: Venue | null;
+  lat?: number;
+  lon?: number;
+  is_free: boolean;
+  price_min: number | null;
+  price_max: number | null;
+  currency: string | null;
+  popularity: number;
+  status: string;
+  distance_m?: number;
+}
+
+export interface EventDetail extends EventItem {
+  description: string;
+  organizer: {id: string; name: string} | null;
+  lat: number;
+  lon: number;
+  capacity: number | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** An RFC 9457 problem, or a network failure dressed as one so callers handle a single type. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly param: string | null = null,
+  ) {
+    super(detail || title);
+    this.name = 'ApiError';
+  }
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
+export async function getJson<T>(url: string, signal?: AbortSignal, fetcher: typeof fetch = fetch): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetcher(url, {signal, headers: {Accept: 'application/json'}});
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    throw new ApiError(0, 'Network error', 'Could not reach the server. Check your connection and try again.');
+  }
+  if (!response.ok) throw await problemFrom(response);
+  return (await response.json()) as T;
+}
+
+async function problemFrom(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as {title?: string; detail?: string; param?: string};
+    return new ApiError(
+      response.status,
+      body.title ?? response.statusText,
+      body.detail ?? body.title ?? `HTTP ${response.status}`,
+      body.param ?? null,
+    );
+  } catch {
+    return new ApiError(response.status, response.statusText || 'Error', `The server answered ${response.status}.`);
+  }
+}
+
+/** Where an event is: its venue, or its own point. */
+export function eventPoint(e: Pick<EventItem, 'venue' | 'lat' | 'lon'>): {lat: number; lon: number} | null {
+  if (e.venue) return {lat: e.venue.lat, lon: e.venue.lon};
+  if (typeof e.lat === 'number' && typeof e.lon === 'number') return {lat: e.lat, lon: e.lon};
+  return null;
+}
+
+/**
+ * Runs one request at a time: starting a new one aborts the one before, so a slow answer for an
+ * old viewport can never overwrite the answer for the current one.
+ */
+export class LatestOnly {
+  private controller: AbortController | null = null;
+
+  async run<T>(task: (signal: AbortSignal) => Promise<T>): Promise<{stale: true} | {stale: false; value: T}> {
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    try {
+      const value = await task(controller.signal);
+      return controller.signal.aborted ? {stale: true} : {stale: false, value};
+    } catch (error) {
+      if (controller.signal.aborted || isAbort(error)) return {stale: true};
+      throw error;
+    } finally {
+      if (this.controller === controller) this.controller = null;
+    }
+  }
+
+  cancel(): void {
+    this.controller?.abort();
+    this.controller = null;
+  }
+}
+
+export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: number): ((...args: A) => void) & {cancel(): void} {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const wrapped = (...args: A) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  wrapped.cancel = () => clearTimeout(timer);
+  return wrapped;
+}

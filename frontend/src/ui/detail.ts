@@ -1,0 +1,157 @@
+/** Everything about one event, with share, add-to-calendar (.ics) and directions (geo: URI). */
+import {type ApiError, type EventDetail, getJson, LatestOnly} from '../lib/api';
+import {categoryColor, categoryName} from '../lib/categories';
+import {formatEventRange, formatPrice} from '../lib/format';
+import {buildIcs, geoUri, icsFileName} from '../lib/ics';
+import {byId, dot, h} from './dom';
+
+export interface DetailCallbacks {
+  onClose: () => void;
+  onLoaded: (event: EventDetail) => void;
+  shareUrl: (event: EventDetail) => string;
+  notify: (text: string, kind?: 'info' | 'error') => void;
+}
+
+export class DetailPanel {
+  private readonly root = byId('detail');
+  private readonly request = new LatestOnly();
+  private trigger: HTMLElement | null = null;
+  openId: string | null = null;
+
+  constructor(
+    private readonly cb: DetailCallbacks,
+    private readonly locale: string,
+    private readonly viewerZone: string,
+  ) {
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.openId && !e.defaultPrevented) this.close();
+    });
+  }
+
+  async open(id: string, trigger: HTMLElement | null = null): Promise<void> {
+    if (this.openId === id && !this.root.hidden) return;
+    this.openId = id;
+    this.trigger = trigger ?? (document.activeElement as HTMLElement | null);
+    this.root.hidden = false;
+    document.getElementById('app')?.classList.add('detail-open');
+    this.root.setAttribute('aria-busy', 'true');
+    this.root.replaceChildren(this.header(null), h('div', {class: 'detail-body'}, h('div', {class: 'skeleton'}), h('div', {class: 'skeleton'})));
+    try {
+      const result = await this.request.run((signal) => getJson<EventDetail>(`/api/v1/events/${encodeURIComponent(id)}`, signal));
+      if (result.stale) return;
+      this.render(result.value);
+      this.cb.onLoaded(result.value);
+    } catch (error) {
+      const e = error as ApiError;
+      this.root.replaceChildren(
+        this.header(null),
+        h(
+          'div',
+          {class: 'detail-body error', role: 'alert'},
+          h('p', {class: 'empty-title'}, e.status === 404 ? 'This event no longer exists' : 'The event could not be loaded'),
+          h('p', {}, e.detail ?? String(error)),
+        ),
+      );
+    } finally {
+      this.root.removeAttribute('aria-busy');
+    }
+  }
+
+  close(): void {
+    if (!this.openId) return;
+    const id = this.openId;
+    this.request.cancel();
+    this.openId = null;
+    this.root.hidden = true;
+    this.root.replaceChildren();
+    document.getElementById('app')?.classList.remove('detail-open');
+    // Back to what opened the panel; if the list was re-drawn meanwhile, to the same event's item.
+    const target = this.trigger?.isConnected ? this.trigger : document.querySelector<HTMLElement>(`.card[data-id="${CSS.escape(id)}"]`);
+    target?.focus();
+    this.trigger = null;
+    this.cb.onClose();
+  }
+
+  private header(event: EventDetail | null): HTMLElement {
+    const close = h('button', {type: 'button', class: 'btn btn-icon detail-close', 'aria-label': 'Close event details'}, '×');
+    close.addEventListener('click', () => this.close());
+    const title = h('h2', {id: 'detail-title', tabindex: '-1'}, event ? event.title : 'Loading event…');
+    return h(
+      'header',
+      {class: 'detail-head'},
+      close,
+      event ? h('p', {class: 'detail-category'}, dot(categoryColor(event.category)), categoryName(event.category)) : null,
+      title,
+      event?.status === 'cancelled' ? h('p', {class: 'tag tag-warn'}, 'This event is cancelled') : null,
+    );
+  }
+
+  private render(event: EventDetail): void {
+    const when = formatEventRange(event.starts_at, event.ends_at, event.timezone, this.locale, this.viewerZone);
+    const price = formatPrice(event, this.locale) || 'Price not given';
+    const venue = event.venue?.name;
+    const facts: [string, Node | string][] = [
+      ['When', h('span', {}, h('time', {datetime: event.starts_at}, when), h('span', {class: 'muted'}, ` (${event.timezone.replace(/_/g, ' ')} time)`))],
+      ['Where', venue ?? `${event.lat.toFixed(4)}, ${event.lon.toFixed(4)}`],
+      ['Price', price],
+    ];
+    if (event.organizer) facts.push(['Organizer', event.organizer.name]);
+    if (event.capacity) facts.push(['Capacity', new Intl.NumberFormat(this.locale).format(event.capacity)]);
+    const body = h(
+      'div',
+      {class: 'detail-body'},
+      this.actions(event),
+      h('dl', {class: 'facts'}, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+      event.tags.length ? h('ul', {class: 'detail-tags', 'aria-label': 'Tags'}, ...event.tags.map((t) => h('li', {class: 'tag'}, `#${t}`))) : null,
+      h('div', {class: 'description'}, ...(event.description || 'No description.').split(/\n{2,}/).map((p) => h('p', {}, p))),
+    );
+    this.root.replaceChildren(this.header(event), body);
+    byId('detail-title').focus({preventScroll: true});
+  }
+
+  private actions(event: EventDetail): HTMLElement {
+    const share = h('button', {type: 'button', class: 'btn btn-primary', id: 'share-event'}, 'Share');
+    share.addEventListener('click', () => void this.share(event));
+    const calendar = h('button', {type: 'button', class: 'btn btn-secondary', id: 'add-to-calendar'}, 'Add to calendar');
+    calendar.addEventListener('click', () => this.downloadIcs(event));
+    const directions = h('a', {class: 'btn btn-secondary', id: 'directions', href: geoUri(event.lat, event.lon, event.venue?.name ?? event.title)}, 'Directions');
+    return h('div', {class: 'detail-actions'}, share, calendar, directions);
+  }
+
+  private async share(event: EventDetail): Promise<void> {
+    const url = this.cb.shareUrl(event);
+    try {
+      await navigator.clipboard.writeText(url);
+      this.cb.notify('Link copied to the clipboard.');
+    } catch {
+      // Clipboard API refused (permissions, insecure context): fall back to a selected text field.
+      const field = h('textarea', {class: 'copy-fallback', readonly: true, 'aria-label': 'Link to this event'}, url);
+      document.body.append(field);
+      field.select();
+      const ok = document.execCommand('copy');
+      field.remove();
+      this.cb.notify(ok ? 'Link copied to the clipboard.' : `Copy this link: ${url}`, ok ? 'info' : 'error');
+    }
+  }
+
+  private downloadIcs(event: EventDetail): void {
+    const ics = buildIcs({
+      id: event.id,
+      title: event.title,
+      description: event.description,
+      starts_at: event.starts_at,
+      ends_at: event.ends_at,
+      location: event.venue?.name ?? null,
+      lat: event.lat,
+      lon: event.lon,
+      url: this.cb.shareUrl(event),
+      status: event.status,
+    });
+    const href = URL.createObjectURL(new Blob([ics], {type: 'text/calendar;charset=utf-8'}));
+    const a = h('a', {href, download: icsFileName(event.title), hidden: true});
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  }
+}

@@ -1,0 +1,171 @@
+"""The pieces of a real-browser run: built front end, seeded database, server subprocess, Chromium.
+
+Shared by the e2e fixtures (conftest.py) and the first-map timing script (first_map_timing.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+from redis import Redis
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+DIST = FRONTEND / "dist"
+ARTIFACTS = ROOT / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+CHROMIUM = "/usr/bin/chromium"
+# WebGL2 through SwiftShader: MapLibre renders headless on machines without a GPU.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+
+
+def build_frontend() -> Path:
+    """Run frontend/build.sh (a no-op when dist is newer than the sources); return dist."""
+    result = subprocess.run(["bash", str(FRONTEND / "build.sh")], cwd=ROOT, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"frontend build failed:\n{result.stdout}\n{result.stderr}")
+    return DIST
+
+
+def seed(url: str, events: int, seed_value: int = 7) -> None:
+    """Seed with the project's seed CLI, exactly as a person would."""
+    env = {**os.environ, "DATABASE_URL": url}
+    cmd = [sys.executable, "-m", "app.seed", "--events", str(events), "--seed", str(seed_value), "--no-progress"]
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"seeding failed:\n{result.stdout}\n{result.stderr}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    redis_prefix: str
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+@contextlib.contextmanager
+def run_server(database_url: str, dist: Path, **env_overrides: str) -> Iterator[Server]:
+    """The real app under uvicorn on a free port, ready (``/readyz`` 200) when yielded."""
+    port = free_port()
+    prefix = f"e2e:{uuid.uuid4().hex[:10]}:"
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"e2e-server-{port}.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "HAPPENINGS_REDIS__KEY_PREFIX": prefix,
+        "HAPPENINGS_FRONTEND_DIST": str(dist),
+        "HAPPENINGS_ENVIRONMENT": "test",
+        "HAPPENINGS_LOG_JSON": "false",
+        "HAPPENINGS_LOG_LEVEL": "WARNING",
+        **env_overrides,
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--timeout-graceful-shutdown",
+        "3",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log_path, prefix)
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        _delete_keys(prefix)
+        log_path.unlink(missing_ok=True)
+
+
+def _wait_ready(server: Server, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.process.returncode}:\n{server.log_tail()}")
+        try:
+            response = httpx.get(f"{server.base_url}/readyz", timeout=2)
+            if response.status_code == 200:
+                return
+            last = response.text
+        except httpx.HTTPError as exc:
+            last = repr(exc)
+        time.sleep(0.2)
+    raise RuntimeError(f"the server was not ready after {timeout_s}s ({last}):\n{server.log_tail()}")
+
+
+def _delete_keys(prefix: str) -> None:
+    with contextlib.suppress(Exception):
+        client = Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def densest_place(database_url: str) -> tuple[float, float]:
+    """(lat, lon) of the 0.1° cell (about 10 km) with the most upcoming events: where the map shows most."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            """
+            SELECT avg(ST_Y(geom)), avg(ST_X(geom))
+            FROM events
+            WHERE status = 'published' AND starts_at > now()
+            GROUP BY round(ST_Y(geom)::numeric, 1), round(ST_X(geom)::numeric, 1)
+            ORDER BY count(*) DESC
+            LIMIT 1
+            """
+        ).fetchone()
+    if row is None or row[0] is None:
+        raise RuntimeError("the e2e database has no upcoming published events")
+    return float(row[0]), float(row[1])

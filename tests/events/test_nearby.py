@@ -1,0 +1,89 @@
+"""Nearest first: geodesic distances, exact order where sphere and spheroid disagree, ties, paging."""
+
+from __future__ import annotations
+
+import random
+
+from geopy.distance import geodesic
+
+from tests.events.conftest import World, get_page, ids, walk
+
+NEARBY = "/api/v1/events/nearby"
+
+
+async def test_distances_match_a_geodesic_reference_within_half_a_percent(client, world: World) -> None:
+    rng = random.Random(3)
+    centres = [(0.0, 30.0), (51.5, -0.12), (-33.87, 151.21), (64.14, -21.94), (78.22, 15.65)]
+    for lat, lon in centres:
+        for _ in range(8):
+            await world.event(lat + rng.uniform(-0.4, 0.4), lon + rng.uniform(-0.4, 0.4))
+
+    for lat, lon in centres:
+        body = await get_page(client, NEARBY, lat=lat, lon=lon, radius_m=100_000, limit=500)
+        assert body["items"], (lat, lon)
+        for item in body["items"]:
+            reference = geodesic((lat, lon), (item["lat"], item["lon"])).meters
+            assert abs(item["distance_m"] - reference) <= max(0.005 * reference, 0.1), (lat, lon, item)
+
+
+async def test_nearest_first_limited_and_bounded_by_the_radius(client, world: World) -> None:
+    centre = (52.52, 13.405)
+    created = []
+    for n in range(30):
+        created.append(await world.event(centre[0] + 0.002 * n, centre[1] + 0.001 * (n % 3)))
+    outside = await world.event(centre[0] + 0.2, centre[1])  # ~22 km
+
+    body = await get_page(client, NEARBY, lat=centre[0], lon=centre[1], radius_m=10_000, limit=10)
+
+    distances = [item["distance_m"] for item in body["items"]]
+    assert len(distances) == 10 and distances == sorted(distances)
+    assert ids(body) == [str(e["id"]) for e in created[:10]]
+    everything = [i for page in await walk(client, NEARBY, lat=centre[0], lon=centre[1], limit=7) for i in page]
+    assert str(outside["id"]) not in everything and len(everything) == 30
+
+
+async def test_order_is_the_true_geodesic_one_where_the_sphere_disagrees(client, world: World) -> None:
+    """At the equator a metre north is ~0.6% shorter on the spheroid than on a sphere, a metre east ~0.1% longer.
+
+    North at 1,000 m and east at 1,003 m: the sphere (what the KNN index uses) puts east first,
+    the spheroid (what distance_m reports) puts north first. The API must follow distance_m.
+    """
+    north_lat = geodesic(meters=1_000).destination((0.0, 20.0), bearing=0).latitude
+    east_lon = geodesic(meters=1_003).destination((0.0, 20.0), bearing=90).longitude
+    east = await world.event(0.0, east_lon)
+    north = await world.event(north_lat, 20.0)
+
+    body = await get_page(client, NEARBY, lat=0.0, lon=20.0, limit=1)
+    assert ids(body) == [str(north["id"])]
+    second = await get_page(client, NEARBY, lat=0.0, lon=20.0, limit=1, cursor=body["next_cursor"])
+    assert ids(second) == [str(east["id"])]
+    assert body["items"][0]["distance_m"] < second["items"][0]["distance_m"]
+
+
+async def test_many_events_at_one_venue_page_by_id(client, world: World) -> None:
+    venue = await world.venue(41.39, 2.17, name="Palau", timezone="Europe/Madrid")
+    same_place = [await world.event(None, None, venue_id=venue) for _ in range(12)]
+    nearer = await world.event(41.3901, 2.17)
+
+    pages = await walk(client, NEARBY, lat=41.3902, lon=2.17, limit=5)
+    flat = [i for page in pages for i in page]
+
+    assert flat == [str(nearer["id"]), *sorted(str(e["id"]) for e in same_place)]
+
+
+async def test_nearby_across_the_antimeridian(client, world: World) -> None:
+    west = await world.event(65.0, -179.99)
+    east = await world.event(65.0, 179.95)
+
+    body = await get_page(client, NEARBY, lat=65.0, lon=179.999, radius_m=5_000)
+
+    assert ids(body) == [str(west["id"]), str(east["id"])]
+
+
+async def test_nearby_takes_the_filters_too(client, world: World) -> None:
+    await world.event(45.46, 9.19, category="music")
+    food = await world.event(45.461, 9.19, category="food")
+
+    body = await get_page(client, NEARBY, lat=45.46, lon=9.19, category="food")
+
+    assert ids(body) == [str(food["id"])]

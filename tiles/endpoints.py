@@ -1,0 +1,186 @@
+"""Tile endpoints: ``/tiles/events/{z}/{x}/{y}.mvt``, ``/tiles/events.json``, ``/tiles/events/style.json``.
+
+HTTP only. The tile address and the filters are checked before anything else (a bad one is a
+400 or 404 problem and no query runs); the service answers from the caches or the database; this
+module turns the gzipped bytes into a response: 204 when empty, 304 when the client holds them,
+the gzip bytes as they are for clients that accept gzip (all browsers), decompressed for others.
+Tiles, TileJSON and style are public data: any origin may read them (partner maps).
+
+The tile URL is served by ``TileRequests``, a pure-ASGI handler installed as a middleware inside
+the request-context middleware (request id, access log and metrics still apply), in front of the
+framework's routing and dependency machinery. Tiles are the busiest URL by far (a map view asks
+for a dozen at a time) and a near-cache hit costs ~15 µs of our own code; going through the
+routing of every API route and FastAPI's per-request layers cost 3-4 times that, which alone
+kept cache hits below the issue's throughput target (70% of a bare Starlette endpoint).
+TileJSON and the style are ordinary FastAPI routes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.errors import InvalidParameter, NotFound, ProblemError, problem_response
+from app.kit.etag import cacheable_response, none_match
+from config.settings import Settings
+from tiles.filters import parse_filters
+from tiles.grid import InvalidTile, Tile, TileOutOfRange, parse_tile
+from tiles.rendered import RenderedTile
+from tiles.service import TileService
+from tiles.tilejson import events_style, tilejson
+
+MVT = "application/vnd.mapbox-vector-tile"
+TILEJSON = "application/json"
+CORS = "*"
+TILE_PATH = "/tiles/events/{z}/{x}/{y}.mvt"
+_TILE_URL = re.compile(r"^/tiles/events/([^/]+)/([^/]+)/([^/]+)\.mvt$")
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+_problems: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed filter (problem+json naming it)"},
+}
+
+
+class MethodNotAllowed(ProblemError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class _Route:
+    """What the request-context middleware reads to label metrics with the route template."""
+
+    path = TILE_PATH
+
+
+class TileRequests:
+    """Pure-ASGI handler of ``GET /tiles/events/{z}/{x}/{y}.mvt``; every other request passes through.
+
+    Clusters below ``cluster_below_zoom``, single events from it; filters as ``GET /api/v1/events``.
+    200 (MVT 2.1, layer ``events``, gzip), 204 (no event), 304 (If-None-Match), 400 (malformed
+    address or filter), 404 (no such tile), 405 (not GET), all errors as problem+json.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = _TILE_URL.match(_route_path(scope)) if scope["type"] == "http" else None
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = _Route
+        try:
+            response = await events_tile(Request(scope, receive), *match.groups())
+        except ProblemError as exc:
+            response = problem_response(
+                exc.status, exc.slug, exc.title, exc.detail, scope["path"], param=exc.param, **exc.extra
+            )
+            if isinstance(exc, MethodNotAllowed):
+                response.headers["Allow"] = "GET"
+        await response(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path below the app's mount point (``root_path``), as the router would match it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+async def events_tile(request: Request, z: str, x: str, y: str) -> Response:
+    """The tile's response; the address and the filters are checked before the service is asked."""
+    if request.method != "GET":
+        raise MethodNotAllowed(f"{request.method} is not allowed here; tiles are read with GET")
+    settings: Settings = request.app.state.settings
+    tile = _tile(z, x, y, settings.tiles.max_zoom)
+    filters = parse_filters(request.scope["query_string"].decode("latin-1"))
+    service: TileService = request.app.state.tiles
+    rendered = await service.tile(tile, filters)
+    return tile_response(rendered, request, settings.tiles.browser_max_age_s)
+
+
+@router.get("/events.json", summary="TileJSON 3.0.0 of the events tiles", responses=_problems)
+async def events_tilejson(request: Request) -> Response:
+    """The tile URL template carries the normalised filters of this request.
+
+    The tiles themselves: ``GET /tiles/events/{z}/{x}/{y}.mvt`` (Mapbox Vector Tile 2.1, layer
+    ``events``, gzip; 204 when empty, 304 on If-None-Match; 400/404 problem+json for a bad address).
+    """
+    settings = _settings(request)
+    document = tilejson(str(request.base_url), parse_filters(request.url.query), settings.tiles)
+    return _json(request, document, settings.tiles.browser_max_age_s)
+
+
+@router.get("/events/style.json", summary="MapLibre style of the events layer", responses=_problems)
+async def events_style_json(request: Request) -> Response:
+    """``config/events-style.json``, its source pointing at this host's TileJSON (with the request's filters)."""
+    settings = _settings(request)
+    document = events_style(str(request.base_url), parse_filters(request.url.query))
+    return _json(request, document, settings.tiles.browser_max_age_s)
+
+
+def tile_response(rendered: RenderedTile, request: Request, max_age_s: int) -> Response:
+    headers = {"Cache-Control": f"public, max-age={max_age_s}", "Access-Control-Allow-Origin": CORS}
+    if rendered.empty:
+        return Response(status_code=204, headers=headers)
+    gzip_ok = accepts_gzip(request.headers.get("accept-encoding"))
+    # Each content coding is its own representation, with its own strong validator.
+    etag = rendered.etag if gzip_ok else rendered.etag[:-1] + '.identity"'
+    headers.update(ETag=etag, Vary="Accept-Encoding")
+    if none_match(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if gzip_ok:
+        headers["Content-Encoding"] = "gzip"
+        return Response(rendered.gzipped, media_type=MVT, headers=headers)
+    return Response(gzip.decompress(rendered.gzipped), media_type=MVT, headers=headers)
+
+
+@lru_cache(maxsize=256)
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """True when ``Accept-Encoding`` allows gzip (explicitly, or through ``*``) with a non-zero q."""
+    if not accept_encoding:
+        return False
+    weights: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, *options = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for option in options:
+            if option.lower().startswith("q="):
+                try:
+                    weight = float(option[2:])
+                except ValueError:
+                    weight = 0.0
+        weights[coding.lower()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
+def _tile(z: str, x: str, y: str, max_zoom: int) -> Tile:
+    try:
+        return parse_tile(z, x, y, max_zoom)
+    except InvalidTile as exc:
+        raise InvalidParameter(str(exc), param="tile") from exc
+    except TileOutOfRange as exc:
+        raise NotFound(f"no tile {z}/{x}/{y}: {exc}", param="tile") from exc
+
+
+def _json(request: Request, document: dict[str, Any], max_age_s: int) -> Response:
+    response = cacheable_response(
+        orjson.dumps(document),
+        media_type=TILEJSON,
+        if_none_match=request.headers.get("if-none-match"),
+        cache_control=f"public, max-age={max_age_s}",
+    )
+    response.headers["Access-Control-Allow-Origin"] = CORS
+    return response
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings

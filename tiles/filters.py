@@ -1,0 +1,158 @@
+"""The tiles' filters: the discovery API's filter parameters, parsed and normalised once.
+
+Same names, types and meaning as ``GET /api/v1/events`` (the query-string model is theirs,
+``app.events.discovery_schemas.FilterParams``; the SQL mirrors ``app.events.queries``), so a
+tile and the list show the same events. The differences are HTTP only: a bad value is a 400
+problem (map clients get no 422 here), and parameters that are not filters are ignored, since
+map SDKs add their own.
+
+``TileFilters.query`` is the canonical query string: the tile URL template of the TileJSON carries it,
+and its digest is part of every cache key, so equal filters share cache entries however they were
+written (order, repeated categories, case of tags, time zone of instants).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from pydantic import ValidationError
+
+from app.errors import InvalidParameter
+from app.events.discovery_schemas import FilterParams
+
+PARAMS = tuple(FilterParams.model_fields)  # category, tag, q, starts_after, starts_before, free, price_max, ...
+_REPEATABLE = frozenset(("category", "tag"))
+_CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+_MAX_TAG_CHARS = 40
+
+# Drafts are never public; cancelled events stay visible, as in the list (app.events.queries.PUBLIC).
+PUBLIC = "e.status IN ('published', 'cancelled')"
+_TSQUERY = "websearch_to_tsquery('pg_catalog.english', happenings_unaccent(%(q)s))"
+# Full-text match, or a word of the title trigram-similar to the query (typo tolerance), as in the list.
+_TEXT = f"(e.search @@ {_TSQUERY} OR happenings_unaccent(e.title) %%> happenings_unaccent(%(q)s))"
+
+
+@dataclass(frozen=True, slots=True)
+class TileFilters:
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    text: str | None = None
+    starts_after: datetime | None = None
+    starts_before: datetime | None = None
+    free: bool | None = None
+    price_max: int | None = None
+    min_popularity: int | None = None
+    query: str = field(init=False, default="")
+    digest: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        query = urlencode(self._pairs(), quote_via=quote)
+        object.__setattr__(self, "query", query)
+        object.__setattr__(self, "digest", hashlib.blake2b(query.encode(), digest_size=8).hexdigest())
+
+    def _pairs(self) -> list[tuple[str, str]]:
+        pairs = [("category", c) for c in self.categories] + [("tag", t) for t in self.tags]
+        if self.text is not None:
+            pairs.append(("q", self.text))
+        for name, moment in (("starts_after", self.starts_after), ("starts_before", self.starts_before)):
+            if moment is not None:
+                pairs.append((name, _utc(moment)))
+        if self.free is not None:
+            pairs.append(("free", "true" if self.free else "false"))
+        for name, number in (("price_max", self.price_max), ("min_popularity", self.min_popularity)):
+            if number is not None:
+                pairs.append((name, str(number)))
+        return pairs
+
+    def conditions(self, params: dict[str, Any]) -> list[str]:
+        """SQL conditions on ``events e`` (values added to ``params``), the list API's, without the area."""
+        where = [PUBLIC]
+        if self.starts_after is None:
+            where.append("e.ends_at >= now()")  # without a start bound: only events that have not ended
+        else:
+            where.append("e.starts_at >= %(starts_after)s")
+            params["starts_after"] = self.starts_after
+        if self.starts_before is not None:
+            where.append("e.starts_at < %(starts_before)s")
+            params["starts_before"] = self.starts_before
+        if self.categories:
+            where.append("e.category = ANY(%(categories)s::text[])")
+            params["categories"] = list(self.categories)
+        if self.tags:
+            where.append("e.tags && %(tags)s::text[]")
+            params["tags"] = list(self.tags)
+        if self.free is not None:
+            where.append("e.is_free" if self.free else "NOT e.is_free")
+        if self.price_max is not None:
+            # Entry price: free events qualify, events without a known price do not.
+            where.append("(e.is_free OR e.price_min <= %(price_max)s)")
+            params["price_max"] = self.price_max
+        if self.min_popularity is not None:
+            where.append("e.popularity >= %(min_popularity)s")
+            params["min_popularity"] = self.min_popularity
+        if self.text is not None:
+            where.append(_TEXT)
+            params["q"] = self.text
+        return where
+
+
+def parse_filters(query_string: str) -> TileFilters:
+    """The filters of a raw query string, or ``InvalidParameter`` naming the first bad one."""
+    return _parse(query_string)
+
+
+@lru_cache(maxsize=2048)
+def _parse(query_string: str) -> TileFilters:
+    # Memoised: a map asks for dozens of tiles with the same query string.
+    raw: dict[str, Any] = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        if name in _REPEATABLE:
+            raw.setdefault(name, []).append(value)
+        elif name in PARAMS:
+            if name in raw:
+                raise InvalidParameter(f"{name} may be given once", param=name)
+            raw[name] = value
+    try:
+        params = FilterParams.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        param = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or None
+        raise InvalidParameter(f"{param}: {error['msg']}" if param else error["msg"], param=param) from exc
+    if params.starts_after and params.starts_before and params.starts_before <= params.starts_after:
+        raise InvalidParameter("starts_before must be later than starts_after", param="starts_before")
+    return TileFilters(
+        categories=_categories(params.category),
+        tags=_tags(params.tag),
+        text=(params.q or "").strip() or None,
+        starts_after=params.starts_after,
+        starts_before=params.starts_before,
+        free=params.free,
+        price_max=params.price_max,
+        min_popularity=params.min_popularity,
+    )
+
+
+def _categories(values: list[str]) -> tuple[str, ...]:
+    for value in values:
+        if not _CATEGORY.match(value):
+            raise InvalidParameter(f"{value!r} is not a category slug", param="category")
+    return tuple(sorted(set(values)))
+
+
+def _tags(values: list[str]) -> tuple[str, ...]:
+    # Tags are stored trimmed and lower-cased (see EventFields); filter the same way.
+    tags = {value.strip().lower() for value in values if value.strip()}
+    if any(len(tag) > _MAX_TAG_CHARS for tag in tags):
+        raise InvalidParameter(f"a tag is at most {_MAX_TAG_CHARS} characters", param="tag")
+    return tuple(sorted(tags))
+
+
+def _utc(moment: datetime) -> str:
+    text = moment.astimezone(UTC).isoformat()
+    return text.removesuffix("+00:00") + "Z"

@@ -1,0 +1,125 @@
+"""Rendering tiles: cache first, then one query per tile however many ask at once.
+
+``TileService`` is made in the app's lifespan (``app.state.tiles``). It owns a small pool of its
+own: tile queries differ from the API's (a low-zoom miss aggregates the whole table and may take
+a second), so they get a bulkhead that cannot starve the list API of connections, and settings
+the API's pool lacks: ``jit = off`` (JIT compiling a 64-partition aggregate costs 0.1-3 s and saves
+nothing on these queries) and autocommit (a tile is one statement, its own snapshot: no
+``BEGIN``/``COMMIT`` round trips, no switching modes on a shared connection).
+
+Single flight: concurrent misses for the same tile, filters and cache stamp share one task (a
+requester that goes away does not cancel it for the others); across processes a short Redis lock
+makes the others wait for the body instead of querying too. A requester whose stamp is newer (an
+edit landed meanwhile) never joins an older render. Replies from Redis can come back in any order,
+so the requester that got the lock may find a task that is *waiting* for the body: it then starts
+the render itself and later requesters join that one (the waiting task sees the body when stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+
+from app.db import Conn, make_pool
+from app.events.changes import EventChange
+from config.settings import DatabaseSettings, Settings
+from tiles.cache import Lookup, TileCache
+from tiles.filters import TileFilters
+from tiles.grid import Tile
+from tiles.rendered import RenderedTile, compress
+from tiles.sql import MAX_TILE_BYTES, TileQuery, tile_query
+
+log = logging.getLogger("happenings.tiles")
+
+InflightKey = tuple[Tile, str, bytes | None]
+
+
+def make_tile_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Conn]:
+    """The API pool's settings (statement timeout, custom plans for partition pruning), ``jit = off``, autocommit."""
+    pool = make_pool(settings)
+    assert isinstance(pool.kwargs, dict)
+    pool.kwargs["options"] = f"{pool.kwargs['options']} -c jit=off -c application_name=happenings-tiles"
+    pool.kwargs["autocommit"] = True
+    return pool
+
+
+class TileService:
+    def __init__(self, pool: AsyncConnectionPool[Conn], cache: TileCache, settings: Settings) -> None:
+        self.pool = pool
+        self.cache = cache
+        self.settings = settings
+        # The task per key, and whether it renders (True) or waits for another process's render.
+        self._inflight: dict[InflightKey, tuple[asyncio.Task[RenderedTile], bool]] = {}
+
+    @classmethod
+    async def start(cls, settings: Settings, redis: Redis) -> TileService:
+        pool = make_tile_pool(settings.database)
+        await pool.open(wait=False)
+        cache = TileCache(redis, settings)
+        cache.start()
+        return cls(pool, cache, settings)
+
+    async def aclose(self) -> None:
+        for task, _ in list(self._inflight.values()):
+            task.cancel()
+        await self.cache.aclose()
+        await self.pool.close()
+
+    async def tile(self, tile: Tile, filters: TileFilters) -> RenderedTile:
+        """The tile, from the cache when its entry is current, else rendered (once) and cached."""
+        seen = await self.cache.lookup(tile, filters.digest)
+        if seen.tile is not None:
+            return seen.tile
+        key = (tile, filters.digest, seen.stamp)
+        current = self._inflight.get(key)
+        if current is None or (seen.render and not current[1]):
+            task = asyncio.create_task(self._fill(tile, filters, seen))
+            self._inflight[key] = (task, seen.render or seen.stamp is None)
+            task.add_done_callback(partial(self._forget, key))
+        else:
+            task = current[0]
+        return await asyncio.shield(task)
+
+    async def event_changed(self, change: EventChange) -> None:
+        """Drop the cached tiles that show the change's old or new place. Call after commit."""
+        await self.cache.invalidate(change)
+
+    async def render(self, tile: Tile, filters: TileFilters) -> RenderedTile:
+        """Query the database for the tile and compress it; never reads or writes the cache."""
+        limit: int | None = None
+        while True:
+            mvt, features, truncated = await self._query(tile_query(tile, filters, self.settings.tiles, limit=limit))
+            if len(mvt) <= MAX_TILE_BYTES or features <= 1:
+                break
+            # The size estimate missed (very long titles): keep proportionally fewer, in rank order.
+            limit = max(1, features * MAX_TILE_BYTES // len(mvt) * 9 // 10)
+            log.warning("tile %s over %d bytes with %d features; retrying with %d", tile, len(mvt), features, limit)
+        return await compress(mvt, features, truncated or limit is not None)
+
+    async def _fill(self, tile: Tile, filters: TileFilters, seen: Lookup) -> RenderedTile:
+        if not seen.render and seen.stamp is not None:
+            rendered = await self.cache.wait_for(tile, filters.digest, seen.stamp)
+            if rendered is not None:
+                return rendered
+        rendered = await self.render(tile, filters)
+        self.cache.store(tile, filters.digest, seen, rendered)
+        return rendered
+
+    async def _query(self, query: TileQuery) -> tuple[bytes, int, bool]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query.sql, query.params)
+            row = await cur.fetchone()
+        assert row is not None  # an aggregate always returns its row
+        return bytes(row["mvt"] or b""), row["features"], row["truncated"]
+
+    def _forget(self, key: InflightKey, task: asyncio.Task[RenderedTile]) -> None:
+        current = self._inflight.get(key)
+        if current is not None and current[0] is task:
+            del self._inflight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: every waiter has seen it, or none is left to care
+

@@ -1,0 +1,150 @@
+"""The one place that builds tile SQL. Every value is a bound parameter.
+
+Each statement returns one row: ``mvt`` (the Mapbox Vector Tile 2.1 bytes, layer ``events``,
+extent 4096; empty when no feature), ``features`` and ``truncated`` (matching events were
+left out to respect the feature cap or the size cap).
+
+Where: the exact integer test on ``px``/``py`` (see ``tiles.grid``) decides which tile holds an
+event. Cluster tiles read nothing else than ``events_tile_idx`` (migration 0004) covers, so a
+low-zoom tile is an index-only range scan; point tiles add a GiST-friendly ``geom && envelope``
+in EPSG:4326 (computed in Python, a hair larger than the tile) and the planner picks. ``cell =
+ANY(cover)`` lets PostgreSQL skip the partitions the tile cannot touch, when the cover is small
+enough to be worth it.
+
+- **Clusters** (zoom below ``cluster_below_zoom``): events grouped by their cell of the
+  world-anchored grid (``px >> shift``), one feature per cell at the members' mean position,
+  with ``count``, the dominant ``category`` (ties: alphabetical) and ``expansion_zoom``. Only
+  events inside the tile count, so the counts of a tile add up to its matching events.
+- **Points**: one feature per event inside the tile or within ``POINT_BUFFER`` units of it (so
+  symbols near an edge are not cut), ranked by popularity then id; the first ``max_features``
+  are kept, and fewer if their estimated encoded size would pass ``MAX_TILE_BYTES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from config.settings import TileSettings
+from geo.cells import cached_cells_covering_bbox
+from tiles.filters import TileFilters
+from tiles.grid import CLUSTER_LEVELS, EXTENT, FINE_ZOOM, POINT_BUFFER, Tile
+
+# The issue's hard limit on a tile's encoded size, and the budget the SQL aims for (estimates below).
+MAX_TILE_BYTES = 500_000
+POINT_BYTES_BUDGET = 470_000
+# Encoded bytes of one point feature besides its title: geometry, tags, the id and starts_at strings,
+# the few distinct small values. Measured at 105-115 on seeded tiles; rounded up.
+POINT_FIXED_BYTES = 128
+# Below this zoom a tile's cover has hundreds of cells: it would prune nothing and cost planning time.
+COVER_MIN_ZOOM = 6
+# The && envelope is this many fine cells wider than the exact test, so rounding never loses an event.
+ENVELOPE_SLACK = 4
+
+_UTC_ISO = """to_char(e.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+_BIT_LENGTH = "length(ltrim(({0})::bit(32)::text, '0'))"
+
+
+@dataclass(frozen=True, slots=True)
+class TileQuery:
+    sql: str
+    params: dict[str, Any]
+    clustered: bool
+
+
+def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limit: int | None = None) -> TileQuery:
+    """The statement that renders ``tile`` for ``filters``; ``limit`` lowers the feature cap."""
+    params: dict[str, Any] = {}
+    if tile.z < settings.cluster_below_zoom:
+        where = [*_space(tile, 0, params, envelope=False), *filters.conditions(params)]
+        return TileQuery(_clusters(tile, where, settings, params), params, clustered=True)
+    where = [*_space(tile, tile.fine_margin(POINT_BUFFER), params, envelope=True), *filters.conditions(params)]
+    cap = min(settings.max_features, limit or settings.max_features)
+    return TileQuery(_points(tile, where, cap, params), params, clustered=False)
+
+
+def _space(tile: Tile, margin: int, params: dict[str, Any], *, envelope: bool) -> list[str]:
+    """The tile (grown by ``margin`` fine cells): exact test, [GiST envelope,] partition cover."""
+    if tile.z == 0 and margin == 0:
+        return []  # the whole world
+    bbox = tile.bbox(margin + ENVELOPE_SLACK)
+    x0, x1, y0, y1 = tile.fine_bounds(margin)
+    params.update(x0=x0, x1=x1, y0=y0, y1=y1)
+    where = ["e.px >= %(x0)s AND e.px < %(x1)s AND e.py >= %(y0)s AND e.py < %(y1)s"]
+    if envelope:
+        params.update(west=bbox.west, south=bbox.south, east=bbox.east, north=bbox.north)
+        where.append("e.geom && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)")
+    if tile.z >= COVER_MIN_ZOOM:
+        cover = cached_cells_covering_bbox(bbox)
+        if cover is not None:
+            where.insert(0, "e.cell = ANY(%(cells)s)")
+            params["cells"] = list(cover)
+    return where
+
+
+def _placement(tile: Tile, params: dict[str, Any]) -> tuple[str, str]:
+    """Expressions for a fine position's place in the tile's extent (y down, as MVT wants)."""
+    x0, _, y0, _ = tile.fine_bounds()
+    # A power of two: the products are exact in double precision.
+    params.update(origin_x=x0, origin_y=y0, to_extent=float(EXTENT) / float(1 << tile.shift))
+    return "(({0}) - %(origin_x)s) * %(to_extent)s", "(({0}) - %(origin_y)s) * %(to_extent)s"
+
+
+def _clusters(tile: Tile, where: list[str], settings: TileSettings, params: dict[str, Any]) -> str:
+    place_x, place_y = _placement(tile, params)
+    params.update(
+        cell_shift=FINE_ZOOM - tile.z - CLUSTER_LEVELS,
+        next_zoom=tile.z + 1,
+        cluster_below_zoom=settings.cluster_below_zoom,
+        split_base=FINE_ZOOM - CLUSTER_LEVELS + 1,
+    )
+    spread = _BIT_LENGTH.format("(min(x_lo) # max(x_hi)) | (min(y_lo) # max(y_hi))")
+    return f"""
+WITH members AS MATERIALIZED (
+    SELECT e.px >> %(cell_shift)s AS cx, e.py >> %(cell_shift)s AS cy, e.category, count(*) AS n,
+           sum(e.px::float8) AS sum_x, sum(e.py::float8) AS sum_y,
+           min(e.px) AS x_lo, max(e.px) AS x_hi, min(e.py) AS y_lo, max(e.py) AS y_hi
+    FROM events e
+    WHERE {" AND ".join(where) or "true"}
+    GROUP BY 1, 2, 3
+), clusters AS (
+    SELECT sum(n)::int AS count,
+           (array_agg(category ORDER BY n DESC, category))[1] AS category,
+           sum(sum_x) / sum(n) AS mean_x, sum(sum_y) / sum(n) AS mean_y,
+           least(%(cluster_below_zoom)s, greatest(%(next_zoom)s, %(split_base)s - {spread}))::int AS expansion_zoom
+    FROM members
+    GROUP BY cx, cy
+)
+SELECT ST_AsMVT(f, 'events', {EXTENT}, 'geom') AS mvt, count(*)::int AS features, false AS truncated
+FROM (
+    SELECT ST_Point(floor({place_x.format("c.mean_x")}), floor({place_y.format("c.mean_y")})) AS geom,
+           true AS cluster, c.count, c.category, c.expansion_zoom
+    FROM clusters c
+) f"""
+
+
+def _points(tile: Tile, where: list[str], cap: int, params: dict[str, Any]) -> str:
+    place_x, place_y = _placement(tile, params)
+    params.update(cap=cap, fetch=cap + 1, budget=POINT_BYTES_BUDGET, fixed_bytes=POINT_FIXED_BYTES)
+    return f"""
+WITH ranked AS (
+    SELECT e.id, e.title, e.category, {_UTC_ISO} AS starts_at, e.timezone, e.is_free, e.price_min,
+           e.currency, e.popularity, e.status, e.px, e.py
+    FROM events e
+    WHERE {" AND ".join(where)}
+    ORDER BY e.popularity DESC, e.id
+    LIMIT %(fetch)s
+), kept AS (
+    SELECT r.*, row_number() OVER w AS rank, sum(%(fixed_bytes)s + octet_length(r.title)) OVER w AS bytes
+    FROM ranked r
+    WINDOW w AS (ORDER BY r.popularity DESC, r.id)
+)
+SELECT ST_AsMVT(f, 'events', {EXTENT}, 'geom') AS mvt, count(*)::int AS features,
+       (SELECT count(*) FROM ranked) > count(*) AS truncated
+FROM (
+    SELECT ST_Point(floor({place_x.format("k.px")}), floor({place_y.format("k.py")})) AS geom,
+           false AS cluster, k.id::text AS id, k.title, k.category, k.starts_at, k.timezone, k.is_free,
+           k.price_min, k.currency, k.popularity, k.status
+    FROM kept k
+    WHERE k.rank <= %(cap)s AND k.bytes <= %(budget)s
+) f"""
