@@ -120,10 +120,23 @@ def _add_foreign_key(table: str, key: DeferredForeignKey) -> sql.Composed:
 
 def build_indexes(url: str, deferred: Deferred, connections: int, setup: SessionSetup) -> None:
     """Recreate the deferred indexes: partitions' and plain ones over ``connections`` sessions, then parents."""
+    definitions = [
+        definition
+        for index in deferred.indexes
+        for definition in ([part.definition for part in index.partitions] or [index.definition])
+    ]
+    run_in_parallel(url, definitions, connections, setup)
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+        for index in deferred.indexes:
+            if index.partitions:
+                _attach(conn, index)
+
+
+def run_in_parallel(url: str, statements: list[str], connections: int, setup: SessionSetup) -> None:
+    """Run independent statements over ``connections`` autocommit sessions; the first error is raised."""
     jobs: queue.SimpleQueue[str] = queue.SimpleQueue()
-    for index in deferred.indexes:
-        for definition in [part.definition for part in index.partitions] or [index.definition]:
-            jobs.put(definition)
+    for statement in statements:
+        jobs.put(statement)
     errors: list[BaseException] = []
     workers = [
         threading.Thread(target=_build_worker, args=(url, jobs, setup, errors), name=f"seed-index-{n}")
@@ -135,10 +148,6 @@ def build_indexes(url: str, deferred: Deferred, connections: int, setup: Session
         worker.join()
     if errors:
         raise errors[0]
-    with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
-        for index in deferred.indexes:
-            if index.partitions:
-                _attach(conn, index)
 
 
 def _attach(conn: Connection, index: DeferredIndex) -> None:

@@ -139,10 +139,27 @@ class _Seeder:
                 self.report.skipped = True
                 return self.report
             self._load(control)
-        with self._phase("analyze"), psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute("ANALYZE organizers, venues, events")
+        with self._phase("analyze"):
+            self._analyze()
         self.report.seconds = time.perf_counter() - self._started
         return self.report
+
+    def _analyze(self) -> None:
+        """Statistics for the planner; a big load analyses the partitions in parallel.
+
+        PostgreSQL 15 cannot analyse a partitioned parent without analysing every partition
+        again, and autovacuum never analyses parents, so a big load leaves the parent's
+        inherited statistics to a maintenance `ANALYZE events` (partition pruning and the
+        per-partition row estimates need only the partitions' own statistics).
+        """
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            if self.options.events < BULK_MIN_EVENTS:
+                conn.execute("ANALYZE organizers, venues, events")
+                return
+            rows = conn.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'events'::regclass")
+            partitions = [row[0] for row in rows.fetchall()]
+        statements = ["ANALYZE organizers", "ANALYZE venues", *(f"ANALYZE {name}" for name in partitions)]
+        bulk.run_in_parallel(self.url, statements, self._connections(), tune_session)
 
     def _load(self, control: Connection) -> None:
         with self._phase("world"):
