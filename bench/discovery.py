@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import math
 import random
 import time
@@ -289,17 +290,19 @@ def results_table(results: Sequence[Result]) -> str:
 
 
 def scaling_table(by_size: dict[int, list[Result]]) -> str:
-    """API p50/p95 per scenario at each size, and the slowdown of the largest against the smallest."""
+    """API p50/p95 per scenario at each size, and the p50 slowdown from each size to the next."""
     sizes = sorted(by_size)
-    headers = ["scenario", *(f"p50 / p95 ms at {size:,}" for size in sizes)]
-    if len(sizes) > 1:
-        headers.append(f"{sizes[-1] // sizes[0]}x events: p50 slowdown")
+    steps = list(itertools.pairwise(sizes))
+    headers = [
+        "scenario",
+        *(f"p50 / p95 ms at {size:,}" for size in sizes),
+        *(f"{big:,} vs {small:,}" for small, big in steps),
+    ]
     rows = []
     for index, result in enumerate(by_size[sizes[0]]):
         row: list[object] = [result.scenario]
         row += [f"{ms(by_size[s][index].api.p50)} / {ms(by_size[s][index].api.p95)}" for s in sizes]
-        if len(sizes) > 1:
-            row.append(f"{by_size[sizes[-1]][index].api.p50 / by_size[sizes[0]][index].api.p50:.2f}x")
+        row += [f"{by_size[big][index].api.p50 / by_size[small][index].api.p50:.2f}x" for small, big in steps]
         rows.append(row)
     return markdown_table(headers, rows)
 

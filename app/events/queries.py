@@ -60,8 +60,15 @@ _TEXT_KEY = f"(-(1 + ts_rank(e.search, {_TSQUERY}, 32)::float8))"
 _FUZZY_KEY = "(-(word_similarity(happenings_unaccent(%(q)s), happenings_unaccent(e.title))::float8 / 2))"
 _DISTANCE = f"ST_Distance(e.geom::geography, {_POINT})"  # geodesic, on the WGS84 spheroid
 _KNN = f"(e.geom::geography <-> {_POINT})"  # on the sphere: what the GiST index orders by
+# The circle's box as the geography index sees it: the index condition ST_DWithin itself uses.
+_KNN_BOX = f"e.geom::geography && _ST_Expand({_POINT}, %(radius_m)s)"
 _KEYS = {"start": "e.starts_at", "popularity": "(-e.popularity)"}  # the walk indexes' expressions
 WALKED_SORTS = frozenset(_KEYS)
+# Up to this many covering cells a page walks each cell (planning grows ~0.1 ms per cell);
+# above it (a zoom-6 view and wider) it walks whole partitions.
+MAX_WALKED_CELLS = 128
+_COVER = "e.cell = ANY(%(cells)s)"
+_LOOKUP = ["e.cell = w.cell", "e.id = w.id"]  # a page row looked up by its full primary key
 
 _COLUMNS = (
     "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "venue_id", "geom",
@@ -85,6 +92,8 @@ def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojso
         page = _relevance(candidates, area, position, params)
     elif criteria.sort == "distance":
         page = _nearest(candidates, area, criteria, position, params)
+    elif criteria.text is None and 0 < len(params.get("cells", ())) <= MAX_WALKED_CELLS:
+        page = _cell_walk(candidates, area, criteria, position, params, fetch)
     else:
         page = _walk(candidates, area, criteria, position, params, fetch)
     return Statement(page.prelude + _outer(page.sql, criteria, geojson), params)
@@ -147,7 +156,7 @@ def _walk(
         f"ORDER BY {key}, e.id LIMIT %(scan_cap)s"
     )
     # The cover again on the looked-up side: only the covering partitions are planned.
-    lookup = ["e.cell = w.cell", "e.id = w.id", *(["e.cell = ANY(%(cells)s)"] if "cells" in params else [])]
+    lookup = [*_LOOKUP, *([_COVER] if "cells" in params else [])]
     text = _text_filter(criteria)
     page = (
         f"SELECT e.*, w.sort_key FROM (SELECT e.cell, e.id, e.sort_key FROM ({walk}) AS e WHERE {_and(area)}) AS w "
@@ -157,15 +166,65 @@ def _walk(
     return _Page(page)
 
 
+def _cell_walk(
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
+) -> _Page:
+    """Start or popularity order, one walk per covering cell, merged.
+
+    A partition holds many cells, so a walk over a partition's index also reads the entries
+    of cells far from the area, and more of them the larger the table. Each cell's own walk
+    (``events_walk_cell_*_idx``: the cell leads the key) reads only that cell: at most
+    ``fetch`` entries in the area, or ``scan_cap`` entries in all for a cell that barely
+    touches the area. Such a capped cell is complete only up to its last entry read (its
+    *frontier*): the page keeps only rows up to the lowest frontier, and is re-run exactly
+    when that leaves it short. Cell values are bound one per branch so that each branch is
+    planned against its single partition.
+    """
+    key = _KEYS[criteria.sort]
+    cells = params["cells"]
+    params["scan_cap"] = max(MIN_SCAN_CAP, SCAN_CAP_PER_ROW * fetch)
+    shared = [condition for condition in candidates if condition != _COVER]
+    shared += _after(key, position, params)
+    branches = []
+    for n, cell in enumerate(cells):
+        params[f"cell{n}"] = cell
+        where = _and([f"e.cell = %(cell{n})s", *shared])
+        branches.append(
+            f"(SELECT w.cell, w.id, w.sort_key, w.inside, w.n FROM (SELECT e.cell, e.id, {key} AS sort_key, "
+            f"{_and(area)} AS inside, row_number() OVER (ORDER BY {key}, e.id) AS n FROM events e WHERE {where} "
+            f"ORDER BY {key}, e.id LIMIT %(scan_cap)s) AS w WHERE w.inside OR w.n = %(scan_cap)s LIMIT %(fetch)s)"
+        )
+    prelude = (
+        f"WITH walked AS MATERIALIZED ({' UNION ALL '.join(branches)}), "
+        "frontier AS (SELECT sort_key, id FROM walked WHERE n = %(scan_cap)s ORDER BY sort_key, id LIMIT 1) "
+    )
+    page = (
+        "SELECT e.*, w.sort_key FROM (SELECT w.cell, w.id, w.sort_key FROM walked w WHERE w.inside "
+        "AND NOT EXISTS (SELECT FROM frontier f WHERE (w.sort_key, w.id) > (f.sort_key, f.id)) "
+        "ORDER BY w.sort_key, w.id LIMIT %(fetch)s) AS w "
+        f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and([*_LOOKUP, _COVER])}) AS e"
+    )
+    return _Page(page, prelude=prelude)
+
+
 def _nearest(
     candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any]
 ) -> _Page:
-    """Nearest first by the index's sphere distance; the service re-ranks by the spheroid one."""
-    where = [*candidates, *area, *_text_filter(criteria), *_after(_DISTANCE, position, params)]
-    return _Page(
-        f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} AS knn FROM events e "
-        f"WHERE {_and(where)} ORDER BY {_KNN} LIMIT %(fetch)s"
+    """Nearest first by the index's sphere distance; the service re-ranks by the spheroid one.
+
+    The circle is checked *after* the ordered walk, not inside it: inside, a partition whose
+    only rows lie in the corners of the circle's box (outside the circle) reads every one of
+    them before it can report that it has none, and the merge of partitions waits for that.
+    Walked by distance within the box, every partition offers its nearest row at once, rows
+    outside the circle come after every row inside it, and the scan stops at the page.
+    """
+    where = [*candidates, _KNN_BOX, *_text_filter(criteria), *_after(_DISTANCE, position, params)]
+    # OFFSET 0 keeps the circle test from being pushed back down into the walk.
+    walk = (
+        f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} AS knn FROM events e WHERE {_and(where)} "
+        f"ORDER BY {_KNN} OFFSET 0"
     )
+    return _Page(f"SELECT * FROM ({walk}) AS e WHERE {_and(area)} LIMIT %(fetch)s")
 
 
 def _relevance(candidates: list[str], area: list[str], position: Position, params: dict[str, Any]) -> _Page:
@@ -188,7 +247,7 @@ def _candidates(criteria: Criteria, position: Position, params: dict[str, Any]) 
     where = [PUBLIC]
     cover = cached_cells_covering_bbox(_bbox(criteria))
     if cover is not None:
-        where.append("e.cell = ANY(%(cells)s)")
+        where.append(_COVER)
         params["cells"] = list(cover)
     if criteria.starts_after is None:
         where.append("e.ends_at >= %(as_of)s")

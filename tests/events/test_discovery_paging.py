@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.events import queries
+from app.events.criteria import Criteria
+from app.events.paging import first_page
+from geo.bbox import BBox
+from geo.cells import cells_covering_bbox
 from tests.events.conftest import World, bbox_param, get_page, ids, walk
 
 PARIS_BOX = bbox_param(2.2, 48.8, 2.5, 48.9)
@@ -133,3 +137,38 @@ async def test_a_sparse_area_falls_back_to_the_exact_query(client, world: World,
         pages = await walk(client, bbox=PARIS_BOX, sort=sort, limit=2)
         expected = [str(e["id"]) for e in (inside if sort == "start" else reversed(inside))]
         assert [i for page in pages for i in page] == expected, sort
+
+
+async def test_cell_walks_merge_into_one_order_when_some_cells_are_capped(client, world: World, monkeypatch) -> None:
+    """A box over several partition cells is walked cell by cell. With a tiny scan cap the cells
+    crowded with events outside the box stop early; the merged pages must still be exactly the
+    box's events in order, with nothing repeated or skipped across pages."""
+    monkeypatch.setattr(queries, "MIN_SCAN_CAP", 3)
+    monkeypatch.setattr(queries, "SCAN_CAP_PER_ROW", 1)
+    west, south, east, north = 1.9, 48.6, 2.8, 49.1
+    assert len(cells_covering_bbox(BBox(west, south, east, north)) or []) > 2
+    inside = []
+    for n in range(30):
+        lat, lon = south + 0.5 * ((n * 7) % 30) / 30, west + 0.9 * ((n * 11) % 30) / 30
+        inside.append(
+            await world.event(lat, lon, starts_in=timedelta(hours=5 + (n * 13) % 30), popularity=(n * 17) % 30)
+        )
+    for n in range(12):  # just outside the box, in its covering cells: earliest and most popular
+        lat, lon = (north + 0.05, west + 0.08 * n) if n % 2 else (south + 0.04 * n, west - 0.05)
+        await world.event(lat, lon, starts_in=timedelta(minutes=10 + n), popularity=100 + n)
+
+    for sort, key in (("start", "starts_at"), ("popularity", "popularity")):
+        pages = await walk(client, bbox=bbox_param(west, south, east, north), sort=sort, limit=4)
+        ordered = sorted(inside, key=lambda e: (e[key] if sort == "start" else -e[key], str(e["id"])))
+        assert [i for page in pages for i in page] == [str(e["id"]) for e in ordered], sort
+
+
+def test_walks_go_cell_by_cell_unless_text_or_too_many_cells() -> None:
+    paris = BBox(1.9, 48.6, 2.8, 49.1)
+    first = first_page()
+    assert "walked" in queries.list_statement(Criteria(area=paris, sort="start"), first, 10).sql
+    with_text = Criteria(area=paris, sort="popularity", text="jazz")
+    assert "walked" not in queries.list_statement(with_text, first, 10).sql
+    europe = BBox(-10.0, 40.0, 10.0, 55.0)
+    assert len(cells_covering_bbox(europe) or []) > queries.MAX_WALKED_CELLS
+    assert "walked" not in queries.list_statement(Criteria(area=europe, sort="start"), first, 10).sql

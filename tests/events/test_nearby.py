@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 from geopy.distance import geodesic
@@ -40,6 +41,22 @@ async def test_nearest_first_limited_and_bounded_by_the_radius(client, world: Wo
     assert ids(body) == [str(e["id"]) for e in created[:10]]
     everything = [i for page in await walk(client, NEARBY, lat=centre[0], lon=centre[1], limit=7) for i in page]
     assert str(outside["id"]) not in everything and len(everything) == 30
+
+
+async def test_events_in_the_corners_of_the_circles_box_are_not_within_the_radius(client, world: World) -> None:
+    """The walk runs over the circle's bounding box; the corners lie outside the circle (and are
+    walked last), so they must never reach a page, whichever page runs out first."""
+    lat, lon, radius_m = 48.8566, 2.3522, 5_000
+    dlat, dlon = 0.0449, 0.0449 / math.cos(math.radians(lat))  # ~5 km north and east
+    corners = [await world.event(lat + sy * dlat * 0.9, lon + sx * dlon * 0.9) for sy in (-1, 1) for sx in (-1, 1)]
+    within = [await world.event(lat + 0.001 * n, lon) for n in range(5)]
+
+    pages = await walk(client, NEARBY, lat=lat, lon=lon, radius_m=radius_m, limit=2)
+    everything = [i for page in pages for i in page]
+
+    assert everything == [str(e["id"]) for e in within]
+    assert all(geodesic((lat, lon), (c["lat"], c["lon"])).meters > radius_m for c in corners)
+    assert not {str(c["id"]) for c in corners} & set(everything)
 
 
 async def test_order_is_the_true_geodesic_one_where_the_sphere_disagrees(client, world: World) -> None:
