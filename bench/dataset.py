@@ -94,6 +94,8 @@ def _build(admin: psycopg.Connection[Any], name: str, url: str, events: int, see
     _log(f"{name}: building ({events:,} events, seed {seed}); cached for later runs")
     admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    # Read before migrating: a migration added during a long build must count as not applied.
+    heads, migrations = sorted(expected_heads()), migration_digests()
     upgrade(_sqlalchemy(url))
     seed_database(url, events, seed, reference_date=reference_date, progress=sys.stderr.isatty())
     with psycopg.connect(url, autocommit=True) as conn:
@@ -103,8 +105,8 @@ def _build(admin: psycopg.Connection[Any], name: str, url: str, events: int, see
         "events": events,
         "seed": seed,
         "reference_date": reference_date.isoformat(),
-        "heads": sorted(expected_heads()),
-        "migrations": migration_digests(),
+        "heads": heads,
+        "migrations": migrations,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _write_marker(admin, name, marker)

@@ -25,17 +25,12 @@ from pydantic import ValidationError
 
 from app.errors import InvalidParameter
 from app.events.discovery_schemas import FilterParams
+from app.events.filter_sql import TEXT, filter_conditions
 
 PARAMS = tuple(FilterParams.model_fields)  # category, tag, q, starts_after, starts_before, free, price_max, ...
 _REPEATABLE = frozenset(("category", "tag"))
 _CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 _MAX_TAG_CHARS = 40
-
-# Drafts are never public; cancelled events stay visible, as in the list (app.events.queries.PUBLIC).
-PUBLIC = "e.status IN ('published', 'cancelled')"
-_TSQUERY = "websearch_to_tsquery('pg_catalog.english', happenings_unaccent(%(q)s))"
-# Full-text match, or a word of the title trigram-similar to the query (typo tolerance), as in the list.
-_TEXT = f"(e.search @@ {_TSQUERY} OR happenings_unaccent(e.title) %%> happenings_unaccent(%(q)s))"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,34 +67,8 @@ class TileFilters:
 
     def conditions(self, params: dict[str, Any]) -> list[str]:
         """SQL conditions on ``events e`` (values added to ``params``), the list API's, without the area."""
-        where = [PUBLIC]
-        if self.starts_after is None:
-            where.append("e.ends_at >= now()")  # without a start bound: only events that have not ended
-        else:
-            where.append("e.starts_at >= %(starts_after)s")
-            params["starts_after"] = self.starts_after
-        if self.starts_before is not None:
-            where.append("e.starts_at < %(starts_before)s")
-            params["starts_before"] = self.starts_before
-        if self.categories:
-            where.append("e.category = ANY(%(categories)s::text[])")
-            params["categories"] = list(self.categories)
-        if self.tags:
-            where.append("e.tags && %(tags)s::text[]")
-            params["tags"] = list(self.tags)
-        if self.free is not None:
-            where.append("e.is_free" if self.free else "NOT e.is_free")
-        if self.price_max is not None:
-            # Entry price: free events qualify, events without a known price do not.
-            where.append("(e.is_free OR e.price_min <= %(price_max)s)")
-            params["price_max"] = self.price_max
-        if self.min_popularity is not None:
-            where.append("e.popularity >= %(min_popularity)s")
-            params["min_popularity"] = self.min_popularity
-        if self.text is not None:
-            where.append(_TEXT)
-            params["q"] = self.text
-        return where
+        where = filter_conditions(self, params, now="now()")
+        return where if self.text is None else [*where, TEXT]
 
 
 def parse_filters(query_string: str) -> TileFilters:

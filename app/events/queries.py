@@ -40,23 +40,18 @@ from uuid import UUID
 
 from app.db import Conn
 from app.events.criteria import Criteria
+from app.events.filter_sql import FULL_TEXT, FUZZY, PUBLIC, TEXT, TSQUERY, filter_conditions
 from app.events.paging import Position
 from geo.bbox import BBox
 from geo.cells import cached_cells_covering_bbox
 
-# Drafts are never public; cancelled events stay listed so that people see the cancellation.
-PUBLIC = "e.status IN ('published', 'cancelled')"
 # How many candidates the ordered walk may read before handing over to the exact query.
 SCAN_CAP_PER_ROW = 10
 MIN_SCAN_CAP = 500
 
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography"
-_TSQUERY = "websearch_to_tsquery('pg_catalog.english', happenings_unaccent(%(q)s))"
-_FULL_TEXT = f"e.search @@ {_TSQUERY}"
-# Typo tolerance: a word of the title is trigram-similar to the query (GIN trigram index).
-_FUZZY = "happenings_unaccent(e.title) %%> happenings_unaccent(%(q)s)"
 # Full-text matches rank in [1, 2), typo-only matches in (0, 0.5]: every full-text match comes first.
-_TEXT_KEY = f"(-(1 + ts_rank(e.search, {_TSQUERY}, 32)::float8))"
+_TEXT_KEY = f"(-(1 + ts_rank(e.search, {TSQUERY}, 32)::float8))"
 _FUZZY_KEY = "(-(word_similarity(happenings_unaccent(%(q)s), happenings_unaccent(e.title))::float8 / 2))"
 _DISTANCE = f"ST_Distance(e.geom::geography, {_POINT})"  # geodesic, on the WGS84 spheroid
 _KNN = f"(e.geom::geography <-> {_POINT})"  # on the sphere: what the GiST index orders by
@@ -68,7 +63,10 @@ WALKED_SORTS = frozenset(_KEYS)
 # above it (a zoom-6 view and wider) it walks whole partitions.
 MAX_WALKED_CELLS = 128
 _COVER = "e.cell = ANY(%(cells)s)"
-_LOOKUP = ["e.cell = w.cell", "e.id = w.id"]  # a page row looked up by its full primary key
+# A page row looked up by its full primary key. The lookup subquery ends in LIMIT 1 (harmless on a
+# key) so that PostgreSQL cannot flatten it into a join: flattened, it hash-joined the page with
+# every covering partition (seq scans at 100k events: 8 ms for 101 rows).
+_LOOKUP = ["e.cell = w.cell", "e.id = w.id"]
 
 _COLUMNS = (
     "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "venue_id", "geom",
@@ -160,7 +158,7 @@ def _walk(
     text = _text_filter(criteria)
     page = (
         f"SELECT e.*, w.sort_key FROM (SELECT e.cell, e.id, e.sort_key FROM ({walk}) AS e WHERE {_and(area)}) AS w "
-        f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and([*lookup, *text])}) AS e "
+        f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and([*lookup, *text])} LIMIT 1) AS e "
         "ORDER BY w.sort_key, w.id LIMIT %(fetch)s"
     )
     return _Page(page)
@@ -202,7 +200,7 @@ def _cell_walk(
         "SELECT e.*, w.sort_key FROM (SELECT w.cell, w.id, w.sort_key FROM walked w WHERE w.inside "
         "AND NOT EXISTS (SELECT FROM frontier f WHERE (w.sort_key, w.id) > (f.sort_key, f.id)) "
         "ORDER BY w.sort_key, w.id LIMIT %(fetch)s) AS w "
-        f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and([*_LOOKUP, _COVER])}) AS e"
+        f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and([*_LOOKUP, _COVER])} LIMIT 1) AS e"
     )
     return _Page(page, prelude=prelude)
 
@@ -229,8 +227,8 @@ def _nearest(
 
 def _relevance(candidates: list[str], area: list[str], position: Position, params: dict[str, Any]) -> _Page:
     """Full-text matches by rank; the typo-tolerant branch only when they do not fill the page."""
-    text_where = [*candidates, *area, _FULL_TEXT, *_after(_TEXT_KEY, position, params)]
-    fuzzy_where = [*candidates, *area, f"NOT ({_FULL_TEXT})", _FUZZY, *_after(_FUZZY_KEY, position, params)]
+    text_where = [*candidates, *area, FULL_TEXT, *_after(_TEXT_KEY, position, params)]
+    fuzzy_where = [*candidates, *area, f"NOT ({FULL_TEXT})", FUZZY, *_after(_FUZZY_KEY, position, params)]
     matched = (
         f"SELECT {_SELECT}, {_TEXT_KEY} AS sort_key FROM events e WHERE {_and(text_where)} "
         "ORDER BY sort_key, e.id LIMIT %(fetch)s"
@@ -244,37 +242,13 @@ def _relevance(candidates: list[str], area: list[str], position: Position, param
 
 def _candidates(criteria: Criteria, position: Position, params: dict[str, Any]) -> list[str]:
     """The filters PostgreSQL estimates well: partition cover, status, time, category, tags, price, popularity."""
-    where = [PUBLIC]
+    where = filter_conditions(criteria, params, now="%(as_of)s")
+    if criteria.starts_after is None:
+        params["as_of"] = position.as_of
     cover = cached_cells_covering_bbox(_bbox(criteria))
     if cover is not None:
-        where.append(_COVER)
+        where.insert(1, _COVER)
         params["cells"] = list(cover)
-    if criteria.starts_after is None:
-        where.append("e.ends_at >= %(as_of)s")
-        params["as_of"] = position.as_of
-    else:
-        where.append("e.starts_at >= %(starts_after)s")
-        params["starts_after"] = criteria.starts_after
-    if criteria.starts_before is not None:
-        where.append("e.starts_at < %(starts_before)s")
-        params["starts_before"] = criteria.starts_before
-    if criteria.categories:
-        where.append("e.category = ANY(%(categories)s::text[])")
-        params["categories"] = list(criteria.categories)
-    if criteria.tags:
-        where.append("e.tags && %(tags)s::text[]")
-        params["tags"] = list(criteria.tags)
-    if criteria.free is not None:
-        where.append("e.is_free" if criteria.free else "NOT e.is_free")
-    if criteria.price_max is not None:
-        # Entry price: free events qualify, events without a known price do not.
-        where.append("(e.is_free OR e.price_min <= %(price_max)s)")
-        params["price_max"] = criteria.price_max
-    if criteria.min_popularity is not None:
-        where.append("e.popularity >= %(min_popularity)s")
-        params["min_popularity"] = criteria.min_popularity
-    if criteria.text is not None:
-        params["q"] = criteria.text
     return where
 
 
@@ -299,7 +273,7 @@ def _bbox(criteria: Criteria) -> BBox:
 
 
 def _text_filter(criteria: Criteria) -> list[str]:
-    return [] if criteria.text is None else [f"({_FULL_TEXT} OR {_FUZZY})"]
+    return [] if criteria.text is None else [TEXT]
 
 
 def _after(key: str, position: Position, params: dict[str, Any]) -> list[str]:
