@@ -53,9 +53,10 @@ from bench.dataset import ensure_database
 from bench.server import free_port, run_service
 from bench.stats import HttpConnection, Summary, markdown_table, ms, time_requests
 from config.settings import DatabaseSettings, Settings, TileSettings
+from geo.mercator import MAX_LAT
 from tiles.cache import TileKeys
 from tiles.filters import parse_filters
-from tiles.grid import MAX_LAT, Tile, tile_of
+from tiles.grid import Tile, tile_of
 from tiles.service import make_tile_pool
 from tiles.sql import tile_query
 

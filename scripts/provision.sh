@@ -171,6 +171,13 @@ node_ready() {
   command -v npm >/dev/null || apt_install nodejs npm
 }
 
+# The deploy-file test checks docker-compose.yml with Compose (no engine needed). Debian ships
+# Compose v1 as a package; the v2 plugin comes from Docker's own repository.
+compose_ready() {
+  if command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1; then return; fi
+  apt_install docker-compose || say "docker-compose could not be installed: the compose-file test will be skipped"
+}
+
 services() {
   load_env
   postgres_ready
@@ -181,7 +188,7 @@ services() {
 case "${1:-all}" in
   python) python_env ;;
   services) services ;;
-  test-services) services; browser_ready; node_ready ;;
+  test-services) services; browser_ready; node_ready; compose_ready ;;
   node) node_ready ;;
   all) python_env; services; browser_ready; node_ready ;;
   *) die "unknown step ${1}" ;;

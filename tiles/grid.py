@@ -20,15 +20,12 @@ import re
 from dataclasses import dataclass
 
 from geo.bbox import BBox
+from geo.mercator import FINE_SIZE, FINE_ZOOM, fine_position
 
 MAX_ZOOM = 22
 EXTENT = 4096
-# 2**31 cells per side: 2 cm at zoom 22, and px/py still fit a PostgreSQL integer.
-FINE_ZOOM = 31
-FINE_SIZE = 1 << FINE_ZOOM
 # Clusters at zoom z are the tiles of zoom z + 3: an 8 x 8 grid per tile (64 px on a 512 px tile).
 CLUSTER_LEVELS = 3
-MAX_LAT = 85.05112877980659
 # Half the Web Mercator world's width in metres (EPSG:3857).
 ORIGIN_M = 20037508.342789244
 # Points are drawn up to this many extent units outside their tile (symbols are not cut at edges).
@@ -104,14 +101,6 @@ def parse_tile(z: str, x: str, y: str, max_zoom: int = MAX_ZOOM) -> Tile:
     return Tile(*values)
 
 
-def fine_position(lat: float, lon: float) -> tuple[int, int]:
-    """The event's cell on the 2**31 grid; the SQL of migration 0004 computes the same integers."""
-    px = math.floor((lon + 180.0) / 360.0 * FINE_SIZE)
-    phi = math.radians(min(max(lat, -MAX_LAT), MAX_LAT))
-    py = math.floor((1.0 - math.log(math.tan(phi) + 1.0 / math.cos(phi)) / math.pi) / 2.0 * FINE_SIZE)
-    return _clamp(px), _clamp(py)
-
-
 def tile_of(lat: float, lon: float, z: int) -> Tile:
     """The one tile at zoom ``z`` whose area holds the point."""
     px, py = fine_position(lat, lon)
@@ -143,10 +132,6 @@ def expansion_zoom(z: int, spread_bits: int, cluster_below_zoom: int) -> int:
     """
     first_split = FINE_ZOOM - CLUSTER_LEVELS - spread_bits + 1
     return min(cluster_below_zoom, max(z + 1, first_split))
-
-
-def _clamp(value: int) -> int:
-    return min(max(value, 0), FINE_SIZE - 1)
 
 
 def _lon_of(px: int) -> float:

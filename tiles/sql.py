@@ -27,8 +27,9 @@ from typing import Any
 
 from config.settings import TileSettings
 from geo.cells import cached_cells_covering_bbox
+from geo.mercator import FINE_ZOOM
 from tiles.filters import TileFilters
-from tiles.grid import CLUSTER_LEVELS, EXTENT, FINE_ZOOM, POINT_BUFFER, Tile
+from tiles.grid import CLUSTER_LEVELS, EXTENT, POINT_BUFFER, Tile
 
 # The hard limit on a tile's encoded size, and the budget the SQL aims for (estimates below).
 MAX_TILE_BYTES = 500_000

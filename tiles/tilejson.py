@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import TileSettings
+from geo.mercator import MAX_LAT
 from tiles.filters import TileFilters
-from tiles.grid import MAX_LAT
 
 STYLE_PATH = Path(__file__).resolve().parent.parent / "config" / "events-style.json"
 LAYER = "events"

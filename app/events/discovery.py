@@ -6,6 +6,7 @@ this module decides which rows make the page and where the next one starts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,10 +22,6 @@ from app.events.criteria import Criteria
 from app.events.paging import Position, encode_cursor
 from app.kit.cursor import CursorSigner
 from app.kit.read_connection import ReadConnection
-
-# The GiST index orders by distance on a sphere; distances are reported on the WGS84
-# spheroid. The two differ by less than 0.6% anywhere; this bound is comfortably above.
-SPHERE_ERROR = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,22 +67,27 @@ async def _nearest(
 ) -> list[dict[str, Any]]:
     """The ``limit + 1`` nearest rows in exact (spheroid distance, id) order.
 
-    The index walks rows by sphere distance (``knn``), which can swap two rows whose
-    distances differ by less than ``SPHERE_ERROR``. So fetch a few more than needed, sort
-    them by the true distance, and accept the page once every row not fetched is provably
-    farther than the page's last one: its sphere distance is at least the largest fetched,
-    so its true distance is at least that times ``1 - SPHERE_ERROR``. Otherwise fetch more
-    (rare: it takes many events at almost the same distance).
+    The index walks rows in an order close to, but not exactly, the true distance's (sphere or
+    Mercator distance), so two rows at almost the same distance may come swapped. Each row's
+    ``knn`` is a floor under its own true distance and every later row's of its walk
+    (``queries._nearest``), so every row not returned is at least as far as the lowest of: the
+    frontier (where a walk was capped) and, when the statement's limit cut the rows, the last
+    one. The page stands once that floor is beyond the page's last distance, or beyond the
+    radius (every row of the circle is here). Otherwise fetch more (rare: it takes many events
+    at almost the same distance).
     """
+    radius = criteria.circle.radius_m if criteria.circle is not None else 0.0
     fetch = limit + 1 + max(8, limit // 4)
     while True:
         statement = queries.list_statement(criteria, position, fetch, geojson=geojson)
         rows = await queries.fetch(conn, statement)
-        ordered = sorted(rows, key=lambda row: (row["sort_key"], row["id"]))
-        if len(rows) < fetch:  # the circle holds no more candidates: this is all of them
-            return ordered
-        page_last = ordered[min(limit, len(ordered)) - 1]["sort_key"]
-        if rows[-1]["knn"] * (1 - SPHERE_ERROR) > page_last:
+        found = [row for row in rows if not row["frontier"]]
+        floors = [row["knn"] for row in rows if row["frontier"]]
+        if len(found) >= fetch:
+            floors.append(found[-1]["knn"])
+        unseen = min(floors, default=math.inf)  # no row left out is nearer than this
+        ordered = sorted(found, key=lambda row: (row["sort_key"], row["id"]))
+        if unseen > radius or (len(ordered) > limit and unseen > ordered[limit - 1]["sort_key"]):
             return ordered
         fetch *= 4
 

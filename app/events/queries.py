@@ -44,6 +44,7 @@ from app.events.filter_sql import FULL_TEXT, FUZZY, PUBLIC, TEXT, TSQUERY, filte
 from app.events.paging import Position
 from geo.bbox import BBox
 from geo.cells import cached_cells_covering_bbox
+from geo.mercator import SPHERE_ERROR, mercator_walk
 
 # How many candidates the ordered walk may read before handing over to the exact query.
 SCAN_CAP_PER_ROW = 10
@@ -57,6 +58,9 @@ _DISTANCE = f"ST_Distance(e.geom::geography, {_POINT})"  # geodesic, on the WGS8
 _KNN = f"(e.geom::geography <-> {_POINT})"  # on the sphere: what the GiST index orders by
 # The circle's box as the geography index sees it: the index condition ST_DWithin itself uses.
 _KNN_BOX = f"e.geom::geography && _ST_Expand({_POINT}, %(radius_m)s)"
+# The fine Web Mercator position as events_nearest_idx (migration 0006) indexes it.
+_MERCATOR_POINT = "point(e.px, e.py)"  # events_nearest_idx: (cell, point(px, py))
+_MERCATOR_KNN = f"({_MERCATOR_POINT} <-> point(%(mx)s, %(my)s))"
 _KEYS = {"start": "e.starts_at", "popularity": "(-e.popularity)"}  # the walk indexes' expressions
 WALKED_SORTS = frozenset(_KEYS)
 # Up to this many covering cells a page walks each cell (planning grows ~0.1 ms per cell);
@@ -89,7 +93,7 @@ def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojso
     if criteria.sort == "relevance":
         page = _relevance(candidates, area, position, params)
     elif criteria.sort == "distance":
-        page = _nearest(candidates, area, criteria, position, params)
+        page = _nearest(candidates, area, criteria, position, params, fetch)
     elif criteria.text is None and 0 < len(params.get("cells", ())) <= MAX_WALKED_CELLS:
         page = _cell_walk(candidates, area, criteria, position, params, fetch)
     else:
@@ -206,23 +210,60 @@ def _cell_walk(
 
 
 def _nearest(
-    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any]
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
 ) -> _Page:
-    """Nearest first by the index's sphere distance; the service re-ranks by the spheroid one.
+    """Nearest first, walked in an index's distance order; the service re-ranks by the spheroid distance.
 
-    The circle is checked *after* the ordered walk, not inside it: inside, a partition whose
-    only rows lie in the corners of the circle's box (outside the circle) reads every one of
-    them before it can report that it has none, and the merge of partitions waits for that.
-    Walked by distance within the box, every partition offers its nearest row at once, rows
-    outside the circle come after every row inside it, and the scan stops at the page.
+    Rows, in walk order: the circle's rows, and at most one ``frontier`` row (below). Each carries
+    ``knn``: a floor, in metres, under the true distance of that row and of every row its walk
+    would have returned after it; ``discovery._nearest`` uses them to prove a page complete.
+
+    - Per covering cell, over ``events_nearest_idx`` (cell, Mercator point; migration 0006) where
+      ``geo.mercator.mercator_walk`` can bound the distances: a sorted-built index and planar
+      distances, far cheaper than the sphere's in a dense city, and each cell's walk ends with
+      the cell's rows (a walk over a whole partition would go on through its other cells). Each
+      cell's walk stops after ``walk`` rows; the nearest such capped stop is the ``frontier``:
+      rows beyond it are not returned, the frontier row itself is (so that the service sees it).
+    - Over the geography index otherwise (across the antimeridian, near the poles, no cover):
+      sphere distances within the circle's box (``&& _ST_Expand``, the index condition
+      ``ST_DWithin`` itself generates), never capped.
+
+    The circle is checked *after* the walks, not inside them: inside, a partition whose only rows
+    lie outside the circle reads every one of them before it can report that it has none.
     """
-    where = [*candidates, _KNN_BOX, *_text_filter(criteria), *_after(_DISTANCE, position, params)]
-    # OFFSET 0 keeps the circle test from being pushed back down into the walk.
-    walk = (
-        f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} AS knn FROM events e WHERE {_and(where)} "
-        f"ORDER BY {_KNN} OFFSET 0"
+    circle = criteria.circle
+    assert circle is not None
+    walk = mercator_walk(circle.lat, circle.lon, circle.radius_m, circle.bbox())
+    later = [*_text_filter(criteria), *_after(_DISTANCE, position, params)]
+    if walk is None or "cells" not in params or len(params["cells"]) > MAX_WALKED_CELLS:
+        where = [*candidates, _KNN_BOX, *later]
+        # OFFSET 0 keeps the circle test from being pushed back down into the walk.
+        walked = (
+            f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} * {1 - SPHERE_ERROR} AS knn FROM events e "
+            f"WHERE {_and(where)} ORDER BY {_KNN} OFFSET 0"
+        )
+        return _Page(f"SELECT *, false AS frontier FROM ({walked}) AS e WHERE {_and(area)} LIMIT %(fetch)s")
+    params.update(mx=walk.x, my=walk.y, floor=walk.metres_floor, walk=fetch + max(8, fetch // 8))
+    shared = [condition for condition in candidates if condition != _COVER] + later
+    branches = []
+    for n, cell in enumerate(params["cells"]):
+        params[f"cell{n}"] = cell
+        in_cell = _and([f"e.cell = %(cell{n})s", *shared])
+        branches.append(
+            f"(SELECT {_SELECT}, {_MERCATOR_KNN} AS merc, row_number() OVER (ORDER BY {_MERCATOR_KNN}) = %(walk)s "
+            f"AS capped FROM events e WHERE {in_cell} ORDER BY {_MERCATOR_KNN} LIMIT %(walk)s)"
+        )
+    prelude = (
+        f"WITH walked AS MATERIALIZED ({' UNION ALL '.join(branches)}), "
+        "frontier AS (SELECT merc FROM walked WHERE capped ORDER BY merc LIMIT 1) "
     )
-    return _Page(f"SELECT * FROM ({walk}) AS e WHERE {_and(area)} LIMIT %(fetch)s")
+    columns = f"{_SELECT}, {_DISTANCE} AS sort_key, greatest(e.merc - 2, 0) * %(floor)s AS knn"
+    rows = (
+        f"(SELECT {columns}, false AS frontier FROM walked e WHERE {_and(area)} "
+        "AND NOT EXISTS (SELECT FROM frontier f WHERE e.merc > f.merc) ORDER BY e.merc LIMIT %(fetch)s)"
+    )
+    last = f"(SELECT {columns}, true AS frontier FROM walked e WHERE e.capped ORDER BY e.merc LIMIT 1)"
+    return _Page(f"{rows} UNION ALL {last}", prelude=prelude)
 
 
 def _relevance(candidates: list[str], area: list[str], position: Position, params: dict[str, Any]) -> _Page:
@@ -305,7 +346,7 @@ def _outer_sql(page: str, order: str, geojson: bool, distance: str | None, *, kn
             f"'type', 'Point', 'coordinates', json_build_array(ST_X(e.geom), ST_Y(e.geom))), 'properties', {item})"
         )
     return (
-        f"SELECT e.sort_key, e.id{', e.knn' if knn else ''}, {item}::text AS item "
+        f"SELECT e.sort_key, e.id{', e.knn, e.frontier' if knn else ''}, {item}::text AS item "
         f"FROM ({page}) AS e LEFT JOIN venues v ON v.id = e.venue_id "
         "CROSS JOIN LATERAL (SELECT v.id, v.name, ST_Y(v.geom) AS lat, ST_X(v.geom) AS lon) AS vr "
         f"CROSS JOIN LATERAL (SELECT {', '.join(_item_columns(distance))}) AS i "

@@ -13,7 +13,7 @@ right without the application's help. The tile SQL (``tiles/sql.py``) reads them
 - group clusters by integer shifts (a world-anchored grid that nests across zooms);
 - place points in the tile's 4096 extent without transforming geometries.
 
-``tiles.grid.fine_position`` computes the same integers in Python (same operations, same
+``geo.mercator.fine_position`` computes the same integers in Python (same operations, same
 order, same libm); the cache invalidation relies on it. Adding the columns rewrites the
 table once (about 40 s per million events).
 

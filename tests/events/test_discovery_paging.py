@@ -9,6 +9,7 @@ from app.events.criteria import Criteria
 from app.events.paging import first_page
 from geo.bbox import BBox
 from geo.cells import cells_covering_bbox
+from geo.circle import Circle
 from tests.events.conftest import World, bbox_param, get_page, ids, walk
 
 PARIS_BOX = bbox_param(2.2, 48.8, 2.5, 48.9)
@@ -172,3 +173,12 @@ def test_walks_go_cell_by_cell_unless_text_or_too_many_cells() -> None:
     europe = BBox(-10.0, 40.0, 10.0, 55.0)
     assert len(cells_covering_bbox(europe) or []) > queries.MAX_WALKED_CELLS
     assert "walked" not in queries.list_statement(Criteria(area=europe, sort="start"), first, 10).sql
+
+
+def test_nearest_walks_the_mercator_index_unless_it_cannot_bound_it() -> None:
+    first = first_page()
+    paris = queries.list_statement(Criteria(area=Circle(48.85, 2.35, 5_000), sort="distance"), first, 10)
+    assert "point(e.px, e.py) <->" in paris.sql
+    for lat, lon in ((0.0, 179.99), (85.0, 10.0)):  # across the antimeridian; near the pole
+        statement = queries.list_statement(Criteria(area=Circle(lat, lon, 5_000), sort="distance"), first, 10)
+        assert "point(e.px, e.py)" not in statement.sql and "geography <->" in statement.sql

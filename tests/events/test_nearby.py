@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 
+import pytest
 from geopy.distance import geodesic
 
 from tests.events.conftest import World, get_page, ids, walk
@@ -75,6 +76,22 @@ async def test_order_is_the_true_geodesic_one_where_the_sphere_disagrees(client,
     second = await get_page(client, NEARBY, lat=0.0, lon=20.0, limit=1, cursor=body["next_cursor"])
     assert ids(second) == [str(east["id"])]
     assert body["items"][0]["distance_m"] < second["items"][0]["distance_m"]
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(69.65, 18.96), (-54.8, -68.3), (1.29, 103.85), (0.0, 179.99)])
+async def test_order_follows_the_geodesic_distance_at_any_latitude(client, world: World, lat, lon) -> None:
+    """Events all around the centre at distances 1% apart, in every direction: the pages walk them
+    in true (spheroid) distance order, whichever index walks them (Mercator or geography)."""
+    rng = random.Random(11)
+    created = []
+    for n in range(24):
+        where = geodesic(meters=2_000 * 1.01**n).destination((lat, lon), bearing=rng.uniform(0, 360))
+        created.append(await world.event(where.latitude, where.longitude))
+
+    pages = await walk(client, NEARBY, lat=lat, lon=lon, radius_m=5_000, limit=5)
+
+    by_distance = sorted(created, key=lambda e: geodesic((lat, lon), (e["lat"], e["lon"])).meters)
+    assert [i for page in pages for i in page] == [str(e["id"]) for e in by_distance]
 
 
 async def test_many_events_at_one_venue_page_by_id(client, world: World) -> None:

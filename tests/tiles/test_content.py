@@ -13,11 +13,12 @@ from fastapi import FastAPI
 
 from app.main import create_app
 from config.settings import TileSettings
+from geo.mercator import FINE_ZOOM, fine_position
 from tests.conftest import make_settings
 from tests.tiles.conftest import NOW, Event, EventStore, decode, features_of, get_tile, inside, scatter
 from tiles import service as service_module
 from tiles import sql as sql_module
-from tiles.grid import CLUSTER_LEVELS, EXTENT, FINE_ZOOM, Tile, expansion_zoom, fine_position, tile_of
+from tiles.grid import CLUSTER_LEVELS, EXTENT, Tile, expansion_zoom, tile_of
 
 CITIES = [(48.8566, 2.3522), (35.6762, 139.6503), (40.7128, -74.0060), (-33.8688, 151.2093), (-23.55, -46.63)]
 

@@ -7,15 +7,13 @@ import random
 
 import pytest
 
+from geo.mercator import FINE_ZOOM, MAX_LAT, fine_position
 from tiles.grid import (
     CLUSTER_LEVELS,
-    FINE_ZOOM,
-    MAX_LAT,
     InvalidTile,
     Tile,
     TileOutOfRange,
     expansion_zoom,
-    fine_position,
     parse_tile,
     tile_of,
     tiles_showing,
