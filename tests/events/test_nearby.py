@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 import random
 
+import h3
 import pytest
 from geopy.distance import geodesic
 
+from geo.cells import PARTITION_RESOLUTION, cell_of
 from tests.events.conftest import World, get_page, ids, walk
 
 NEARBY = "/api/v1/events/nearby"
@@ -121,3 +123,24 @@ async def test_nearby_takes_the_filters_too(client, world: World) -> None:
     body = await get_page(client, NEARBY, lat=45.46, lon=9.19, category="food")
 
     assert ids(body) == [str(food["id"])]
+
+
+async def test_a_dense_cell_beside_a_sparse_one_pages_in_true_order(client, world: World) -> None:
+    """A circle on the edge between two partition cells: each cell is walked on its own and the
+    dense one stops early (its frontier). Walking every page must still give each event once, in
+    true distance order, the sparse cell's far events included."""
+    edge = h3.cell_to_boundary(h3.latlng_to_cell(48.8566, 2.3522, PARTITION_RESOLUTION))
+    (lat0, lon0), (lat1, lon1) = edge[0], edge[1]
+    centre = ((lat0 + lat1) / 2, (lon0 + lon1) / 2)
+    rng = random.Random(4)
+    created = []
+    for _ in range(60):
+        where = geodesic(meters=rng.uniform(50, 4_900)).destination(centre, bearing=rng.uniform(0, 360))
+        created.append(await world.event(where.latitude, where.longitude))
+    cells = {cell_of(e["lat"], e["lon"]) for e in created}
+    assert len(cells) == 2, "the circle must straddle two cells"
+
+    pages = await walk(client, NEARBY, lat=centre[0], lon=centre[1], radius_m=5_000, limit=4)
+
+    by_distance = sorted(created, key=lambda e: (geodesic(centre, (e["lat"], e["lon"])).meters, str(e["id"])))
+    assert [i for page in pages for i in page] == [str(e["id"]) for e in by_distance]
