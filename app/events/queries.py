@@ -236,15 +236,21 @@ def _nearest(
     walk = mercator_walk(circle.lat, circle.lon, circle.radius_m, circle.bbox())
     later = [*_text_filter(criteria), *_after(_DISTANCE, position, params)]
     if walk is None or "cells" not in params or len(params["cells"]) > MAX_WALKED_CELLS:
-        where = [*candidates, _KNN_BOX, *later]
-        # OFFSET 0 keeps the circle test from being pushed back down into the walk.
-        walked = (
-            f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} * {1 - SPHERE_ERROR} AS knn FROM events e "
-            f"WHERE {_and(where)} ORDER BY {_KNN} OFFSET 0"
-        )
-        return _Page(f"SELECT *, false AS frontier FROM ({walked}) AS e WHERE {_and(area)} LIMIT %(fetch)s")
+        return _nearest_on_sphere([*candidates, _KNN_BOX, *later], area)
     params.update(mx=walk.x, my=walk.y, floor=walk.metres_floor, walk=fetch + max(8, fetch // 8))
-    shared = [condition for condition in candidates if condition != _COVER] + later
+    return _nearest_per_cell([c for c in candidates if c != _COVER] + later, area, params)
+
+
+def _nearest_on_sphere(where: list[str], area: list[str]) -> _Page:
+    # OFFSET 0 keeps the circle test from being pushed back down into the walk.
+    walked = (
+        f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} * {1 - SPHERE_ERROR} AS knn FROM events e "
+        f"WHERE {_and(where)} ORDER BY {_KNN} OFFSET 0"
+    )
+    return _Page(f"SELECT *, false AS frontier FROM ({walked}) AS e WHERE {_and(area)} LIMIT %(fetch)s")
+
+
+def _nearest_per_cell(shared: list[str], area: list[str], params: dict[str, Any]) -> _Page:
     branches = []
     for n, cell in enumerate(params["cells"]):
         params[f"cell{n}"] = cell
