@@ -1,7 +1,7 @@
 """The tiles' filters: the discovery API's filter parameters, parsed and normalised once.
 
 Same names, types and meaning as ``GET /api/v1/events`` (the query-string model is theirs,
-``app.events.discovery_schemas.FilterParams``; the SQL mirrors ``app.events.queries``), so a
+``app.events.discovery_schemas.FilterParams``; the SQL is ``app.events.filter_sql``, shared with the list), so a
 tile and the list show the same events. The differences are HTTP only: a bad value is a 400
 problem (map clients get no 422 here), and parameters that are not filters are ignored, since
 map SDKs add their own.
