@@ -14,7 +14,6 @@ written (order, repeated categories, case of tags, time zone of instants).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -24,13 +23,12 @@ from urllib.parse import parse_qsl, quote, urlencode
 from pydantic import ValidationError
 
 from app.errors import InvalidParameter
+from app.events.criteria import filter_values
 from app.events.discovery_schemas import FilterParams
 from app.events.filter_sql import TEXT, filter_conditions
 
 PARAMS = tuple(FilterParams.model_fields)  # category, tag, q, starts_after, starts_before, free, price_max, ...
 _REPEATABLE = frozenset(("category", "tag"))
-_CATEGORY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-_MAX_TAG_CHARS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,33 +91,7 @@ def _parse(query_string: str) -> TileFilters:
         error = exc.errors()[0]
         param = ".".join(str(part) for part in error["loc"] if not isinstance(part, int)) or None
         raise InvalidParameter(f"{param}: {error['msg']}" if param else error["msg"], param=param) from exc
-    if params.starts_after and params.starts_before and params.starts_before <= params.starts_after:
-        raise InvalidParameter("starts_before must be later than starts_after", param="starts_before")
-    return TileFilters(
-        categories=_categories(params.category),
-        tags=_tags(params.tag),
-        text=(params.q or "").strip() or None,
-        starts_after=params.starts_after,
-        starts_before=params.starts_before,
-        free=params.free,
-        price_max=params.price_max,
-        min_popularity=params.min_popularity,
-    )
-
-
-def _categories(values: list[str]) -> tuple[str, ...]:
-    for value in values:
-        if not _CATEGORY.match(value):
-            raise InvalidParameter(f"{value!r} is not a category slug", param="category")
-    return tuple(sorted(set(values)))
-
-
-def _tags(values: list[str]) -> tuple[str, ...]:
-    # Tags are stored trimmed and lower-cased (see EventFields); filter the same way.
-    tags = {value.strip().lower() for value in values if value.strip()}
-    if any(len(tag) > _MAX_TAG_CHARS for tag in tags):
-        raise InvalidParameter(f"a tag is at most {_MAX_TAG_CHARS} characters", param="tag")
-    return tuple(sorted(tags))
+    return TileFilters(**filter_values(params))
 
 
 def _utc(moment: datetime) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 import orjson
 
@@ -65,11 +66,25 @@ def nearby_criteria(params: NearbyParams, settings: DiscoverySettings) -> Criter
 
 
 def _criteria(area: BBox | Circle, sort: Sort, params: FilterParams) -> Criteria:
+    return Criteria(area=area, sort=sort, **filter_values(params))
+
+
+class FilterValues(TypedDict):
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    text: str | None
+    starts_after: datetime | None
+    starts_before: datetime | None
+    free: bool | None
+    price_max: int | None
+    min_popularity: int | None
+
+
+def filter_values(params: FilterParams) -> FilterValues:
+    """The filters of a request, checked and normalised: the list's and the tiles' alike."""
     if params.starts_after and params.starts_before and params.starts_before <= params.starts_after:
         raise InvalidParameter("starts_before must be later than starts_after", param="starts_before")
-    return Criteria(
-        area=area,
-        sort=sort,
+    return FilterValues(
         categories=_categories(params.category),
         tags=_tags(params.tag),
         text=_text(params.q),

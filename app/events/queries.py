@@ -183,21 +183,16 @@ def _cell_walk(
     planned against its single partition.
     """
     key = _KEYS[criteria.sort]
-    cells = params["cells"]
     params["scan_cap"] = max(MIN_SCAN_CAP, SCAN_CAP_PER_ROW * fetch)
     shared = [condition for condition in candidates if condition != _COVER]
     shared += _after(key, position, params)
-    branches = []
-    for n, cell in enumerate(cells):
-        params[f"cell{n}"] = cell
-        where = _and([f"e.cell = %(cell{n})s", *shared])
-        branches.append(
-            f"(SELECT w.cell, w.id, w.sort_key, w.inside, w.n FROM (SELECT e.cell, e.id, {key} AS sort_key, "
-            f"{_and(area)} AS inside, row_number() OVER (ORDER BY {key}, e.id) AS n FROM events e WHERE {where} "
-            f"ORDER BY {key}, e.id LIMIT %(scan_cap)s) AS w WHERE w.inside OR w.n = %(scan_cap)s LIMIT %(fetch)s)"
-        )
+    branch = (
+        f"(SELECT w.cell, w.id, w.sort_key, w.inside, w.n FROM (SELECT e.cell, e.id, {key} AS sort_key, "
+        f"{_and(area)} AS inside, row_number() OVER (ORDER BY {key}, e.id) AS n FROM events e WHERE {{where}} "
+        f"ORDER BY {key}, e.id LIMIT %(scan_cap)s) AS w WHERE w.inside OR w.n = %(scan_cap)s LIMIT %(fetch)s)"
+    )
     prelude = (
-        f"WITH walked AS MATERIALIZED ({' UNION ALL '.join(branches)}), "
+        f"WITH walked AS MATERIALIZED ({_per_cell(branch, shared, params)}), "
         "frontier AS (SELECT sort_key, id FROM walked WHERE n = %(scan_cap)s ORDER BY sort_key, id LIMIT 1) "
     )
     page = (
@@ -251,16 +246,12 @@ def _nearest_on_sphere(where: list[str], area: list[str]) -> _Page:
 
 
 def _nearest_per_cell(shared: list[str], area: list[str], params: dict[str, Any]) -> _Page:
-    branches = []
-    for n, cell in enumerate(params["cells"]):
-        params[f"cell{n}"] = cell
-        in_cell = _and([f"e.cell = %(cell{n})s", *shared])
-        branches.append(
-            f"(SELECT {_SELECT}, {_MERCATOR_KNN} AS merc, row_number() OVER (ORDER BY {_MERCATOR_KNN}) = %(walk)s "
-            f"AS capped FROM events e WHERE {in_cell} ORDER BY {_MERCATOR_KNN} LIMIT %(walk)s)"
-        )
+    branch = (
+        f"(SELECT {_SELECT}, {_MERCATOR_KNN} AS merc, row_number() OVER (ORDER BY {_MERCATOR_KNN}) = %(walk)s "
+        f"AS capped FROM events e WHERE {{where}} ORDER BY {_MERCATOR_KNN} LIMIT %(walk)s)"
+    )
     prelude = (
-        f"WITH walked AS MATERIALIZED ({' UNION ALL '.join(branches)}), "
+        f"WITH walked AS MATERIALIZED ({_per_cell(branch, shared, params)}), "
         "frontier AS (SELECT merc FROM walked WHERE capped ORDER BY merc LIMIT 1) "
     )
     columns = f"{_SELECT}, {_DISTANCE} AS sort_key, greatest(e.merc - 2, 0) * %(floor)s AS knn"
@@ -270,6 +261,17 @@ def _nearest_per_cell(shared: list[str], area: list[str], params: dict[str, Any]
     )
     last = f"(SELECT {columns}, true AS frontier FROM walked e WHERE e.capped ORDER BY e.merc LIMIT 1)"
     return _Page(f"{rows} UNION ALL {last}", prelude=prelude)
+
+
+def _per_cell(branch: str, shared: list[str], params: dict[str, Any]) -> str:
+    """``branch`` once per covering cell, as a UNION ALL; each cell a bound value of its own, so
+    that each branch is planned against its single partition. ``{where}`` in ``branch`` receives
+    the cell's condition and ``shared``."""
+    branches = []
+    for n, cell in enumerate(params["cells"]):
+        params[f"cell{n}"] = cell
+        branches.append(branch.replace("{where}", _and([f"e.cell = %(cell{n})s", *shared])))
+    return " UNION ALL ".join(branches)
 
 
 def _relevance(candidates: list[str], area: list[str], position: Position, params: dict[str, Any]) -> _Page:
