@@ -18,7 +18,9 @@ from typing import Any
 import psycopg
 
 from app.events import queries
+from app.events.discovery import first_fetch
 from app.events.paging import first_page
+from app.kit.read_connection import READ_SESSION
 from bench.dataset import database_name, server_url
 from bench.discovery import Workload
 
@@ -30,12 +32,12 @@ def explain(url: str, scenario: str, samples: int, seed: int = 7) -> list[tuple[
     workload = Workload(seed, datetime.now(UTC))
     found = []
     with psycopg.connect(url, autocommit=True) as conn:
-        for setting in ("jit = off", "max_parallel_workers_per_gather = 0", "plan_cache_mode = force_custom_plan"):
-            conn.execute(f"SET {setting}")
+        conn.execute(READ_SESSION)
+        conn.execute("SET plan_cache_mode = force_custom_plan")  # as app.db's pool options
         for _ in range(samples):
             call = getattr(workload, scenario)()
-            extra = max(8, call.limit // 4) if call.criteria.sort == "distance" else 0
-            statement = queries.list_statement(call.criteria, first_page(), call.limit + 1 + extra)
+            fetch = first_fetch(call.criteria, call.limit)
+            statement = queries.list_statement(call.criteria, first_page(), fetch)
             for _ in range(2):
                 row = conn.execute(
                     "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement.sql, statement.params, prepare=False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from geo.bbox import BBox
+from geo.circle import Circle
 
 # 2**31 cells per side: 2 cm at the equator, and px/py still fit a PostgreSQL integer.
 FINE_ZOOM = 31
@@ -53,8 +53,8 @@ class MercatorWalk:
     metres_floor: float
 
 
-def mercator_walk(lat: float, lon: float, radius_m: float, box: BBox) -> MercatorWalk | None:
-    """The walk for the circle at (lat, lon) of ``radius_m`` whose bounding box is ``box``.
+def mercator_walk(circle: Circle) -> MercatorWalk | None:
+    """The nearest-first walk over ``circle`` and its bounding box.
 
     None where Mercator cannot serve: a box across the antimeridian (its two sides are far apart
     on the grid) or reaching high latitudes. Why the bound holds: Mercator stretches every
@@ -63,12 +63,13 @@ def mercator_walk(lat: float, lon: float, radius_m: float, box: BBox) -> Mercato
     segment is shorter still. The great-circle path between two points of the box may bulge
     poleward beyond the box, by less than the circle's angular radius, hence the margin.
     """
+    box = circle.bbox()
     if box.west > box.east:
         return None
-    far = max(abs(box.south), abs(box.north)) + math.degrees(radius_m / MEAN_RADIUS_M)
+    far = max(abs(box.south), abs(box.north)) + math.degrees(circle.radius_m / MEAN_RADIUS_M)
     if far > MAX_WALK_LAT:
         return None
-    x, y = fine_position(lat, lon)
+    x, y = fine_position(circle.lat, circle.lon)
     west, north = fine_position(box.north, box.west)
     east, south = fine_position(box.south, box.east)
     metres_floor = EQUATOR_METRES_PER_CELL * math.cos(math.radians(far)) * (1 - SPHERE_ERROR)

@@ -54,12 +54,20 @@ async def page_rows(
     """Up to ``limit + 1`` rows ``(sort_key, id, item)`` in page order: every statement a page takes."""
     if criteria.sort == "distance":
         return await _nearest(conn, criteria, position, limit, geojson)
-    rows = await queries.fetch(conn, queries.list_statement(criteria, position, limit + 1, geojson=geojson))
+    rows = await queries.fetch(
+        conn, queries.list_statement(criteria, position, first_fetch(criteria, limit), geojson=geojson)
+    )
     if len(rows) <= limit and criteria.sort in queries.WALKED_SORTS:
         # The ordered walk did not fill the page: the area is sparse for its cells, or this is
         # the last page. Only the exact query can tell (see app.events.queries).
         rows = await queries.fetch(conn, queries.exact_statement(criteria, position, limit + 1, geojson=geojson))
     return rows
+
+
+def first_fetch(criteria: Criteria, limit: int) -> int:
+    """How many rows a page's first statement asks for: one more than the page (is there a next
+    one?), and for nearest first a few more, since the walk's order is only nearly the true one."""
+    return limit + 1 + (max(8, limit // 4) if criteria.sort == "distance" else 0)
 
 
 async def _nearest(
@@ -77,7 +85,7 @@ async def _nearest(
     at almost the same distance).
     """
     radius = criteria.circle.radius_m if criteria.circle is not None else 0.0
-    fetch = limit + 1 + max(8, limit // 4)
+    fetch = first_fetch(criteria, limit)
     while True:
         statement = queries.list_statement(criteria, position, fetch, geojson=geojson)
         rows = await queries.fetch(conn, statement)

@@ -94,7 +94,7 @@ def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojso
         page = _relevance(candidates, area, position, params)
     elif criteria.sort == "distance":
         page = _nearest(candidates, area, criteria, position, params, fetch)
-    elif criteria.text is None and 0 < len(params.get("cells", ())) <= MAX_WALKED_CELLS:
+    elif criteria.text is None and _walks_per_cell(params):
         page = _cell_walk(candidates, area, criteria, position, params, fetch)
     else:
         page = _walk(candidates, area, criteria, position, params, fetch)
@@ -228,9 +228,9 @@ def _nearest(
     """
     circle = criteria.circle
     assert circle is not None
-    walk = mercator_walk(circle.lat, circle.lon, circle.radius_m, circle.bbox())
+    walk = mercator_walk(circle)
     later = [*_text_filter(criteria), *_after(_DISTANCE, position, params)]
-    if walk is None or "cells" not in params or len(params["cells"]) > MAX_WALKED_CELLS:
+    if walk is None or not _walks_per_cell(params):
         return _nearest_on_sphere([*candidates, _KNN_BOX, *later], area)
     params.update(mx=walk.x, my=walk.y, floor=walk.metres_floor, walk=fetch + max(8, fetch // 8))
     return _nearest_per_cell([c for c in candidates if c != _COVER] + later, area, params)
@@ -261,6 +261,11 @@ def _nearest_per_cell(shared: list[str], area: list[str], params: dict[str, Any]
     )
     last = f"(SELECT {columns}, true AS frontier FROM walked e WHERE e.capped ORDER BY e.merc LIMIT 1)"
     return _Page(f"{rows} UNION ALL {last}", prelude=prelude)
+
+
+def _walks_per_cell(params: dict[str, Any]) -> bool:
+    """Whether the cover is small enough for one walk per cell (see ``MAX_WALKED_CELLS``)."""
+    return 0 < len(params.get("cells", ())) <= MAX_WALKED_CELLS
 
 
 def _per_cell(branch: str, shared: list[str], params: dict[str, Any]) -> str:

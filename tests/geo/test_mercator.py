@@ -8,6 +8,7 @@ import random
 from geopy.distance import geodesic
 
 from geo.bbox import bbox_around
+from geo.circle import Circle
 from geo.mercator import MAX_WALK_LAT, fine_position, mercator_walk
 
 
@@ -18,7 +19,7 @@ def test_the_floor_never_exceeds_the_geodesic_distance() -> None:
         lat, lon = rng.uniform(-78, 78), rng.uniform(-179, 179)
         radius = rng.choice([50.0, 1_000.0, 5_000.0, 50_000.0, 200_000.0])
         box = bbox_around(lat, lon, radius)
-        walk = mercator_walk(lat, lon, radius, box)
+        walk = mercator_walk(Circle(lat, lon, radius))
         if walk is None:
             continue
         for _ in range(5):
@@ -33,7 +34,7 @@ def test_the_floor_never_exceeds_the_geodesic_distance() -> None:
 def test_the_floor_is_tight_enough_to_be_useful() -> None:
     """Within 2% of the true distance for a city-sized circle, at the equator and at 60°."""
     for lat in (0.0, 60.0):
-        walk = mercator_walk(lat, 10.0, 5_000, bbox_around(lat, 10.0, 5_000))
+        walk = mercator_walk(Circle(lat, 10.0, 5_000))
         assert walk is not None
         a, b = (lat, 10.0), (lat + 0.03, 10.02)
         (ax, ay), (bx, by) = fine_position(*a), fine_position(*b)
@@ -42,7 +43,7 @@ def test_the_floor_is_tight_enough_to_be_useful() -> None:
 
 
 def test_no_walk_across_the_antimeridian_or_near_the_poles() -> None:
-    assert mercator_walk(0.0, 179.99, 5_000, bbox_around(0.0, 179.99, 5_000)) is None
-    assert mercator_walk(MAX_WALK_LAT, 0.0, 5_000, bbox_around(MAX_WALK_LAT, 0.0, 5_000)) is None
-    assert mercator_walk(-89.0, 0.0, 100, bbox_around(-89.0, 0.0, 100)) is None
-    assert mercator_walk(45.0, 0.0, 5_000, bbox_around(45.0, 0.0, 5_000)) is not None
+    assert mercator_walk(Circle(0.0, 179.99, 5_000)) is None
+    assert mercator_walk(Circle(MAX_WALK_LAT, 0.0, 5_000)) is None
+    assert mercator_walk(Circle(-89.0, 0.0, 100)) is None
+    assert mercator_walk(Circle(45.0, 0.0, 5_000)) is not None
