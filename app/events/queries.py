@@ -27,8 +27,9 @@ Shapes (see docs/adr-discovery.md for the measurements behind them):
 - relevance: full-text matches by rank; the typo-tolerant branch runs only when they do not
   fill the page.
 
-The inner query finds the page (raw columns and the sort key); the outer one joins venues
-and builds each item's JSON for those rows only. PostgreSQL writes the JSON: the service
+The inner query finds the page (raw columns and the sort key); the outer one builds each
+item's JSON for those rows only, its venue from the event's own copy of the venue's name and
+point (migration 0007: no join, so a page reads only its events). PostgreSQL writes the JSON: the service
 concatenates it without parsing.
 """
 
@@ -73,8 +74,8 @@ _COVER = "e.cell = ANY(%(cells)s)"
 _LOOKUP = ["e.cell = w.cell", "e.id = w.id"]
 
 _COLUMNS = (
-    "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "venue_id", "geom",
-    "is_free", "price_min", "price_max", "currency", "popularity", "status",
+    "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "geom",
+    "venue_id", "venue_name", "venue_geom", "is_free", "price_min", "price_max", "currency", "popularity", "status",
 )  # fmt: skip
 _SELECT = ", ".join(f"e.{column}" for column in _COLUMNS)
 
@@ -360,8 +361,9 @@ def _outer_sql(page: str, order: str, geojson: bool, distance: str | None, *, kn
         )
     return (
         f"SELECT e.sort_key, e.id{', e.knn, e.frontier' if knn else ''}, {item}::text AS item "
-        f"FROM ({page}) AS e LEFT JOIN venues v ON v.id = e.venue_id "
-        "CROSS JOIN LATERAL (SELECT v.id, v.name, ST_Y(v.geom) AS lat, ST_X(v.geom) AS lon) AS vr "
+        f"FROM ({page}) AS e "
+        "CROSS JOIN LATERAL (SELECT e.venue_id AS id, e.venue_name AS name, "
+        "ST_Y(e.venue_geom) AS lat, ST_X(e.venue_geom) AS lon) AS vr "
         f"CROSS JOIN LATERAL (SELECT {', '.join(_item_columns(distance))}) AS i "
         f"ORDER BY {order}"
     )
@@ -382,7 +384,7 @@ def _item_columns(distance: str | None) -> list[str]:
         f"{_utc('e.starts_at')} AS starts_at",
         f"{_utc('e.ends_at')} AS ends_at",
         "e.timezone",
-        "CASE WHEN v.id IS NULL THEN NULL ELSE row_to_json(vr) END AS venue",
+        "CASE WHEN e.venue_id IS NULL THEN NULL ELSE row_to_json(vr) END AS venue",
         "ST_Y(e.geom) AS lat",
         "ST_X(e.geom) AS lon",
         "e.is_free",

@@ -5,35 +5,46 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg.types.json import Jsonb  # noqa: F401  (kept for JSON columns added later)
-
 from app.db import Conn
 
+_POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
 _EVENT_COLUMNS = (
     "cell", "id", "organizer_id", "venue_id", "category", "title", "description", "tags",
     "starts_at", "ends_at", "timezone", "status", "is_free", "price_min", "price_max",
     "currency", "capacity", "popularity",
 )
+# The venue's copy on the event (migration 0007), read in the inserting statement.
+_VENUE_COPY = (
+    "(SELECT v.name FROM venues v WHERE v.id = %(venue_id)s), (SELECT v.geom FROM venues v WHERE v.id = %(venue_id)s)"
+)
 
-async def venue_point(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
+async def hold_venue(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
+    """The venue's point, its row held (FOR SHARE) to the end of the transaction.
+
+    A new event stores a copy of its venue's name and point (migration 0007): holding the row
+    makes a concurrent rename wait for the insert, whose copy the rename's trigger then updates.
+    """
     cur = await conn.execute(
-        "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s", (venue_id,)
+        "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s FOR SHARE", (venue_id,)
     )
     row = await cur.fetchone()
     return None if row is None else (row["lat"], row["lon"])
 
+
 async def insert_event(conn: Conn, values: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
+    """Insert the event at ``lat, lon`` with its venue's copy (hold the venue first: ``hold_venue``)."""
     columns = [c for c in _EVENT_COLUMNS if c in values]
     placeholders = ", ".join(f"%({c})s" for c in columns)
     cur = await conn.execute(
-        f"INSERT INTO events ({', '.join(columns)}, geom) "
-        f"VALUES ({placeholders}, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)) "
+        f"INSERT INTO events ({', '.join(columns)}, geom, venue_name, venue_geom) "
+        f"VALUES ({placeholders}, {_POINT}, {_VENUE_COPY}) "
         "RETURNING *, ST_Y(geom) AS lat, ST_X(geom) AS lon",
-        {**values, "lat": lat, "lon": lon},
+        {"venue_id": None, **values, "lat": lat, "lon": lon},
     )
     row = await cur.fetchone()
     assert row is not None
     return row
+
 
 async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     """The event's row, locked for update until the transaction ends."""
@@ -48,7 +59,7 @@ async def update_event(
     """Write ``values`` (may include a new ``cell``: PostgreSQL then moves the row's partition)."""
     assignments = ", ".join(f"{c} = %({c})s" for c in values)
     cur = await conn.execute(
-        f"UPDATE events SET {assignments}, geom = ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), "
+        f"UPDATE events SET {assignments}, geom = {_POINT}, "
         "updated_at = now() WHERE cell = %(old_cell)s AND id = %(event_id)s "
         "RETURNING *, ST_Y(geom) AS lat, ST_X(geom) AS lon",
         {**values, "lat": lat, "lon": lon, "old_cell": cell, "event_id": event_id},

@@ -17,7 +17,9 @@ from geo.cells import cell_of
 
 async def create_event(conn: Conn, data: EventCreate) -> tuple[dict[str, Any], EventChange]:
     """Insert an event at its own point or its venue's; the partition cell follows the point."""
-    point = data.location or await _venue_point(conn, data.venue_id)
+    venue_point = None if data.venue_id is None else await _venue_point(conn, data.venue_id)
+    point = data.location or venue_point
+    assert point is not None  # EventCreate requires a venue or a location
     values = data.model_dump(exclude={"location"})
     values["cell"] = cell_of(point.lat, point.lon)
     row = await repository.insert_event(conn, values, point.lat, point.lon)
@@ -47,8 +49,8 @@ async def delete_event(conn: Conn, event_id: UUID) -> EventChange:
     return EventChange(event_id, "deleted", Point(lat=current["lat"], lon=current["lon"]), None)
 
 
-async def _venue_point(conn: Conn, venue_id: UUID | None) -> Point:
-    point = None if venue_id is None else await repository.venue_point(conn, venue_id)
+async def _venue_point(conn: Conn, venue_id: UUID) -> Point:
+    point = await repository.hold_venue(conn, venue_id)
     if point is None:
         raise InvalidParameter(f"venue {venue_id} does not exist", param="venue_id")
     return Point(lat=point[0], lon=point[1])

@@ -20,8 +20,8 @@ NULL = "\\N"
 ORGANIZER_COLUMNS = ("id", "name", "email")
 VENUE_COLUMNS = ("id", "organizer_id", "name", "address", "city", "country_code", "timezone", "geom")
 EVENT_COLUMNS = (
-    "cell", "venue_id", "timezone", "geom", "id", "organizer_id", "category", "title", "description",
-    "tags", "starts_at", "ends_at", "status", "is_free", "price_min", "price_max", "currency",
+    "cell", "venue_id", "venue_name", "venue_geom", "timezone", "geom", "id", "organizer_id", "category",
+    "title", "description", "tags", "starts_at", "ends_at", "status", "is_free", "price_min", "price_max", "currency",
     "capacity", "popularity",
 )  # fmt: skip
 SRID = 4326
@@ -71,7 +71,7 @@ def venue_lines(venues: Iterable[Venue]) -> str:
 class EventEncoder:
     """Events as COPY text for ``EVENT_COLUMNS``, with caches for what many rows share.
 
-    A venue's events share its cell, id, zone and point (the first four columns), organizers
+    A venue's events share its cell, id, name, zone and point (the first six columns), organizers
     recur, and dates and times of day are few: formatting each once halves the encoding time.
     """
 
@@ -93,13 +93,15 @@ class EventEncoder:
         )
 
     def _place(self, event: EventRow) -> str:
-        # cell, venue_id, timezone, geom
+        # cell, venue_id, venue_name, venue_geom, timezone, geom: a venue's events stand at its point.
         if event.venue_id is None:
-            return f"{event.cell}\t{NULL}\t{event.timezone}\t{point_ewkb_hex(event.lon, event.lat)}"
+            return f"{event.cell}\t{NULL}\t{NULL}\t{NULL}\t{event.timezone}\t{point_ewkb_hex(event.lon, event.lat)}"
         text = self._places.get(event.venue_id)
         if text is None:
             point = point_ewkb_hex(event.lon, event.lat)
-            text = self._places[event.venue_id] = f"{event.cell}\t{event.venue_id:032x}\t{event.timezone}\t{point}"
+            name = escape(event.venue_name or "")
+            text = f"{event.cell}\t{event.venue_id:032x}\t{name}\t{point}\t{event.timezone}\t{point}"
+            self._places[event.venue_id] = text
         return text
 
     def _uuid(self, value: int) -> str:

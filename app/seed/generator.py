@@ -81,6 +81,7 @@ class EventRow(NamedTuple):
     id: int
     organizer_id: int
     venue_id: int | None
+    venue_name: str | None
     category: str
     title: str
     description: str
@@ -214,10 +215,12 @@ def _event(rng: random.Random, world: World) -> EventRow:
     kind = pick(random, _KINDS)
     words = kind.words
     venue_id: int | None = None
+    venue_name: str | None = None
     organizer_id: int | None = None
     if random() < VENUE_EVENT_SHARE:
         venue = pick(random, world.venues)
         venue_id, city, lat, lon, cell, place = venue.id, venue.city, venue.lat, venue.lon, venue.cell, venue.name
+        venue_name = venue.name
         if venue.organizer_id is not None and random() < VENUE_ORGANIZER_SHARE:
             organizer_id = venue.organizer_id
     else:
@@ -229,7 +232,7 @@ def _event(rng: random.Random, world: World) -> EventRow:
     starts, ends = world.planner.draw(random, city.timezone, kind.start_minutes)
     price = draw_price(random, city.currency)
     return EventRow(
-        cell, event_id, organizer_id, venue_id, words.slug,
+        cell, event_id, organizer_id, venue_id, venue_name, words.slug,
         # City names reach ~60 characters: never break the 200-character limit.
         f"{place.join(pick(random, kind.phrases))} — {city.name}"[:MAX_TITLE],
         f"{pick(random, words.descriptions)} At {place}, {city.name}.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -112,3 +113,89 @@ def test_inconsistent_input_is_refused_by_the_schema() -> None:
         _event(uuid.uuid4(), timezone="Mars/Olympus")
     with pytest.raises(ValueError):
         _event(uuid.uuid4(), location=None)
+
+
+async def _venue(conn, name: str, at: Point) -> uuid.UUID:  # type: ignore[no-untyped-def]
+    cur = await conn.execute(
+        "INSERT INTO venues (name, timezone, geom) VALUES (%s, 'Asia/Tokyo', ST_SetSRID(ST_MakePoint(%s, %s), 4326)) "
+        "RETURNING id",
+        (name, at.lon, at.lat),
+    )
+    return (await cur.fetchone())["id"]  # type: ignore[no-any-return]
+
+
+async def _copy(conn, event_id: uuid.UUID) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    cur = await conn.execute(
+        "SELECT venue_id, venue_name, ST_Y(venue_geom) AS lat, ST_X(venue_geom) AS lon FROM events WHERE id = %s",
+        (event_id,),
+    )
+    row = await cur.fetchone()
+    return (row["venue_id"], row["venue_name"], row["lat"], row["lon"])
+
+
+async def test_event_keeps_a_copy_of_its_venue_even_at_its_own_point(conn) -> None:  # type: ignore[no-untyped-def]
+    venue = await _venue(conn, "Hall", TOKYO)
+    row, _ = await service.create_event(conn, _event(await _organizer(conn), venue_id=venue))  # located in Paris
+    assert (row["lat"], row["lon"]) == pytest.approx((PARIS.lat, PARIS.lon))
+    assert await _copy(conn, row["id"]) == (venue, "Hall", pytest.approx(TOKYO.lat), pytest.approx(TOKYO.lon))
+
+
+async def test_renaming_or_moving_a_venue_rewrites_the_copies_of_its_events_only(conn) -> None:  # type: ignore[no-untyped-def]
+    organizer = await _organizer(conn)
+    hall, club = await _venue(conn, "Hall", TOKYO), await _venue(conn, "Club", TOKYO)
+    at_hall, _ = await service.create_event(conn, _event(organizer, location=None, venue_id=hall))
+    at_club, _ = await service.create_event(conn, _event(organizer, location=None, venue_id=club))
+
+    await conn.execute(
+        "UPDATE venues SET name = 'Grand Hall', geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) WHERE id = %s",
+        (PARIS.lon, PARIS.lat, hall),
+    )
+
+    assert await _copy(conn, at_hall["id"]) == (hall, "Grand Hall", pytest.approx(PARIS.lat), pytest.approx(PARIS.lon))
+    assert await _copy(conn, at_club["id"]) == (club, "Club", pytest.approx(TOKYO.lat), pytest.approx(TOKYO.lon))
+
+
+async def test_deleting_a_venue_clears_the_copy(conn) -> None:  # type: ignore[no-untyped-def]
+    hall = await _venue(conn, "Hall", TOKYO)
+    row, _ = await service.create_event(conn, _event(await _organizer(conn), location=None, venue_id=hall))
+    await conn.execute("DELETE FROM venues WHERE id = %s", (hall,))
+    assert await _copy(conn, row["id"]) == (None, None, None, None)
+
+
+async def test_an_event_without_its_venue_copy_is_refused(conn) -> None:  # type: ignore[no-untyped-def]
+    hall = await _venue(conn, "Hall", TOKYO)
+    with pytest.raises(psycopg.errors.CheckViolation):
+        await conn.execute(
+            "INSERT INTO events (cell, organizer_id, venue_id, category, title, starts_at, ends_at, timezone, geom) "
+            "VALUES (1, %s, %s, 'music', 'x', now(), now(), 'UTC', ST_SetSRID(ST_MakePoint(0, 0), 4326))",
+            (await _organizer(conn), hall),
+        )
+
+
+async def test_a_rename_racing_an_insert_waits_and_reaches_the_new_event(clean_db: str) -> None:
+    """The insert holds the venue row (FOR SHARE) until it commits; the rename queues behind it,
+    and its trigger then sees the new event."""
+    async with (
+        await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row) as writer,
+        await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row, autocommit=True) as other,
+    ):
+        hall = await _venue(other, "Hall", TOKYO)
+        organizer = await _organizer(other)
+        row, _ = await service.create_event(writer, _event(organizer, location=None, venue_id=hall))  # not committed
+        renamer = await psycopg.AsyncConnection.connect(clean_db, autocommit=True)
+        async with renamer:
+            renaming = renamer.execute("UPDATE venues SET name = 'Grand Hall' WHERE id = %s", (hall,))
+            rename = asyncio.create_task(renaming)
+            await _until_waiting_on_a_lock(other, renamer.info.backend_pid)
+            await writer.commit()
+            await rename
+        assert await _copy(other, row["id"]) == (hall, "Grand Hall", pytest.approx(TOKYO.lat), pytest.approx(TOKYO.lon))
+
+
+async def _until_waiting_on_a_lock(conn, pid: int) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(500):
+        cur = await conn.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,))
+        if (await cur.fetchone())["wait_event_type"] == "Lock":
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the rename never waited for the insert")

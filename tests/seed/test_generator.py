@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.seed import vocabulary
-from app.seed.copytext import event_lines
+from app.seed.copytext import EVENT_COLUMNS, event_lines
 from app.seed.generator import CHUNK_SIZE, EventRow, World, build_world, generate_chunk, iter_events
 from app.seed.money import CURRENCIES, price_menu
 from app.seed.sampling import uuid4_int
@@ -115,7 +115,7 @@ def test_vocabulary_needs_no_copy_escaping() -> None:
 def test_event_lines_have_one_field_per_column(rows: list[EventRow]) -> None:
     lines = event_lines(rows[:500]).splitlines()
     assert len(lines) == 500
-    assert {line.count("\t") for line in lines} == {18}
+    assert {line.count("\t") for line in lines} == {len(EVENT_COLUMNS) - 1}
 
 
 def test_paid_prices_fit_the_integer_columns() -> None:

@@ -56,6 +56,11 @@ def test_venue_events_sit_on_their_venue(seeded: str) -> None:
     assert 0.75 * EVENTS < at_venue < 0.85 * EVENTS  # type: ignore[operator]
     misplaced = "SELECT count(*) FROM events e JOIN venues v ON v.id = e.venue_id WHERE NOT ST_Equals(e.geom, v.geom)"
     assert scalar(seeded, misplaced) == 0
+    copied = (
+        "SELECT count(*) FROM events e JOIN venues v ON v.id = e.venue_id "
+        "WHERE e.venue_name = v.name AND ST_Equals(e.venue_geom, v.geom)"
+    )
+    assert scalar(seeded, copied) == at_venue
 
 
 def test_free_share_and_prices(seeded: str) -> None:
