@@ -4,7 +4,8 @@
 [--quick]``. Five runs on the same machine:
 
 - (a) **raw SQL**: the very statement the endpoint runs (``tiles.sql.tile_query``), through psycopg
-  on a connection with the service's session settings: the floor;
+  on a connection with the service's session settings, planned as the service plans it
+  (``tiles.service.run_tile_query``): the floor;
 - (b) **our endpoint, cache miss**: every request misses (the cache epoch is bumped first);
 - (c) **our endpoint, cache hit**;
 - (d) **tipg** 1.6.1 (installed into its own virtualenv under ``.data/bench-venvs/tipg`` on first
@@ -57,7 +58,7 @@ from geo.mercator import MAX_LAT
 from tiles.cache import TileKeys
 from tiles.filters import parse_filters
 from tiles.grid import Tile, tile_of
-from tiles.service import make_tile_pool
+from tiles.service import make_tile_pool, run_tile_query
 from tiles.sql import tile_query
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -269,9 +270,9 @@ class SqlTimer:
         for tile in tiles:
             query = tile_query(tile, self.filters, self.settings)
             started = time.perf_counter()
-            row = await (await self.conn.execute(query.sql, query.params)).fetchone()
+            row = await run_tile_query(self.conn, query)  # as the service runs it
             elapsed = time.perf_counter() - started
-            run.add(tile, elapsed, len(row["mvt"] or b"") if row else 0)
+            run.add(tile, elapsed, len(row["mvt"] or b""))
 
 
 async def time_http(

@@ -21,6 +21,7 @@ import asyncio
 import logging
 from functools import partial
 
+from psycopg.rows import DictRow
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
@@ -36,6 +37,21 @@ from tiles.sql import MAX_TILE_BYTES, TileQuery, tile_query
 log = logging.getLogger("happenings.tiles")
 
 InflightKey = tuple[Tile, str, bytes | None]
+# The pool's connections plan every statement for its values (partition pruning needs it).
+_GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_sort = off"
+
+
+async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
+    """The statement's one row, planned as ``query`` asks (see ``tiles.sql._plans_once``)."""
+    if query.generic:
+        # A prepared statement with one generic plan; hashing instead of sorting.
+        async with conn.transaction():
+            await conn.execute(_GENERIC_PLAN)
+            row = await (await conn.execute(query.sql, query.params, prepare=True)).fetchone()
+    else:
+        row = await (await conn.execute(query.sql, query.params)).fetchone()
+    assert row is not None  # an aggregate always returns its row
+    return row
 
 
 def make_tile_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Conn]:
@@ -111,9 +127,7 @@ class TileService:
 
     async def _query(self, query: TileQuery) -> tuple[bytes, int, bool]:
         async with self.pool.connection() as conn:
-            cur = await conn.execute(query.sql, query.params)
-            row = await cur.fetchone()
-        assert row is not None  # an aggregate always returns its row
+            row = await run_tile_query(conn, query)
         return bytes(row["mvt"] or b""), row["features"], row["truncated"]
 
     def _forget(self, key: InflightKey, task: asyncio.Task[RenderedTile]) -> None:

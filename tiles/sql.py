@@ -51,6 +51,8 @@ class TileQuery:
     sql: str
     params: dict[str, Any]
     clustered: bool
+    # Run with one generic plan and hash aggregation (``tiles.service``): see ``_plans_once``.
+    generic: bool = False
 
 
 def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limit: int | None = None) -> TileQuery:
@@ -58,10 +60,24 @@ def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limi
     params: dict[str, Any] = {}
     if tile.z < settings.cluster_below_zoom:
         where = [*_space(tile, 0, params, envelope=False), *filters.conditions(params)]
-        return TileQuery(_clusters(tile, where, settings, params), params, clustered=True)
+        sql = _clusters(tile, where, settings, params)
+        return TileQuery(sql, params, clustered=True, generic=_plans_once(tile, filters))
     where = [*_space(tile, tile.fine_margin(POINT_BUFFER), params, envelope=True), *filters.conditions(params)]
     cap = min(settings.max_features, limit or settings.max_features)
     return TileQuery(_points(tile, where, cap, params), params, clustered=False)
+
+
+def _plans_once(tile: Tile, filters: TileFilters) -> bool:
+    """Whether a cluster tile can share one generic plan.
+
+    Below ``COVER_MIN_ZOOM`` a tile reads all 64 partitions and planning them took 7-15 ms of
+    every miss; the plan is always the same (an index-only range scan of each partition's
+    ``events_tile_idx``, then aggregation), whatever the tile, as long as every filter is read
+    from that index (tags and text are not: their selectivity picks the plan). A generic plan
+    estimates a handful of rows, so it would sort 100k+ rows on disk to group them: the service
+    runs these with sorting disabled, which makes the planner hash instead.
+    """
+    return tile.z < COVER_MIN_ZOOM and not filters.tags and filters.text is None
 
 
 def _space(tile: Tile, margin: int, params: dict[str, Any], *, envelope: bool) -> list[str]:

@@ -237,3 +237,22 @@ async def test_cluster_tiles_read_only_the_tile_index(clean_db: str, store: Even
         conn.rollback()
     assert "Index Only Scan using" in plan and "px_py" in plan, plan  # possible only if the index covers it all
     assert "Index Scan using" not in plan and " Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("tile", "query", "generic"),
+    [
+        (Tile(0, 0, 0), "", True),
+        (Tile(5, 16, 11), "category=music&free=true&price_max=100&min_popularity=2", True),
+        (Tile(5, 16, 11), "q=jazz", False),  # the text's selectivity picks the plan
+        (Tile(5, 16, 11), "tag=piano", False),
+        (Tile(6, 32, 22), "", False),  # from COVER_MIN_ZOOM the cover prunes partitions: custom plans
+        (Tile(14, 8300, 5600), "", False),  # points
+    ],
+)
+def test_only_wide_cluster_tiles_read_from_the_index_alone_share_a_generic_plan(
+    tile: Tile, query: str, generic: bool
+) -> None:
+    from tiles.filters import parse_filters
+
+    assert sql_module.tile_query(tile, parse_filters(query), TileSettings()).generic is generic
