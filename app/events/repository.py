@@ -13,10 +13,7 @@ _EVENT_COLUMNS = (
     "starts_at", "ends_at", "timezone", "status", "is_free", "price_min", "price_max",
     "currency", "capacity", "popularity",
 )
-# The venue's copy on the event (migration 0007), read in the inserting statement.
-_VENUE_COPY = (
-    "(SELECT v.name FROM venues v WHERE v.id = %(venue_id)s), (SELECT v.geom FROM venues v WHERE v.id = %(venue_id)s)"
-)
+
 
 async def hold_venue(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
     """The venue's point, its row held (FOR SHARE) to the end of the transaction.
@@ -35,9 +32,11 @@ async def insert_event(conn: Conn, values: dict[str, Any], lat: float, lon: floa
     """Insert the event at ``lat, lon`` with its venue's copy (hold the venue first: ``hold_venue``)."""
     columns = [c for c in _EVENT_COLUMNS if c in values]
     placeholders = ", ".join(f"%({c})s" for c in columns)
+    # The venue's copy (migration 0007) comes from the venue row, read once in this statement.
     cur = await conn.execute(
         f"INSERT INTO events ({', '.join(columns)}, geom, venue_name, venue_geom) "
-        f"VALUES ({placeholders}, {_POINT}, {_VENUE_COPY}) "
+        f"SELECT {placeholders}, {_POINT}, v.name, v.geom "
+        "FROM (VALUES (%(venue_id)s::uuid)) AS given (venue_id) LEFT JOIN venues v ON v.id = given.venue_id "
         "RETURNING *, ST_Y(geom) AS lat, ST_X(geom) AS lon",
         {"venue_id": None, **values, "lat": lat, "lon": lon},
     )

@@ -219,8 +219,8 @@ def _event(rng: random.Random, world: World) -> EventRow:
     organizer_id: int | None = None
     if random() < VENUE_EVENT_SHARE:
         venue = pick(random, world.venues)
-        venue_id, city, lat, lon, cell, place = venue.id, venue.city, venue.lat, venue.lon, venue.cell, venue.name
-        venue_name = venue.name
+        venue_id, city, lat, lon, cell = venue.id, venue.city, venue.lat, venue.lon, venue.cell
+        venue_name = place = venue.name
         if venue.organizer_id is not None and random() < VENUE_ORGANIZER_SHARE:
             organizer_id = venue.organizer_id
     else:
