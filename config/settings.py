@@ -53,6 +53,9 @@ class TileSettings(BaseModel):
     max_features: int = Field(10_000, ge=1)
     cache_ttl_s: int = Field(3600, ge=1)
     browser_max_age_s: int = Field(60, ge=0)
+    # tile_rollup's horizon (tiles.rollup): how far ahead of the clock, and how often it is checked.
+    rollup_lead_s: int = Field(1800, ge=60)
+    rollup_check_s: float = Field(60.0, gt=0)
 
 
 class Settings(BaseSettings):

@@ -26,6 +26,9 @@ MAX_ZOOM = 22
 EXTENT = 4096
 # Clusters at zoom z are the tiles of zoom z + 3: an 8 x 8 grid per tile (64 px on a 512 px tile).
 CLUSTER_LEVELS = 3
+# ``tile_rollup`` (migration 0008) sums events per cell of this zoom's tiles: the cluster cells of
+# every zoom up to ``ROLLUP_ZOOM - CLUSTER_LEVELS`` are unions of them.
+ROLLUP_ZOOM = 8
 # Half the Web Mercator world's width in metres (EPSG:3857).
 ORIGIN_M = 20037508.342789244
 # Points are drawn up to this many extent units outside their tile (symbols are not cut at edges).

@@ -32,6 +32,7 @@ from tiles.cache import Lookup, TileCache
 from tiles.filters import TileFilters
 from tiles.grid import Tile
 from tiles.rendered import RenderedTile, compress
+from tiles.rollup import RollupHorizon
 from tiles.sql import MAX_TILE_BYTES, TileQuery, tile_query
 
 log = logging.getLogger("happenings.tiles")
@@ -51,6 +52,8 @@ async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
     else:
         row = await (await conn.execute(query.sql, query.params)).fetchone()
     assert row is not None  # an aggregate always returns its row
+    if query.fallback is not None and not row["complete"]:
+        return await run_tile_query(conn, query.fallback)
     return row
 
 
@@ -68,6 +71,7 @@ class TileService:
         self.pool = pool
         self.cache = cache
         self.settings = settings
+        self.horizon = RollupHorizon(pool, settings.tiles)
         # The task per key, and whether it renders (True) or waits for another process's render.
         self._inflight: dict[InflightKey, tuple[asyncio.Task[RenderedTile], bool]] = {}
 
@@ -77,9 +81,12 @@ class TileService:
         await pool.open(wait=False)
         cache = TileCache(redis, settings)
         cache.start()
-        return cls(pool, cache, settings)
+        service = cls(pool, cache, settings)
+        service.horizon.start()
+        return service
 
     async def aclose(self) -> None:
+        await self.horizon.aclose()
         for task, _ in list(self._inflight.values()):
             task.cancel()
         await self.cache.aclose()
@@ -136,4 +143,3 @@ class TileService:
             del self._inflight[key]
         if not task.cancelled():
             task.exception()  # retrieved: every waiter has seen it, or none is left to care
-

@@ -39,6 +39,13 @@ MAX_CONNECTIONS = 4
 # Tables whose indexes and foreign keys a bulk load defers, when they start empty.
 DEFERRABLE_TABLES = ("venues", "events")
 SEED_LOCK = "happenings.seed"
+# A bulk load counts the tile rollup (migration 0008) once at the end instead of per COPY; its
+# horizon starts at the clock and the API moves it ahead (tiles.rollup).
+ROLLUP_INSERT_TRIGGER = "tile_rollup_inserted"
+ROLLUP_RESTORE = (
+    f"ALTER TABLE events ENABLE TRIGGER {ROLLUP_INSERT_TRIGGER}",
+    "SELECT tile_rollup_rebuild(now())",
+)
 
 
 class SeedError(Exception):
@@ -154,11 +161,13 @@ class _Seeder:
         """
         with psycopg.connect(self.url, autocommit=True) as conn:
             if self.options.events < BULK_MIN_EVENTS:
-                conn.execute("ANALYZE organizers, venues, events")
+                conn.execute("ANALYZE organizers, venues, events, tile_rollup")
                 return
             rows = conn.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'events'::regclass")
             partitions = [row[0] for row in rows.fetchall()]
-        statements = ["ANALYZE organizers", "ANALYZE venues", *(f"ANALYZE {name}" for name in partitions)]
+        # Vacuumed too: tiles read the rollup from its index alone (visibility map).
+        statements = ["ANALYZE organizers", "ANALYZE venues", "VACUUM (ANALYZE) tile_rollup"]
+        statements += [f"ANALYZE {name}" for name in partitions]
         bulk.run_in_parallel(self.url, statements, self._connections(), tune_session)
 
     def _load(self, control: Connection) -> None:
@@ -185,7 +194,11 @@ class _Seeder:
     def _defer(self, conn: Connection) -> list[bulk.Deferred]:
         if self.options.events < BULK_MIN_EVENTS:
             return []
-        return [bulk.defer(conn, table) for table in DEFERRABLE_TABLES if not _has_rows(conn, table)]
+        deferred = [bulk.defer(conn, table) for table in DEFERRABLE_TABLES if not _has_rows(conn, table)]
+        if any(table.table == "events" for table in deferred):
+            # Several connections COPY at once: counted in one pass afterwards, not per COPY.
+            conn.execute(f"ALTER TABLE events DISABLE TRIGGER {ROLLUP_INSERT_TRIGGER}")
+        return deferred
 
     def _copy(self, control: Connection, world: World, extra_connections: int) -> None:
         """COPY everything; commits the extra connections' work, leaves ``control``'s to the caller."""
@@ -229,8 +242,14 @@ class _Seeder:
             with self._phase("indexes"):
                 for table in deferred:
                     bulk.build_indexes(self.url, table, self._connections(), tune_session)
+            if any(table.table == "events" for table in deferred):
+                with self._phase("tile rollup"), control.transaction():
+                    for statement in ROLLUP_RESTORE:
+                        control.execute(statement)
         except (psycopg.Error, KeyboardInterrupt) as error:
-            statements = ";\n".join(statement for table in deferred for statement in table.statements())
+            statements = ";\n".join(
+                [statement for table in deferred for statement in table.statements()] + list(ROLLUP_RESTORE)
+            )
             message = f"restoring keys and indexes failed ({error!r}); to finish by hand:\n{statements};"
             raise SeedError(message) from error
 

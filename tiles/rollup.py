@@ -1,0 +1,85 @@
+"""Keeping ``tile_rollup``'s horizon ahead of the clock (migration 0008).
+
+The rollup counts public events that end at or after its horizon; a wide cluster tile adds the
+events ending between now and the horizon, read from ``events_ends_idx``. That holds only while
+the horizon is in the future: once the clock passes it the rollup still counts events that have
+ended, and tiles fall back to aggregating ``events`` (exact, but tens of milliseconds slower).
+
+Every API process runs a ``RollupHorizon``: every ``rollup_check_s`` it moves the horizon to
+``rollup_lead_s`` ahead when less than half of that lead is left. The database serialises the
+advance (an exclusive advisory lock that event writers hold shared), so several processes doing
+it at once is harmless: the later ones find nothing to do. The lock is waited for at most
+``LOCK_WAIT``: a long write transaction delays the advance to the next round rather than making
+every other writer queue behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+
+from app.db import Conn
+from config.settings import TileSettings
+
+log = logging.getLogger("happenings.tiles.rollup")
+
+LOCK_WAIT = "2s"
+# Advancing reads the events that leave the rollup and recounts the cells whose bounds they held.
+ADVANCE_TIMEOUT = "60s"
+
+_ADVANCE = """
+SELECT tile_rollup_advance(now() + make_interval(secs => %(lead)s))
+FROM tile_rollup_horizon h
+WHERE h.counted_from < now() + make_interval(secs => %(lead)s / 2.0)
+"""
+
+
+class RollupHorizon:
+    CLOSE_WAIT_S = 5.0
+
+    def __init__(self, pool: AsyncConnectionPool[Conn], settings: TileSettings) -> None:
+        self.pool = pool
+        self.settings = settings
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    def start(self) -> None:
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="tile-rollup-horizon")
+
+    async def aclose(self) -> None:
+        # A stop signal rather than only a cancel: a cancel that lands inside the pool or the
+        # driver can be absorbed there, and the loop would sleep on.
+        if self._task is None:
+            return
+        self._stop.set()
+        done, _ = await asyncio.wait({self._task}, timeout=self.CLOSE_WAIT_S)
+        if not done:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def advance(self) -> datetime | None:
+        """Move the horizon if it is due; the new horizon, or None when it was far enough ahead."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+            await conn.execute(f"SET LOCAL statement_timeout = '{ADVANCE_TIMEOUT}'")
+            row = await (await conn.execute(_ADVANCE, {"lead": self.settings.rollup_lead_s})).fetchone()
+        return None if row is None else row["tile_rollup_advance"]
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                moved = await self.advance()
+                if moved is not None:
+                    log.info("tile rollup horizon moved to %s", moved.isoformat())
+            except (psycopg.Error, OSError) as error:
+                # The next round retries; meanwhile tiles are made from events, still exact.
+                log.warning("tile rollup horizon not moved: %s", error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self.settings.rollup_check_s)
