@@ -65,6 +65,9 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "perf-tiles.md"
 EVENTS = 1_000_000
 ZOOMS = (4, 8, 11, 14)
+# Beyond the list: the widest tiles over the dense places (raw SQL and miss only), so that
+# "z0-z8 p99" covers every zoom up to 8 that a map shows.
+WIDE_ZOOMS = (0, 1, 2, 3)
 PLACES_PER_KIND = 5
 REPEATS = 10
 CONCURRENCY = 16
@@ -103,6 +106,11 @@ class Run:
     def at_zoom(self, z: int) -> Summary:
         return Summary.of([s for tile, values in self.latencies.items() if tile.z == z for s in values])
 
+    def merge(self, other: Run) -> None:
+        for tile, values in other.latencies.items():
+            self.latencies.setdefault(tile, []).extend(values)
+        self.sizes.update(other.sizes)
+
     def low_zoom_p99(self) -> float:
         return Summary.of([s for tile, values in self.latencies.items() if tile.z <= 8 for s in values]).p99
 
@@ -119,8 +127,8 @@ def places(seed: int = 7) -> list[Place]:
     return dense + sparse
 
 
-def tile_list(where: Sequence[Place]) -> list[Tile]:
-    return list(dict.fromkeys(tile_of(p.lat, p.lon, z) for z in ZOOMS for p in where))
+def tile_list(where: Sequence[Place], zooms: Sequence[int] = ZOOMS) -> list[Tile]:
+    return list(dict.fromkeys(tile_of(p.lat, p.lon, z) for z in zooms for p in where))
 
 
 def panning_sessions(seed: int = 11) -> list[list[Tile]]:
@@ -392,6 +400,11 @@ async def measure(url: str, quick: bool) -> Results:
             targets = {t: ours(t) for t in tiles}
             _log("(a) raw SQL and (b) our endpoint, cache miss")
             raw, miss = await raw_and_miss(url, base, tiles, repeats, flush)
+            _log("(a) and (b) for the widest tiles")
+            wide = tile_list([p for p in where if p.kind == "dense"], WIDE_ZOOMS)
+            wide_raw, wide_miss = await raw_and_miss(url, base, wide, repeats, flush)
+            raw.merge(wide_raw)
+            miss.merge(wide_miss)
             rps["miss"] = await throughput(base, list(targets.values()), rounds=repeats, before_round=flush)
             _log("(c) our endpoint, cache hit")
             hit = await latencies(base, targets, repeats)
@@ -457,7 +470,8 @@ def report(r: Results, url: str) -> str:
     return "\n\n".join([
         f"### Tiles benchmark, {url.rsplit('/', 1)[-1]}",
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, database `{url.rsplit('/', 1)[-1]}`. "
-        f"Tile list: zooms {', '.join(map(str, ZOOMS))} at {where} ({len(r.tiles)} tiles). Latencies in ms, "
+        f"Tile list: zooms {', '.join(map(str, ZOOMS))} at {where} ({len(r.tiles)} tiles); raw SQL and miss "
+        f"also at zooms {', '.join(map(str, WIDE_ZOOMS))} over the dense places. Latencies in ms, "
         f"one request in flight; throughput with {CONCURRENCY} keep-alive connections; every server one "
         f"uvicorn worker. Bare ceiling latency p50 {ms(r.bare.at_zoom(0).p50)} ms. Panning: "
         f"{len(r.sessions)} sessions, {sum(len(s) for s in r.sessions)} tile requests.",
@@ -485,6 +499,12 @@ def _targets(r: Results) -> str:
 
 def _latency(r: Results) -> str:
     rows = []
+    for z in WIDE_ZOOMS:
+        raw, miss = r.raw.at_zoom(z), r.miss.at_zoom(z)
+        rows.append([
+            z, ms(raw.p50), ms(raw.p95), ms(miss.p50), ms(miss.p95), ms(miss.p99), "", "", "", "",
+            f"{miss.p50 / raw.p50:.2f}x", f"{ms(1.2 * raw.p50 + 0.001)}", "", "",
+        ])  # fmt: skip
     for z in ZOOMS:
         raw, miss, hit, peer = r.raw.at_zoom(z), r.miss.at_zoom(z), r.hit.at_zoom(z), r.tipg.at_zoom(z)
         rows.append([
