@@ -49,7 +49,6 @@ class RollupHorizon:
         self._stop = asyncio.Event()
 
     def start(self) -> None:
-        self._stop = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name="tile-rollup-horizon")
 
     async def aclose(self) -> None:
