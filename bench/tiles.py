@@ -4,8 +4,8 @@
 [--quick]``. Five runs on the same machine:
 
 - (a) **raw SQL**: the very statement the endpoint runs (``tiles.sql.tile_query``), through psycopg
-  on a connection with the service's session settings, planned as the service plans it
-  (``tiles.service.run_tile_query``): the floor;
+  on a connection with the session settings of the service's pool for that statement
+  (``tiles.service.run_tile_query``, ``TilePools``): the floor;
 - (b) **our endpoint, cache miss**: every request misses (the cache epoch is bumped first);
 - (c) **our endpoint, cache hit**;
 - (d) **tipg** 1.6.1 (installed into its own virtualenv under ``.data/bench-venvs/tipg`` on first
@@ -43,6 +43,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 from redis import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -252,35 +253,41 @@ def _wait(process: subprocess.Popen[bytes], url: str) -> None:
 
 
 class SqlTimer:
-    """(a): the endpoint's statement for a tile, through psycopg with the tile pool's session settings."""
+    """(a): the endpoint's statement for a tile, through psycopg on a connection set up as the
+    service's pool for that statement is (``tiles.service.TilePools``)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.settings = TileSettings()
         self.filters = parse_filters("")
-        pool = make_tile_pool(DatabaseSettings(url=url))
-        assert isinstance(pool.kwargs, dict)
-        self.options = pool.kwargs["options"]
-        self.conn: psycopg.AsyncConnection[Any] | None = None
+        self.options = {generic: _options(make_tile_pool(DatabaseSettings(url=url), generic=generic))
+                        for generic in (False, True)}  # fmt: skip
+        self.conns: dict[bool, psycopg.AsyncConnection[Any]] = {}
 
     async def __aenter__(self) -> SqlTimer:
-        self.conn = await psycopg.AsyncConnection.connect(
-            self.url, autocommit=True, row_factory=dict_row, options=self.options
-        )
+        for generic, options in self.options.items():
+            self.conns[generic] = await psycopg.AsyncConnection.connect(
+                self.url, autocommit=True, row_factory=dict_row, options=options
+            )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.conn is not None:
-            await self.conn.close()
+        for conn in self.conns.values():
+            await conn.close()
 
     async def time(self, tiles: Sequence[Tile], run: Run) -> None:
-        assert self.conn is not None
         for tile in tiles:
             query = tile_query(tile, self.filters, self.settings)
+            conn = self.conns[query.generic]
             started = time.perf_counter()
-            row = await run_tile_query(self.conn, query)  # as the service runs it
+            row = await run_tile_query(conn, query)  # as the service runs it
             elapsed = time.perf_counter() - started
             run.add(tile, elapsed, len(row["mvt"] or b""))
+
+
+def _options(pool: AsyncConnectionPool[Any]) -> str:
+    assert isinstance(pool.kwargs, dict)
+    return str(pool.kwargs["options"])
 
 
 async def time_http(

@@ -1,11 +1,14 @@
 """Rendering tiles: cache first, then one query per tile however many ask at once.
 
-``TileService`` is made in the app's lifespan (``app.state.tiles``). It owns a small pool of its
-own: tile queries differ from the API's (a low-zoom miss aggregates the whole table and may take
-a second), so they get a bulkhead that cannot starve the list API of connections, and settings
+``TileService`` is made in the app's lifespan (``app.state.tiles``). It owns two small pools of
+its own (``TilePools``): tile queries differ from the API's (a low-zoom miss reads every
+partition), so they get a bulkhead that cannot starve the list API of connections, and settings
 the API's pool lacks: ``jit = off`` (JIT compiling a 64-partition aggregate costs 0.1-3 s and saves
-nothing on these queries) and autocommit (a tile is one statement, its own snapshot: no
-``BEGIN``/``COMMIT`` round trips, no switching modes on a shared connection).
+nothing on these queries) and autocommit (a tile is one statement, its own snapshot). The wide
+cluster tiles (``TileQuery.generic``) run on connections set up for one generic plan and hash
+aggregation; every other tile on connections that plan each statement for its values (partition
+pruning). Each mode is a session setting, so a tile is one round trip: no ``BEGIN``, ``SET
+LOCAL``, ``COMMIT`` around it (three round trips, 0.25-0.3 ms of a 2 ms z4 tile).
 
 Single flight: concurrent misses for the same tile, filters and cache stamp share one task (a
 requester that goes away does not cancel it for the others); across processes a short Redis lock
@@ -27,7 +30,7 @@ from redis.asyncio import Redis
 
 from app.db import Conn, make_pool
 from app.events.changes import EventChange
-from config.settings import DatabaseSettings, Settings
+from config.settings import DatabaseSettings, Settings, TileSettings
 from tiles.cache import Lookup, TileCache
 from tiles.filters import TileFilters
 from tiles.grid import Tile
@@ -38,50 +41,73 @@ from tiles.sql import MAX_TILE_BYTES, TileQuery, tile_query
 log = logging.getLogger("happenings.tiles")
 
 InflightKey = tuple[Tile, str, bytes | None]
-# The pool's connections plan every statement for its values (partition pruning needs it).
-_GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_sort = off"
+# A generic-plan connection: one plan, prepared once, for every wide tile (no planning of 64
+# partitions per miss); the plan estimates a handful of rows, so sorting is off to make it hash.
+GENERIC_PLAN_OPTIONS = "-c plan_cache_mode=force_generic_plan -c enable_sort=off"
 
 
 async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
-    """The statement's one row, planned as ``query`` asks (see ``tiles.sql._plans_once``)."""
-    if query.generic:
-        # A prepared statement with one generic plan; hashing instead of sorting.
-        async with conn.transaction():
-            await conn.execute(_GENERIC_PLAN)
-            row = await (await conn.execute(query.sql, query.params, prepare=True)).fetchone()
-    else:
-        row = await (await conn.execute(query.sql, query.params)).fetchone()
+    """The statement's one row, on a connection of the planning mode ``query.generic`` names."""
+    # Prepared only in the generic mode: a prepared statement in the custom mode would still be
+    # planned every time, and psycopg would keep a statement per distinct point-tile SQL.
+    row = await (await conn.execute(query.sql, query.params, prepare=query.generic)).fetchone()
     assert row is not None  # an aggregate always returns its row
     if query.fallback is not None and not row["complete"]:
         return await run_tile_query(conn, query.fallback)
     return row
 
 
-def make_tile_pool(settings: DatabaseSettings) -> AsyncConnectionPool[Conn]:
-    """The API pool's settings (statement timeout, custom plans for partition pruning), ``jit = off``, autocommit."""
+def make_tile_pool(settings: DatabaseSettings, *, generic: bool = False) -> AsyncConnectionPool[Conn]:
+    """The API pool's settings (statement timeout, custom plans), ``jit = off``, autocommit; ``generic``:
+    one generic plan per statement and no sorting instead (for ``TileQuery.generic``)."""
     pool = make_pool(settings)
     assert isinstance(pool.kwargs, dict)
-    pool.kwargs["options"] = f"{pool.kwargs['options']} -c jit=off -c application_name=happenings-tiles"
+    options = f"{pool.kwargs['options']} -c jit=off -c application_name=happenings-tiles"
+    if generic:  # a later -c wins over the API's force_custom_plan
+        options = f"{options} {GENERIC_PLAN_OPTIONS}"
+    pool.kwargs["options"] = options
     pool.kwargs["autocommit"] = True
     return pool
 
 
+class TilePools:
+    """The tile bulkhead: connections that plan per statement, and connections for one generic plan."""
+
+    def __init__(self, settings: DatabaseSettings, tile_settings: TileSettings) -> None:
+        self.custom = make_tile_pool(settings)
+        wide = settings.model_copy(update={"pool_min": 1, "pool_max": tile_settings.wide_pool_max})
+        self.generic = make_tile_pool(wide, generic=True)
+
+    async def open(self) -> None:
+        await self.custom.open(wait=False)
+        await self.generic.open(wait=False)
+
+    async def close(self) -> None:
+        await self.custom.close()
+        await self.generic.close()
+
+    async def fetch(self, query: TileQuery) -> DictRow:
+        pool = self.generic if query.generic else self.custom
+        async with pool.connection() as conn:
+            return await run_tile_query(conn, query)
+
+
 class TileService:
-    def __init__(self, pool: AsyncConnectionPool[Conn], cache: TileCache, settings: Settings) -> None:
-        self.pool = pool
+    def __init__(self, pools: TilePools, cache: TileCache, settings: Settings) -> None:
+        self.pools = pools
         self.cache = cache
         self.settings = settings
-        self.horizon = RollupHorizon(pool, settings.tiles)
+        self.horizon = RollupHorizon(pools.custom, settings.tiles)
         # The task per key, and whether it renders (True) or waits for another process's render.
         self._inflight: dict[InflightKey, tuple[asyncio.Task[RenderedTile], bool]] = {}
 
     @classmethod
     async def start(cls, settings: Settings, redis: Redis) -> TileService:
-        pool = make_tile_pool(settings.database)
-        await pool.open(wait=False)
+        pools = TilePools(settings.database, settings.tiles)
+        await pools.open()
         cache = TileCache(redis, settings)
         cache.start()
-        service = cls(pool, cache, settings)
+        service = cls(pools, cache, settings)
         service.horizon.start()
         return service
 
@@ -90,7 +116,7 @@ class TileService:
         for task, _ in list(self._inflight.values()):
             task.cancel()
         await self.cache.aclose()
-        await self.pool.close()
+        await self.pools.close()
 
     async def tile(self, tile: Tile, filters: TileFilters) -> RenderedTile:
         """The tile, from the cache when its entry is current, else rendered (once) and cached."""
@@ -133,8 +159,7 @@ class TileService:
         return rendered
 
     async def _query(self, query: TileQuery) -> tuple[bytes, int, bool]:
-        async with self.pool.connection() as conn:
-            row = await run_tile_query(conn, query)
+        row = await self.pools.fetch(query)
         return bytes(row["mvt"] or b""), row["features"], row["truncated"]
 
     def _forget(self, key: InflightKey, task: asyncio.Task[RenderedTile]) -> None:

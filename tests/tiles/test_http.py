@@ -27,6 +27,13 @@ class NoDatabase:
         raise AssertionError("a bad request reached the database")
 
 
+def _cut_off(app: FastAPI, monkeypatch: pytest.MonkeyPatch, probe: NoDatabase) -> None:
+    """Every pool a request could take a connection from: the API's and both of the tiles'."""
+    monkeypatch.setattr(app.state, "pool", probe)
+    monkeypatch.setattr(app.state.tiles.pools, "custom", probe)
+    monkeypatch.setattr(app.state.tiles.pools, "generic", probe)
+
+
 BAD_TILES = [
     "-1/0/0", "0/-1/0", "0/0/-1", "23/0/0", "99/0/0", "1/2/0", "1/0/2", "3/8/1", "a/0/0", "1/x/0", "1/0/y",
     "1.5/0/0", "1/0.0/0", "1/0/1e0", "01/0/0", "%2B1/0/0", "18446744073709551617/0/0",
@@ -43,8 +50,7 @@ async def test_bad_tile_addresses_are_4xx_problems_without_a_query(
     app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, address: str
 ) -> None:
     probe = NoDatabase()
-    monkeypatch.setattr(app.state.tiles, "pool", probe)
-    monkeypatch.setattr(app.state, "pool", probe)
+    _cut_off(app, monkeypatch, probe)
     response = await client.get(f"/tiles/events/{address}.mvt")
     assert response.status_code in (400, 404), response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -57,8 +63,7 @@ async def test_bad_filters_are_400_problems_without_a_query(
     app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, query: str
 ) -> None:
     probe = NoDatabase()
-    monkeypatch.setattr(app.state.tiles, "pool", probe)
-    monkeypatch.setattr(app.state, "pool", probe)
+    _cut_off(app, monkeypatch, probe)
     for path in ("/tiles/events/3/4/2.mvt", "/tiles/events.json", "/tiles/events/style.json"):
         path = f"{path}?{query}"
         response = await client.get(path)

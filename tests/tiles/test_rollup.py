@@ -1,4 +1,5 @@
-"""``tile_rollup`` (migration 0008): true after every kind of write, and the same tiles as ``events`` gives."""
+"""``tile_rollup`` (migrations 0008, 0009): true after every kind of write, the same tiles as ``events``
+gives, and kept in key order on disk."""
 
 from __future__ import annotations
 
@@ -118,6 +119,17 @@ async def test_wide_cluster_tiles_from_the_rollup_equal_tiles_made_from_events(
 def _features(row: dict[str, Any]) -> list[tuple[Any, ...]]:
     features = decode(bytes(row["mvt"] or b""))
     return sorted((tuple(f["geometry"]["coordinates"]), tuple(sorted(f["properties"].items()))) for f in features)
+
+
+async def test_a_rebuild_lays_the_rows_out_in_key_order(conn: Any, store: EventStore) -> None:
+    """A tile reads a key range: in key order on disk its rows share pages (migration 0009)."""
+    await store.add(_world(random.Random(5)))  # through the triggers: in arrival order
+    await conn.execute("SELECT tile_rollup_rebuild(now() + interval '1 hour')")
+    on_disk = await _rows(conn, "SELECT gx, gy, category FROM tile_rollup ORDER BY ctid")
+    assert len(on_disk) > 20 and on_disk == sorted(on_disk)
+    options = await (await conn.execute("SELECT reloptions FROM pg_class WHERE relname = 'tile_rollup'")).fetchone()
+    assert options is not None and "fillfactor=80" in options["reloptions"]
+    await _assert_true(conn)
 
 
 async def test_a_horizon_behind_the_clock_never_counts_an_ended_event(
