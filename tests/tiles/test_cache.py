@@ -236,6 +236,35 @@ async def test_concurrent_misses_make_one_query(
     assert renders.count() == 1
 
 
+async def test_a_requester_that_goes_away_leaves_the_render_to_the_others(
+    app: FastAPI, store: EventStore, renders: RenderCounter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.add([Event(*PARIS)])
+    tile, filters = tile_of(*PARIS, 13), parse_filters("")
+    service: TileService = app.state.tiles
+    counting, started = service.render, asyncio.Event()
+
+    async def slow(tile: Tile, filters: Any) -> Any:
+        started.set()
+        await asyncio.sleep(0.05)
+        return await counting(tile, filters)
+
+    monkeypatch.setattr(service, "render", slow)
+    first = asyncio.create_task(service.tile(tile, filters))  # renders in its own task
+    await started.wait()
+    others = [asyncio.create_task(service.tile(tile, filters)) for _ in range(3)]
+    await asyncio.sleep(0.01)  # the others have joined the first one's render
+    first.cancel()
+    results = await asyncio.gather(*others)
+    assert first.cancelled()
+    assert len({r.etag for r in results}) == 1 and not results[0].empty
+    assert renders.count() == 1  # the first render was cut off in its sleep, before its query
+    await service.cache.settle()
+    service.cache.near.clear()
+    seen = await service.cache.lookup(tile, filters.digest)
+    assert seen.tile is not None and seen.tile.etag == results[0].etag  # stored, lock released
+
+
 async def test_concurrent_misses_in_two_processes_make_one_query(
     app: FastAPI, settings: Settings, store: EventStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
