@@ -217,19 +217,25 @@ async def _delivered(service: TileService, version: int) -> None:
     raise AssertionError("the invalidation never arrived")
 
 
+def _slow_renders(service: TileService, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Every render of ``service`` takes 50 ms more; the event is set when the first begins."""
+    original, started = service.render, asyncio.Event()
+
+    async def slow(tile: Tile, filters: Any) -> Any:
+        started.set()
+        await asyncio.sleep(0.05)
+        return await original(tile, filters)
+
+    monkeypatch.setattr(service, "render", slow)
+    return started
+
+
 async def test_concurrent_misses_make_one_query(
     app: FastAPI, client: httpx.AsyncClient, store: EventStore, renders: RenderCounter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await store.add([Event(*PARIS)])
     tile = tile_of(*PARIS, 13)
-    service: TileService = app.state.tiles
-    counting = service.render
-
-    async def slow(tile: Tile, filters: Any) -> Any:
-        await asyncio.sleep(0.05)
-        return await counting(tile, filters)
-
-    monkeypatch.setattr(service, "render", slow)
+    _slow_renders(app.state.tiles, monkeypatch)
     responses = await asyncio.gather(*(get_tile(client, tile) for _ in range(20)))
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1
@@ -242,14 +248,7 @@ async def test_a_requester_that_goes_away_leaves_the_render_to_the_others(
     await store.add([Event(*PARIS)])
     tile, filters = tile_of(*PARIS, 13), parse_filters("")
     service: TileService = app.state.tiles
-    counting, started = service.render, asyncio.Event()
-
-    async def slow(tile: Tile, filters: Any) -> Any:
-        started.set()
-        await asyncio.sleep(0.05)
-        return await counting(tile, filters)
-
-    monkeypatch.setattr(service, "render", slow)
+    started = _slow_renders(service, monkeypatch)
     first = asyncio.create_task(service.tile(tile, filters))  # renders in its own task
     await started.wait()
     others = [asyncio.create_task(service.tile(tile, filters)) for _ in range(3)]
