@@ -15,8 +15,10 @@ tiles).
 - ``fillfactor = 80``: every write to the rollup updates a row (and, since the key covers every
   column, its index entry too), and a new version that fits on the row's own page keeps the
   order. At 80% a page absorbs ~20 updates before a vacuum frees them again.
-- Vacuum after 2% of the rows changed (the default is 20%): the index-only scan skips the heap
-  only on pages the visibility map marks all-visible, and every update clears that mark.
+- Vacuum after every 100 changed or inserted rows, whatever the table's size (the default waits
+  for 20% of it: 8.6k rows at 1M events, days of edits): the index-only scan skips the heap only
+  on pages the visibility map marks all-visible, and every write clears that mark. Vacuuming
+  these ~500 pages takes milliseconds.
 
 Runs forward on a populated table and back down cleanly (the order stays; it does no harm).
 """
@@ -60,7 +62,10 @@ def upgrade() -> None:
         """
         ALTER TABLE tile_rollup SET (
             fillfactor = 80,
-            autovacuum_vacuum_scale_factor = 0.02,
+            autovacuum_vacuum_threshold = 100,
+            autovacuum_vacuum_scale_factor = 0,
+            autovacuum_vacuum_insert_threshold = 100,
+            autovacuum_vacuum_insert_scale_factor = 0,
             autovacuum_analyze_scale_factor = 0.02
         )
         """
@@ -73,5 +78,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(_rebuild(""))
     op.execute(
-        "ALTER TABLE tile_rollup RESET (fillfactor, autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor)"
+        """
+        ALTER TABLE tile_rollup RESET (
+            fillfactor, autovacuum_vacuum_threshold, autovacuum_vacuum_scale_factor,
+            autovacuum_vacuum_insert_threshold, autovacuum_vacuum_insert_scale_factor,
+            autovacuum_analyze_scale_factor
+        )
+        """
     )

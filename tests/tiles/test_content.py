@@ -257,3 +257,21 @@ def test_only_wide_cluster_tiles_read_from_the_index_alone_share_a_generic_plan(
     from tiles.filters import parse_filters
 
     assert sql_module.tile_query(tile, parse_filters(query), TileSettings()).generic is generic
+
+
+@pytest.mark.parametrize(
+    ("generic", "plans", "sort"), [(True, "force_generic_plan", "off"), (False, "force_custom_plan", "on")]
+)
+async def test_each_tile_runs_on_a_connection_in_its_planning_mode(
+    app: FastAPI, generic: bool, plans: str, sort: str
+) -> None:
+    """``TilePools.fetch`` picks the pool by ``TileQuery.generic``; the mode is the session's own."""
+    probe = sql_module.TileQuery(
+        "SELECT current_setting('plan_cache_mode') || ' ' || current_setting('enable_sort') || ' '"
+        " || current_setting('jit') AS mvt, 0 AS features, false AS truncated",
+        {},
+        clustered=True,
+        generic=generic,
+    )
+    row = await app.state.tiles.pools.fetch(probe)
+    assert row["mvt"] == f"{plans} {sort} off"
