@@ -49,6 +49,9 @@ from tiles.sql import MAX_TILE_BYTES, TileQuery, tile_query
 log = logging.getLogger("happenings.tiles")
 
 InflightKey = tuple[Tile, str, bytes | None]
+# A generic-plan connection: one plan, prepared once, for every wide tile (no planning of 64
+# partitions per miss); the plan estimates a handful of rows, so sorting is off to make it hash.
+GENERIC_PLAN_OPTIONS = "-c plan_cache_mode=force_generic_plan -c enable_sort=off"
 
 
 @dataclass(slots=True)
@@ -57,9 +60,6 @@ class Flight:
 
     result: asyncio.Future[RenderedTile]
     renders: bool  # False: it waits for another process's render
-# A generic-plan connection: one plan, prepared once, for every wide tile (no planning of 64
-# partitions per miss); the plan estimates a handful of rows, so sorting is off to make it hash.
-GENERIC_PLAN_OPTIONS = "-c plan_cache_mode=force_generic_plan -c enable_sort=off"
 
 
 async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
