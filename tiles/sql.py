@@ -64,6 +64,11 @@ class TileQuery:
     # Run instead when the row's ``complete`` is false (see ``_rolled_up_clusters``).
     fallback: TileQuery | None = None
 
+    def __post_init__(self) -> None:
+        # The fallback runs on the same connection, whose session fixes the planning mode.
+        if self.fallback is not None and self.fallback.generic != self.generic:
+            raise ValueError("a tile statement and its fallback must plan the same way")
+
 
 def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limit: int | None = None) -> TileQuery:
     """The statement that renders ``tile`` for ``filters``; ``limit`` lowers the feature cap."""

@@ -275,3 +275,9 @@ async def test_each_tile_runs_on_a_connection_in_its_planning_mode(
     )
     row = await app.state.tiles.pools.fetch(probe)
     assert row["mvt"] == f"{plans} {sort} off"
+
+
+def test_a_fallback_must_plan_as_its_statement_does() -> None:
+    live = sql_module.TileQuery("SELECT 1", {}, clustered=True, generic=False)
+    with pytest.raises(ValueError, match="plan the same way"):
+        sql_module.TileQuery("SELECT 2", {}, clustered=True, generic=True, fallback=live)
