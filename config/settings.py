@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
     frontend_dist: str = "frontend/dist"
+    # After start-up, keep its objects out of later garbage collections (app.main); off in tests,
+    # which make many apps in one process.
+    freeze_gc_at_startup: bool = True
     basemap_style_url: str | None = None
 
     def model_post_init(self, __context: object) -> None:

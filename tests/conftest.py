@@ -22,6 +22,7 @@ def make_settings(database_url: str, redis_prefix: str, **overrides: object) -> 
     return Settings(
         environment="test",
         log_json=False,
+        freeze_gc_at_startup=False,
         database=DatabaseSettings(url=database_url, pool_min=1, pool_max=4),
         redis=RedisSettings(url=REDIS_URL, key_prefix=redis_prefix),
         **overrides,  # type: ignore[arg-type]
