@@ -159,6 +159,19 @@ async def test_the_service_moves_the_horizon_only_when_it_is_due(conn: Any, app:
     assert await horizon.advance() is None  # far enough ahead: nothing to do
 
 
+async def test_a_horizon_advance_leaves_the_rollup_all_visible(conn: Any, app: FastAPI, store: EventStore) -> None:
+    """Wide tiles read the rollup from its index alone only on pages the visibility map marks."""
+    horizon = app.state.tiles.horizon
+    await horizon.aclose()
+    await store.add(_world(random.Random(7)))
+    await conn.execute("SELECT tile_rollup_rebuild(now())")  # fresh rows: no page is all-visible yet
+    assert await horizon.advance() is not None
+    visibility = "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'tile_rollup'"
+    pages = await (await conn.execute(visibility)).fetchone()
+    assert pages is not None and pages["relpages"] > 0 and pages["relallvisible"] == pages["relpages"]
+    await _assert_true(conn)
+
+
 async def test_event_writes_outside_read_committed_are_refused(clean_db: str, store: EventStore) -> None:
     [event] = await store.add([Event(48.85, 2.35)])
     async with await psycopg.AsyncConnection.connect(clean_db) as other:
