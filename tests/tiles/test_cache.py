@@ -217,17 +217,25 @@ async def _delivered(service: TileService, version: int) -> None:
     raise AssertionError("the invalidation never arrived")
 
 
-def _slow_renders(service: TileService, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
-    """Every render of ``service`` takes 50 ms more; the event is set when the first begins."""
-    original, started = service.render, asyncio.Event()
+class SlowRenders:
+    """Makes every render of the services it patches take ``seconds`` more, and notes who began one."""
 
-    async def slow(tile: Tile, filters: Any) -> Any:
-        started.set()
-        await asyncio.sleep(0.05)
-        return await original(tile, filters)
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, seconds: float = 0.05) -> None:
+        self.monkeypatch = monkeypatch
+        self.seconds = seconds
+        self.began: list[str] = []  # the name of the service, per render begun
+        self.started = asyncio.Event()  # set when the first render begins
 
-    monkeypatch.setattr(service, "render", slow)
-    return started
+    def patch(self, service: TileService, name: str = "") -> None:
+        original = service.render
+
+        async def slow(tile: Tile, filters: Any) -> Any:
+            self.began.append(name)
+            self.started.set()
+            await asyncio.sleep(self.seconds)
+            return await original(tile, filters)
+
+        self.monkeypatch.setattr(service, "render", slow)
 
 
 async def test_concurrent_misses_make_one_query(
@@ -235,7 +243,7 @@ async def test_concurrent_misses_make_one_query(
 ) -> None:
     await store.add([Event(*PARIS)])
     tile = tile_of(*PARIS, 13)
-    _slow_renders(app.state.tiles, monkeypatch)
+    SlowRenders(monkeypatch).patch(app.state.tiles)
     responses = await asyncio.gather(*(get_tile(client, tile) for _ in range(20)))
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1
@@ -248,9 +256,10 @@ async def test_a_requester_that_goes_away_leaves_the_render_to_the_others(
     await store.add([Event(*PARIS)])
     tile, filters = tile_of(*PARIS, 13), parse_filters("")
     service: TileService = app.state.tiles
-    started = _slow_renders(service, monkeypatch)
+    slow = SlowRenders(monkeypatch)
+    slow.patch(service)
     first = asyncio.create_task(service.tile(tile, filters))  # renders in its own task
-    await started.wait()
+    await slow.started.wait()
     others = [asyncio.create_task(service.tile(tile, filters)) for _ in range(3)]
     await asyncio.sleep(0.01)  # the others have joined the first one's render
     first.cancel()
@@ -271,21 +280,14 @@ async def test_concurrent_misses_in_two_processes_make_one_query(
     tile, filters = tile_of(*PARIS, 13), parse_filters("")
     first: TileService = app.state.tiles
     second = await TileService.start(settings, app.state.redis)  # another API process, same Redis
-    rendered: list[str] = []
+    slow = SlowRenders(monkeypatch, seconds=0.1)
     try:
-        for name, service in (("first", first), ("second", second)):
-            original = service.render
-
-            async def slow(tile: Tile, filters: Any, original: Any = original, name: str = name) -> Any:
-                rendered.append(name)
-                await asyncio.sleep(0.1)
-                return await original(tile, filters)
-
-            monkeypatch.setattr(service, "render", slow)
+        slow.patch(first, "first")
+        slow.patch(second, "second")
         results = await asyncio.gather(*(s.tile(tile, filters) for s in (first, second) for _ in range(5)))
     finally:
         await second.aclose()
-    assert len(rendered) == 1
+    assert len(slow.began) == 1
     assert len({r.etag for r in results}) == 1
 
 
