@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from geo.bbox import BBox
 from geo.circle import Circle
 
 # 2**31 cells per side: 2 cm at the equator, and px/py still fit a PostgreSQL integer.
@@ -28,6 +29,25 @@ def fine_position(lat: float, lon: float) -> tuple[int, int]:
     py = math.floor((1.0 - math.log(math.tan(phi) + 1.0 / math.cos(phi)) / math.pi) / 2.0 * FINE_SIZE)
     return _clamp(px), _clamp(py)
 
+
+@dataclass(frozen=True, slots=True)
+class FineBox:
+    """Fine cells ``west..east`` by ``north..south`` (inclusive, y grows southwards)."""
+
+    west: int
+    north: int
+    east: int
+    south: int
+
+
+def fine_box(box: BBox) -> FineBox:
+    """The fine cells of every point of ``box`` (one side of the antimeridian), with one cell of
+    slack on each side: the database rounds the same formula with its own floating point."""
+    if box.crosses_antimeridian:
+        raise ValueError("a box across the antimeridian spans two fine boxes: use BBox.parts()")
+    west, north = fine_position(box.north, box.west)
+    east, south = fine_position(box.south, box.east)
+    return FineBox(_clamp(west - 1), _clamp(north - 1), _clamp(east + 1), _clamp(south + 1))
 
 
 # Spheroid (WGS84 geodesic) against mean-radius sphere: under 0.6% apart anywhere; this bound is above.

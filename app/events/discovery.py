@@ -54,12 +54,11 @@ async def page_rows(
     """Up to ``limit + 1`` rows ``(sort_key, id, item)`` in page order: every statement a page takes."""
     if criteria.sort == "distance":
         return await _nearest(conn, criteria, position, limit, geojson)
-    rows = await queries.fetch(
-        conn, queries.list_statement(criteria, position, first_fetch(criteria, limit), geojson=geojson)
-    )
-    if len(rows) <= limit and criteria.sort in queries.WALKED_SORTS:
-        # The ordered walk did not fill the page: the area is sparse for its cells, or this is
-        # the last page. Only the exact query can tell (see app.events.queries).
+    statement = queries.list_statement(criteria, position, first_fetch(criteria, limit), geojson=geojson)
+    rows = await queries.fetch(conn, statement)
+    if len(rows) <= limit and not statement.final:
+        # The walk did not fill the page: the area is sparse for its cells, or this is the
+        # last page. Only the exact query can tell (see app.events.queries).
         rows = await queries.fetch(conn, queries.exact_statement(criteria, position, limit + 1, geojson=geojson))
     return rows
 

@@ -39,13 +39,9 @@ class Filters(Protocol):
     def min_popularity(self) -> int | None: ...
 
 
-def filter_conditions(filters: Filters, params: dict[str, Any], *, now: str) -> list[str]:
-    """Public, time, category, tags, price and popularity conditions; not the text (see ``TEXT``).
-
-    ``now`` is the SQL of the instant "not ended yet" is measured at (a parameter or ``now()``).
-    Sets ``params["q"]`` when there is a text, for whichever text condition the caller uses.
-    """
-    where = [PUBLIC]
+def time_conditions(filters: Filters, params: dict[str, Any], *, now: str) -> list[str]:
+    """The time window alone, on ``e.starts_at`` / ``e.ends_at`` (also columns of ``event_terms``)."""
+    where = []
     if filters.starts_after is None:
         where.append(f"e.ends_at >= {now}")  # without a start bound: only events that have not ended
     else:
@@ -54,6 +50,16 @@ def filter_conditions(filters: Filters, params: dict[str, Any], *, now: str) -> 
     if filters.starts_before is not None:
         where.append("e.starts_at < %(starts_before)s")
         params["starts_before"] = filters.starts_before
+    return where
+
+
+def filter_conditions(filters: Filters, params: dict[str, Any], *, now: str) -> list[str]:
+    """Public, time, category, tags, price and popularity conditions; not the text (see ``TEXT``).
+
+    ``now`` is the SQL of the instant "not ended yet" is measured at (a parameter or ``now()``).
+    Sets ``params["q"]`` when there is a text, for whichever text condition the caller uses.
+    """
+    where = [PUBLIC, *time_conditions(filters, params, now=now)]
     if filters.categories:
         where.append("e.category = ANY(%(categories)s::text[])")
         params["categories"] = list(filters.categories)

@@ -24,8 +24,12 @@ Shapes (see docs/adr-discovery.md for the measurements behind them):
   sparse for its cells (or it is the last page) and the service runs ``exact_statement``
   (gather and sort: cheap when sparse).
 - distance: a KNN walk of the geography index (sphere distance), re-ranked by the service.
-- relevance: full-text matches by rank; the typo-tolerant branch runs only when they do not
-  fill the page.
+- relevance: for a one-word search, *walk, else exact* again: each covering cell's postings of
+  the word (``event_terms``, migration 0010: title and tag words, with the event's rank for the
+  word, time and fine position) best first, keeping those in the area, and an event lookup for
+  the other filters. Postings hold the top of every ranking, so a full page is exactly the page.
+  Otherwise (several words, a sparse area, the last page) ``exact_statement``: full-text matches
+  by rank, and the typo-tolerant branch only when they do not fill the page.
 
 The inner query finds the page (raw columns and the sort key); the outer one builds each
 item's JSON for those rows only, its venue from the event's own copy of the venue's name and
@@ -41,11 +45,11 @@ from uuid import UUID
 
 from app.db import Conn
 from app.events.criteria import Criteria
-from app.events.filter_sql import FULL_TEXT, FUZZY, PUBLIC, TEXT, TSQUERY, filter_conditions
+from app.events.filter_sql import FULL_TEXT, FUZZY, PUBLIC, TEXT, TSQUERY, filter_conditions, time_conditions
 from app.events.paging import Position
 from geo.bbox import BBox
 from geo.cells import cached_cells_covering_bbox
-from geo.mercator import SPHERE_ERROR, mercator_walk
+from geo.mercator import SPHERE_ERROR, fine_box, mercator_walk
 
 # How many candidates the ordered walk may read before handing over to the exact query.
 SCAN_CAP_PER_ROW = 10
@@ -63,7 +67,6 @@ _KNN_BOX = f"e.geom::geography && _ST_Expand({_POINT}, %(radius_m)s)"
 _MERCATOR_POINT = "point(e.px, e.py)"  # events_nearest_idx: (cell, point(px, py))
 _MERCATOR_KNN = f"({_MERCATOR_POINT} <-> point(%(mx)s, %(my)s))"
 _KEYS = {"start": "e.starts_at", "popularity": "(-e.popularity)"}  # the walk indexes' expressions
-WALKED_SORTS = frozenset(_KEYS)
 # Up to this many covering cells a page walks each cell (planning grows ~0.1 ms per cell);
 # above it (a zoom-6 view and wider) it walks whole partitions.
 MAX_WALKED_CELLS = 128
@@ -84,6 +87,9 @@ _SELECT = ", ".join(f"e.{column}" for column in _COLUMNS)
 class Statement:
     sql: str
     params: dict[str, Any]
+    # False for a walk: fewer rows than asked for may only mean that the walk ran out, and
+    # ``exact_statement`` must tell.
+    final: bool = True
 
 
 def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
@@ -91,20 +97,26 @@ def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojso
     params: dict[str, Any] = {"fetch": fetch}
     candidates = _candidates(criteria, position, params)
     area = _area(criteria, params)
+    if criteria.sort == "relevance" and not _walks_terms(criteria, params):
+        return exact_statement(criteria, position, fetch, geojson=geojson)
     if criteria.sort == "relevance":
-        page = _relevance(candidates, area, position, params)
+        page = _term_walk(candidates, area, criteria, position, params)
     elif criteria.sort == "distance":
         page = _nearest(candidates, area, criteria, position, params, fetch)
     elif criteria.text is None and _walks_per_cell(params):
         page = _cell_walk(candidates, area, criteria, position, params, fetch)
     else:
         page = _walk(candidates, area, criteria, position, params, fetch)
-    return Statement(page.prelude + _outer(page.sql, criteria, geojson), params)
+    final = criteria.sort == "distance"  # every other shape here is a walk
+    return Statement(page.prelude + _outer(page.sql, criteria, geojson), params, final)
 
 
 def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
-    """Start or popularity order without the walk: every event of the area, sorted (see the module notes)."""
+    """The page without a walk: every match of the area, sorted (see the module notes)."""
     params: dict[str, Any] = {"fetch": fetch}
+    if criteria.sort == "relevance":
+        ranked = _relevance(_candidates(criteria, position, params), _area(criteria, params), position, params)
+        return Statement(ranked.prelude + _outer(ranked.sql, criteria, geojson), params)
     key = _KEYS[criteria.sort]
     where = [
         *_candidates(criteria, position, params),
@@ -272,12 +284,70 @@ def _walks_per_cell(params: dict[str, Any]) -> bool:
 def _per_cell(branch: str, shared: list[str], params: dict[str, Any]) -> str:
     """``branch`` once per covering cell, as a UNION ALL; each cell a bound value of its own, so
     that each branch is planned against its single partition. ``{where}`` in ``branch`` receives
-    the cell's condition and ``shared``."""
+    the cell's condition and ``shared``, ``{cell}`` the cell's value."""
     branches = []
     for n, cell in enumerate(params["cells"]):
         params[f"cell{n}"] = cell
-        branches.append(branch.replace("{where}", _and([f"e.cell = %(cell{n})s", *shared])))
+        where = _and([f"e.cell = %(cell{n})s", *shared])
+        branches.append(branch.replace("{where}", where).replace("{cell}", f"%(cell{n})s"))
     return " UNION ALL ".join(branches)
+
+
+def _walks_terms(criteria: Criteria, params: dict[str, Any]) -> bool:
+    """Whether a relevance page may walk postings: one word (``happenings_search_lexeme`` has the
+    last say), over few enough covering cells."""
+    return criteria.text is not None and len(criteria.text.split()) == 1 and _walks_per_cell(params)
+
+
+def _term_walk(
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any]
+) -> _Page:
+    """Relevance for one word: each covering cell's postings of the word, best first, merged.
+
+    A cell's walk reads at most ``scan_cap`` postings in the time window (index only), keeps those
+    whose fine position lies in the area's fine box, and looks each of those events up by its key
+    for every other filter (the exact area included) until ``fetch`` of them passed: a cell
+    contributes no more than that to the page. A walk that read ``scan_cap`` postings first is
+    complete only up to its last one (its *frontier*, ``capped``), as in ``_cell_walk``. The
+    posting table is aliased ``e`` so that the time conditions read the same as on ``events``.
+    """
+    params["scan_cap"] = max(MIN_SCAN_CAP, SCAN_CAP_PER_ROW * params["fetch"])
+    walk_where = [
+        "e.lexeme = happenings_search_lexeme(%(q)s)",
+        *time_conditions(criteria, params, now="%(as_of)s"),
+        *_after("e.sort_key", position, params),
+    ]
+    # No text condition: a posting, written in the event's own transaction, is the proof of the match
+    # (and testing it again would decompress every looked-up event's document: ~15% of a walk).
+    lookup = ["e.cell = {cell}", "e.id = w.id", *[c for c in candidates if c != _COVER], *area]
+    branch = (
+        "(SELECT w.id AS posting_id, w.sort_key, w.capped, e.* FROM (SELECT e.id, e.sort_key, "
+        f"{_fine_inside(criteria, params)} AS inside, "
+        "row_number() OVER (ORDER BY e.sort_key, e.id) = %(scan_cap)s AS capped "
+        "FROM event_terms e WHERE {where} ORDER BY e.sort_key, e.id LIMIT %(scan_cap)s) AS w "
+        f"LEFT JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE w.inside AND {_and(lookup)} LIMIT 1) AS e ON true "
+        "WHERE e.id IS NOT NULL OR w.capped LIMIT %(fetch)s)"
+    )
+    prelude = (
+        f"WITH walked AS MATERIALIZED ({_per_cell(branch, walk_where, params)}), "
+        "frontier AS (SELECT sort_key, posting_id FROM walked WHERE capped ORDER BY sort_key, posting_id LIMIT 1) "
+    )
+    page = (
+        f"SELECT {', '.join(f'w.{column}' for column in _COLUMNS)}, w.sort_key FROM walked w WHERE w.id IS NOT NULL "
+        "AND NOT EXISTS (SELECT FROM frontier f WHERE (w.sort_key, w.id) > (f.sort_key, f.posting_id)) "
+        "ORDER BY w.sort_key, w.id LIMIT %(fetch)s"
+    )
+    return _Page(page, prelude=prelude)
+
+
+def _fine_inside(criteria: Criteria, params: dict[str, Any]) -> str:
+    """Whether ``e.px, e.py`` may lie in the area: its box on the fine grid (a superset; exact later)."""
+    boxes = []
+    for n, part in enumerate(_bbox(criteria).parts()):
+        box = fine_box(part)
+        params.update({f"fw{n}": box.west, f"fn{n}": box.north, f"fe{n}": box.east, f"fs{n}": box.south})
+        boxes.append(f"(e.px BETWEEN %(fw{n})s AND %(fe{n})s AND e.py BETWEEN %(fn{n})s AND %(fs{n})s)")
+    return boxes[0] if len(boxes) == 1 else f"({' OR '.join(boxes)})"
 
 
 def _relevance(candidates: list[str], area: list[str], position: Position, params: dict[str, Any]) -> _Page:

@@ -36,8 +36,9 @@ BULK_MIN_EVENTS = 100_000
 POOL_MIN_CHUNKS = 4
 # Connections that COPY (big loads) and build indexes at the same time.
 MAX_CONNECTIONS = 4
-# Tables whose indexes and foreign keys a bulk load defers, when they start empty.
-DEFERRABLE_TABLES = ("venues", "events")
+# Tables whose indexes and foreign keys a bulk load defers, when they start empty. The text
+# search postings (migration 0010) are written by a trigger on each COPY, in parallel.
+DEFERRABLE_TABLES = ("venues", "events", "event_terms")
 SEED_LOCK = "happenings.seed"
 # A bulk load counts the tile rollup (migration 0008) once at the end instead of per COPY; its
 # horizon starts at the clock and the API moves it ahead (tiles.rollup).
@@ -161,12 +162,13 @@ class _Seeder:
         """
         with psycopg.connect(self.url, autocommit=True) as conn:
             if self.options.events < BULK_MIN_EVENTS:
-                conn.execute("ANALYZE organizers, venues, events, tile_rollup")
+                conn.execute("ANALYZE organizers, venues, events, tile_rollup, event_terms")
                 return
             rows = conn.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'events'::regclass")
             partitions = [row[0] for row in rows.fetchall()]
-        # Vacuumed too: tiles read the rollup from its index alone (visibility map).
-        statements = ["ANALYZE organizers", "ANALYZE venues", "VACUUM (ANALYZE) tile_rollup"]
+        # Vacuumed too: tiles read the rollup, searches the postings, from an index alone (visibility map).
+        statements = ["VACUUM (ANALYZE) event_terms", "VACUUM (ANALYZE) tile_rollup", "ANALYZE organizers"]
+        statements.append("ANALYZE venues")
         statements += [f"ANALYZE {name}" for name in partitions]
         bulk.run_in_parallel(self.url, statements, self._connections(), tune_session)
 

@@ -1,15 +1,16 @@
-"""The Mercator walk's distance floor: never above the true geodesic distance."""
+"""The Mercator walk's distance floor: never above the true geodesic distance; fine boxes hold their boxes."""
 
 from __future__ import annotations
 
 import math
 import random
 
+import pytest
 from geopy.distance import geodesic
 
-from geo.bbox import bbox_around
+from geo.bbox import BBox, bbox_around
 from geo.circle import Circle
-from geo.mercator import MAX_WALK_LAT, fine_position, mercator_walk
+from geo.mercator import MAX_WALK_LAT, fine_box, fine_position, mercator_walk
 
 
 def test_the_floor_never_exceeds_the_geodesic_distance() -> None:
@@ -47,3 +48,21 @@ def test_no_walk_across_the_antimeridian_or_near_the_poles() -> None:
     assert mercator_walk(Circle(MAX_WALK_LAT, 0.0, 5_000)) is None
     assert mercator_walk(Circle(-89.0, 0.0, 100)) is None
     assert mercator_walk(Circle(45.0, 0.0, 5_000)) is not None
+
+
+def test_a_fine_box_holds_every_point_of_its_box_edges_included() -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        west, south = rng.uniform(-180, 170), rng.uniform(-89, 80)
+        box = BBox(west, south, min(180.0, west + rng.uniform(0, 5)), min(90.0, south + rng.uniform(0, 5)))
+        fine = fine_box(box)
+        corners = [(lat, lon) for lat in (box.south, box.north) for lon in (box.west, box.east)]
+        inside = [(rng.uniform(box.south, box.north), rng.uniform(box.west, box.east)) for _ in range(20)]
+        for lat, lon in corners + inside:
+            px, py = fine_position(lat, lon)
+            assert fine.west <= px <= fine.east and fine.north <= py <= fine.south, (box, lat, lon)
+
+
+def test_a_fine_box_is_one_side_of_the_antimeridian() -> None:
+    with pytest.raises(ValueError, match="antimeridian"):
+        fine_box(BBox(179.0, -10.0, -179.0, 10.0))

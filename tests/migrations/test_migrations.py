@@ -56,5 +56,10 @@ def test_every_migration_runs_forward_on_a_populated_database(scratch_url: str) 
             "SELECT count(*) FILTER (WHERE e.venue_name = v.name AND ST_Equals(e.venue_geom, v.geom)), count(v.id) "
             "FROM events e LEFT JOIN venues v ON v.id = e.venue_id"
         ).fetchone()
+        postings = conn.execute(
+            "SELECT (SELECT count(*) FROM event_terms), (SELECT count(*) FROM events e, unnest(e.search) t "
+            "WHERE e.status IN ('published', 'cancelled') AND t.weights && '{A,B}')"
+        ).fetchone()
     assert count == (3000,)
     assert copies is not None and copies[0] == copies[1] > 2000  # every event at a venue has its copy back
+    assert postings is not None and postings[0] == postings[1] > 3000  # migration 0010 posted every title word
