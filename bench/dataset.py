@@ -60,6 +60,10 @@ def ensure_database(events: int, seed: int = 42) -> str:
                 _log(f"{name}: upgrade failed ({exc}); rebuilding")
                 action = "rebuild"
             else:
+                # What a migration wrote is visible to index-only scans only once vacuumed (the
+                # seed vacuums what it loads); pages already all-visible are skipped.
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute("VACUUM")
                 marker = {**(marker or {}), "migrations": migration_digests()}
                 _write_marker(admin, name, marker)
         if action == "rebuild":
