@@ -12,6 +12,14 @@ from app.seed import cli, loader
 REFERENCE = date(2025, 3, 14)
 
 
+# Every public event's title and tag lexemes, and what event_terms holds of them.
+POSTINGS = (
+    "SELECT e.id, t.lexeme FROM events e, unnest(e.search) t "
+    "WHERE e.status IN ('published', 'cancelled') AND t.weights && '{A,B}'"
+)
+POSTED = "SELECT id, lexeme FROM event_terms"
+
+
 def scalar(url: str, query: str) -> object:
     with psycopg.connect(url) as conn:
         row = conn.execute(query).fetchone()  # type: ignore[arg-type]
@@ -57,3 +65,7 @@ def test_bulk_load_restores_indexes_and_keys_exactly(clean_db: str, monkeypatch:
     assert fetch(clean_db, SCHEMA) == before
     assert scalar(clean_db, "SELECT bool_and(indisvalid) FROM pg_index") is True
     assert scalar(clean_db, "SELECT count(*) FROM events") == 3_000
+    # The text search postings (migration 0010), written by their trigger during the parallel COPY.
+    drift = f"SELECT count(*) FROM (({POSTINGS} EXCEPT {POSTED}) UNION ALL ({POSTED} EXCEPT {POSTINGS})) d"
+    assert scalar(clean_db, drift) == 0
+    assert scalar(clean_db, "SELECT count(*) FROM event_terms") > 3_000
