@@ -204,10 +204,7 @@ def _cell_walk(
         f"{_and(area)} AS inside, row_number() OVER (ORDER BY {key}, e.id) AS n FROM events e WHERE {{where}} "
         f"ORDER BY {key}, e.id LIMIT %(scan_cap)s) AS w WHERE w.inside OR w.n = %(scan_cap)s LIMIT %(fetch)s)"
     )
-    prelude = (
-        f"WITH walked AS MATERIALIZED ({_per_cell(branch, shared, params)}), "
-        "frontier AS (SELECT sort_key, id FROM walked WHERE n = %(scan_cap)s ORDER BY sort_key, id LIMIT 1) "
-    )
+    prelude = _walked(branch, shared, params, capped="n = %(scan_cap)s", order="sort_key, id")
     page = (
         "SELECT e.*, w.sort_key FROM (SELECT w.cell, w.id, w.sort_key FROM walked w WHERE w.inside "
         "AND NOT EXISTS (SELECT FROM frontier f WHERE (w.sort_key, w.id) > (f.sort_key, f.id)) "
@@ -263,10 +260,7 @@ def _nearest_per_cell(shared: list[str], area: list[str], params: dict[str, Any]
         f"(SELECT {_SELECT}, {_MERCATOR_KNN} AS merc, row_number() OVER (ORDER BY {_MERCATOR_KNN}) = %(walk)s "
         f"AS capped FROM events e WHERE {{where}} ORDER BY {_MERCATOR_KNN} LIMIT %(walk)s)"
     )
-    prelude = (
-        f"WITH walked AS MATERIALIZED ({_per_cell(branch, shared, params)}), "
-        "frontier AS (SELECT merc FROM walked WHERE capped ORDER BY merc LIMIT 1) "
-    )
+    prelude = _walked(branch, shared, params, capped="capped", order="merc")
     columns = f"{_SELECT}, {_DISTANCE} AS sort_key, greatest(e.merc - 2, 0) * %(floor)s AS knn"
     rows = (
         f"(SELECT {columns}, false AS frontier FROM walked e WHERE {_and(area)} "
@@ -291,6 +285,15 @@ def _per_cell(branch: str, shared: list[str], params: dict[str, Any]) -> str:
         where = _and([f"e.cell = %(cell{n})s", *shared])
         branches.append(branch.replace("{where}", where).replace("{cell}", f"%(cell{n})s"))
     return " UNION ALL ".join(branches)
+
+
+def _walked(branch: str, shared: list[str], params: dict[str, Any], *, capped: str, order: str) -> str:
+    """``WITH walked`` (the per-cell branches, see ``_per_cell``) and ``frontier``: the first
+    row, by ``order``, of a branch that stopped at its cap (``capped``)."""
+    return (
+        f"WITH walked AS MATERIALIZED ({_per_cell(branch, shared, params)}), "
+        f"frontier AS (SELECT {order} FROM walked WHERE {capped} ORDER BY {order} LIMIT 1) "
+    )
 
 
 def _walks_terms(criteria: Criteria, params: dict[str, Any]) -> bool:
@@ -328,10 +331,7 @@ def _term_walk(
         f"LEFT JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE w.inside AND {_and(lookup)} LIMIT 1) AS e ON true "
         "WHERE e.id IS NOT NULL OR w.capped LIMIT %(fetch)s)"
     )
-    prelude = (
-        f"WITH walked AS MATERIALIZED ({_per_cell(branch, walk_where, params)}), "
-        "frontier AS (SELECT sort_key, posting_id FROM walked WHERE capped ORDER BY sort_key, posting_id LIMIT 1) "
-    )
+    prelude = _walked(branch, walk_where, params, capped="capped", order="sort_key, posting_id")
     page = (
         f"SELECT {', '.join(f'w.{column}' for column in _COLUMNS)}, w.sort_key FROM walked w WHERE w.id IS NOT NULL "
         "AND NOT EXISTS (SELECT FROM frontier f WHERE (w.sort_key, w.id) > (f.sort_key, f.posting_id)) "

@@ -167,9 +167,13 @@ class _Seeder:
             rows = conn.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'events'::regclass")
             partitions = [row[0] for row in rows.fetchall()]
         # Vacuumed too: tiles read the rollup, searches the postings, from an index alone (visibility map).
-        statements = ["VACUUM (ANALYZE) event_terms", "VACUUM (ANALYZE) tile_rollup", "ANALYZE organizers"]
-        statements.append("ANALYZE venues")
-        statements += [f"ANALYZE {name}" for name in partitions]
+        statements = [
+            "VACUUM (ANALYZE) event_terms",
+            "VACUUM (ANALYZE) tile_rollup",
+            "ANALYZE organizers",
+            "ANALYZE venues",
+            *(f"ANALYZE {name}" for name in partitions),
+        ]
         bulk.run_in_parallel(self.url, statements, self._connections(), tune_session)
 
     def _load(self, control: Connection) -> None:
