@@ -13,6 +13,7 @@ import math
 from functools import lru_cache
 
 import h3
+import shapely
 
 from geo.bbox import BBox, bbox_around
 
@@ -67,19 +68,50 @@ COVER_CACHE_GRID_DEG = 0.25
 
 
 def cached_cells_covering_bbox(bbox: BBox) -> tuple[int, ...] | None:
-    """Like ``cells_covering_bbox`` (possibly a few cells more), memoised on a coarse grid."""
-    return _cached_cover(_snap_outward(bbox))
+    """Like ``cells_covering_bbox`` (rarely a cell more): the cover of the box snapped to a coarse
+    grid, memoised, then trimmed to the cells whose outline meets the box itself.
+
+    Untrimmed, a 5 km circle's box took 1.8 cells on average instead of 1.2, and each cell is a
+    branch of a walk to plan and read. Trimming costs microseconds; a fresh cover (H3's polygon
+    fill) about 0.3 ms.
+    """
+    cover = _cached_cover(_snap_outward(bbox))
+    if cover is None or len(cover) == 1 or len(cover) > MAX_TRIMMED_CELLS:
+        return cover
+    outlines = [_outline(cell) for cell in cover]
+    kept = {cell for cell, outline in zip(cover, outlines, strict=True) if outline is None}  # wrapping: kept
+    drawn = [_NOWHERE if outline is None else outline for outline in outlines]
+    for part in bbox.buffered(COVER_MARGIN_DEG).parts():
+        meets = shapely.intersects(drawn, shapely.box(part.west, part.south, part.east, part.north))
+        kept.update(cell for cell, meet in zip(cover, meets, strict=True) if meet)
+    return tuple(cell for cell in cover if cell in kept)
 
 
 def cached_cells_covering_circle(lat: float, lon: float, radius_m: float) -> tuple[int, ...] | None:
-    """Like ``cells_covering_circle`` (possibly a few cells more), memoised on a coarse grid."""
+    """Like ``cells_covering_circle`` (rarely a cell more), memoised on a coarse grid."""
     return cached_cells_covering_bbox(bbox_around(lat, lon, radius_m))
+
+
+# A cover this large reaches most of the 64 partitions whatever its size: not worth trimming.
+MAX_TRIMMED_CELLS = 256
+_NOWHERE = shapely.Polygon()
 
 
 @lru_cache(maxsize=4096)
 def _cached_cover(bbox: BBox) -> tuple[int, ...] | None:
     cells = cells_covering_bbox(bbox)
     return None if cells is None else tuple(cells)
+
+
+@lru_cache(maxsize=16384)
+def _outline(cell: int) -> shapely.Polygon | None:
+    """The cell's outline, straight in lat/lon as H3 draws it (and ``_cover_part`` fills with it);
+    None when it wraps, across the antimeridian or round a pole."""
+    boundary = h3.cell_to_boundary(h3.int_to_str(cell))
+    longitudes = [lon for _, lon in boundary]
+    if max(longitudes) - min(longitudes) > 180.0:
+        return None
+    return shapely.Polygon([(lon, lat) for lat, lon in boundary])
 
 
 def _snap_outward(bbox: BBox) -> BBox:
