@@ -4,6 +4,7 @@
 
 ``--events N`` is ``--sizes N``. Each benchmark module exposes ``run(sizes, seed) -> str``
 (markdown, also printed as it goes): ``bench.discovery`` here, ``bench.tiles`` when present.
+The report starts with this machine's round trips, hot and after idleness (``bench.machine``).
 Datasets come from ``bench.dataset.ensure_database`` and are reused between runs.
 """
 
@@ -15,6 +16,9 @@ import importlib.util
 import sys
 import time
 from collections.abc import Sequence
+
+from bench.dataset import server_url
+from bench.machine import round_trips
 
 DEFAULT_SIZES = (100_000, 1_000_000)
 BENCHMARKS = ("discovery", "tiles")
@@ -39,6 +43,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
+    print(f"{round_trips(f'{server_url()}/postgres')}\n", flush=True)  # see bench.machine
     for name in BENCHMARKS if args.only is None else (args.only,):
         if importlib.util.find_spec(f"bench.{name}") is None:
             print(f"(bench.{name} is not there yet: skipped)", file=sys.stderr)
