@@ -65,8 +65,14 @@ async def page_rows(
 
 def first_fetch(criteria: Criteria, limit: int) -> int:
     """How many rows a page's first statement asks for: one more than the page (is there a next
-    one?), and for nearest first a few more, since the walk's order is only nearly the true one."""
-    return limit + 1 + (max(8, limit // 4) if criteria.sort == "distance" else 0)
+    one?), and for nearest first more, since the walk's order is only nearly the true one.
+
+    Events at one venue share a point, so their distances tie; when such a group straddles the
+    last row fetched, ``_nearest`` must fetch again. With a quarter more rows that took a second
+    statement for 3.2% of the benchmark's nearby requests, with two fifths 1% (p50 +0.1 ms, p95
+    -0.6 ms through psycopg, 1M events).
+    """
+    return limit + 1 + (max(8, limit * 2 // 5) if criteria.sort == "distance" else 0)
 
 
 async def _nearest(
