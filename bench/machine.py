@@ -20,8 +20,9 @@ from collections.abc import Awaitable, Callable
 
 import psycopg
 import uvloop
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool
 
+from bench.dataset import server_url
 from config.settings import RedisSettings
 
 SAMPLES = 300
@@ -44,31 +45,39 @@ async def _round_trips(call: Callable[[], Awaitable[object]], idle_s: float) -> 
 
 
 async def _measure(database_url: str, redis_url: str) -> str:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+
+        async def select_one() -> None:
+            await conn.execute("SELECT 1", prepare=True)
+
+        pg_hot, pg_idle = _us(await _round_trips(select_one, 0)), _us(await _round_trips(select_one, IDLE_S))
+    try:
+        redis_hot, redis_idle = await _redis_round_trips(redis_url)
+    except OSError as exc:
+        redis = f"Redis not reachable ({exc})"
+    else:
+        redis = f"Redis PING {redis_hot} back to back, {redis_idle} after {IDLE_S * 1e3:.0f} ms idle"
+    postgres = f"PostgreSQL `SELECT 1` {pg_hot} and {pg_idle}"
+    return f"Round trips on this machine (medians of {SAMPLES}): {redis}; {postgres}."
+
+
+async def _redis_round_trips(redis_url: str) -> tuple[str, str]:
     # A bare socket, not redis-py: the machine's round trip, not a client library's.
-    address = Redis.from_url(redis_url).connection_pool.connection_kwargs
+    address = ConnectionPool.from_url(redis_url).connection_kwargs
     reader, writer = await asyncio.open_connection(address.get("host", "localhost"), address.get("port", 6379))
 
     async def ping() -> None:
         writer.write(_PING)
         await reader.readuntil(b"\r\n")
 
-    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+    try:
+        return _us(await _round_trips(ping, 0)), _us(await _round_trips(ping, IDLE_S))
+    finally:
+        writer.close()
 
-        async def select_one() -> None:
-            await conn.execute("SELECT 1", prepare=True)
 
-        figures = [
-            await _round_trips(ping, 0),
-            await _round_trips(ping, IDLE_S),
-            await _round_trips(select_one, 0),
-            await _round_trips(select_one, IDLE_S),
-        ]
-    writer.close()
-    redis_hot, redis_idle, pg_hot, pg_idle = (f"{seconds * 1e6:.0f} µs" for seconds in figures)
-    return (
-        f"Round trips on this machine (medians of {SAMPLES}): Redis PING {redis_hot} back to back, "
-        f"{redis_idle} after {IDLE_S * 1e3:.0f} ms idle; PostgreSQL `SELECT 1` {pg_hot} and {pg_idle}."
-    )
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.0f} µs"
 
 
 def round_trips(database_url: str, redis_url: str | None = None) -> str:
@@ -77,8 +86,6 @@ def round_trips(database_url: str, redis_url: str | None = None) -> str:
 
 
 def main() -> None:
-    from bench.dataset import server_url
-
     print(round_trips(f"{server_url()}/postgres"))
 
 
