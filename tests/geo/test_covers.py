@@ -67,12 +67,14 @@ def test_cached_cover_holds_every_point_of_the_box() -> None:
 def test_nearby_viewports_share_a_cache_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     fills: list[BBox] = []
     monkeypatch.setattr(cells, "cells_covering_bbox", lambda bbox: fills.append(bbox) or [cell_of(48.85, 2.35)])
-    cells._cached_cover.cache_clear()
+    for cache in (cells._cached_cover, cached_cells_covering_bbox):
+        cache.cache_clear()
     try:
         first = cached_cells_covering_bbox(BBox(2.21, 48.81, 2.46, 48.9))
         second = cached_cells_covering_bbox(BBox(2.23, 48.82, 2.44, 48.91))
     finally:
-        cells._cached_cover.cache_clear()
+        for cache in (cells._cached_cover, cached_cells_covering_bbox):
+            cache.cache_clear()
     assert len(fills) == 1 and first == second
 
 
