@@ -19,8 +19,10 @@ points and each zoom 0..max_zoom, the generation of the tiles that show the poin
 them, in one MULTI: exactly those tiles miss next time, every other tile keeps its entry. A near-cache hit asks Redis
 nothing; the process's subscription removes the entry before any later request can see it.
 
-A rendered tile is served at once; its write to Redis (which also frees the lock) finishes in
-the background (``settle`` waits for it).
+A rendered tile is served at once; its write to Redis finishes in the background (``settle`` waits
+for it). That write is one script call (``STORE``): the body is kept only if its stamp is still the
+current one (a body under an older stamp would never be served, and could replace a newer body),
+and the lock is freed only if it is held for that stamp (not one another process took since).
 
 Races: the stamp is read *before* the database query and the body is written under it, so a
 bump that lands while the query runs leaves the body under a stamp nobody matches any more (and
@@ -79,6 +81,20 @@ if redis.call('GET', KEYS[4]) == stamp then
     return {stamp, false, 0}
 end
 return {stamp, false, 1}
+"""
+
+# KEYS: epoch, generation, body, lock. ARGV: stamp, body (header and gzip), TTL (s). Returns 1 if stored.
+STORE = """
+local found = redis.call('MGET', KEYS[1], KEYS[2])
+local stored = 0
+if (found[1] or '0') .. '.' .. (found[2] or '0') == ARGV[1] then
+    redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3])
+    stored = 1
+end
+if redis.call('GET', KEYS[4]) == ARGV[1] then
+    redis.call('DEL', KEYS[4])
+end
+return stored
 """
 
 
@@ -158,6 +174,7 @@ class TileCache:
         self.near = near or NearCache()
         self._subscription = Subscription(settings.redis.url, self.keys.channel, self.near)
         self._lookup = redis.register_script(LOOKUP)
+        self._store = redis.register_script(STORE)
         self._down_until = 0.0
         self._down = False
         self._flush: asyncio.Task[None] | None = None
@@ -215,11 +232,9 @@ class TileCache:
         task.add_done_callback(self._writes.discard)
 
     async def _write(self, tile: Tile, digest: str, stamp: bytes, rendered: RenderedTile) -> None:
+        keys = [self.keys.epoch, self.keys.generation(tile), self.keys.body(tile, digest), self.keys.lock(tile, digest)]
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.set(self.keys.body(tile, digest), _encode(rendered, stamp), ex=self.ttl_s)
-                pipe.delete(self.keys.lock(tile, digest))
-                await pipe.execute()
+            await self._store(keys=keys, args=[stamp, _encode(rendered, stamp), self.ttl_s])
         except REDIS_ERRORS as exc:
             self._trip(exc)
 

@@ -29,6 +29,7 @@ from tiles.cache import TileCache, invalidate, tiles_to_invalidate
 from tiles.filters import parse_filters
 from tiles.grid import Tile, tile_of
 from tiles.invalidation import TileInvalidationsDep
+from tiles.rendered import RenderedTile
 from tiles.service import TileService
 
 PARIS = (48.8566, 2.3522)
@@ -150,6 +151,7 @@ async def test_hits_ask_redis_at_most_once_and_keys_carry_the_prefix(
     tile = tile_of(*PARIS, 14)
     await _live(app.state.tiles)
     await features_of(client, tile)  # a miss: rendered, stored in Redis and in this process
+    await app.state.tiles.cache.settle()  # the miss's write to Redis has landed
     redis: Redis = app.state.redis
     calls: list[str] = []
     original = redis.execute_command
@@ -161,7 +163,6 @@ async def test_hits_ask_redis_at_most_once_and_keys_carry_the_prefix(
     monkeypatch.setattr(redis, "execute_command", spy)
     await features_of(client, tile)
     assert calls == []  # the near cache answered
-    await app.state.tiles.cache.settle()  # the miss's write to Redis has landed
     other = await TileService.start(settings, redis)  # another process: its near cache is empty
     try:
         await _live(other)
@@ -310,6 +311,33 @@ async def test_a_write_during_a_render_is_not_hidden_by_it(
     assert list((await _titles(client, tile)).values()) == ["Before"]
     monkeypatch.setattr(service, "render", original)
     assert list((await _titles(client, tile)).values()) == ["After"]
+
+
+async def test_a_late_render_under_an_older_stamp_keeps_neither_the_newer_body_nor_a_foreign_lock(
+    app: FastAPI, settings: Settings
+) -> None:
+    """A render that outlived an edit must not replace the body rendered since, nor free a lock it does not hold."""
+    cache: TileCache = app.state.tiles.cache
+    tile, digest = tile_of(*PARIS, 14), parse_filters("").digest
+    point = Point(lat=PARIS[0], lon=PARIS[1])
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        older = await cache.lookup(tile, digest)  # takes the lock for the current stamp
+        assert older.render and await redis.get(cache.keys.lock(tile, digest)) == older.stamp
+        await invalidate(redis, settings, EventChange(UUID(int=1), "updated", point, point))
+        newer = await cache.lookup(tile, digest)  # the lock is held for the older stamp: render anyway
+        assert newer.render and newer.stamp != older.stamp
+        cache.store(tile, digest, newer, RenderedTile(b"new", '"new"', 1, False))
+        await cache.settle()
+        assert await redis.get(cache.keys.lock(tile, digest)) == older.stamp  # not the newer render's to free
+        cache.store(tile, digest, older, RenderedTile(b"old", '"old"', 1, False))
+        await cache.settle()
+        assert not await redis.exists(cache.keys.lock(tile, digest))  # its own lock, freed
+        cache.near.clear()
+        seen = await cache.lookup(tile, digest)
+    finally:
+        await redis.aclose()
+    assert seen.tile is not None and seen.tile.etag == '"new"'
 
 
 @pytest.fixture
