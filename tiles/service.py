@@ -98,6 +98,7 @@ class TilePools:
         # One idle connection each: psycopg's pool hands out its idle connections in turn, and a
         # backend that served the previous tile has it all in its caches (two idle connections
         # in turn cost a z14 miss 0.1-0.3 ms). Under load the pools grow to their maximum.
+        self.url = settings.url
         self.custom = make_tile_pool(settings.model_copy(update={"pool_min": 1}))
         wide = settings.model_copy(update={"pool_min": 1, "pool_max": tile_settings.wide_pool_max})
         self.generic = make_tile_pool(wide, generic=True)
@@ -110,6 +111,11 @@ class TilePools:
         await self.custom.close()
         await self.generic.close()
 
+    async def connect(self) -> Conn:
+        """A connection outside the pools, set up as the per-statement ones (for maintenance)."""
+        assert isinstance(self.custom.kwargs, dict)
+        return await Conn.connect(self.url, **self.custom.kwargs)
+
     async def fetch(self, query: TileQuery) -> DictRow:
         pool = self.generic if query.generic else self.custom
         async with pool.connection() as conn:
@@ -121,7 +127,7 @@ class TileService:
         self.pools = pools
         self.cache = cache
         self.settings = settings
-        self.horizon = RollupHorizon(pools.custom, settings.tiles)
+        self.horizon = RollupHorizon(pools.connect, settings.tiles)
         self._inflight: dict[InflightKey, Flight] = {}
         self._taken_over: set[asyncio.Task[RenderedTile]] = set()
 
