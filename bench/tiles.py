@@ -11,11 +11,15 @@
 - (d) **tipg** 1.6.1 (installed into its own virtualenv under ``.data/bench-venvs/tipg`` on first
   run) serving ``public.events`` with the same feature cap (``TIPG_MAX_FEATURES_PER_TILE``) and the
   same properties;
-- (e) **a bare Starlette endpoint** returning fixed bytes: the HTTP ceiling of this machine.
+- (e) **a bare Starlette endpoint** returning fixed bytes: the HTTP ceiling of this machine;
+- (f) **the least cached miss** (``least_app``): a bare Starlette endpoint that does only what any
+  tile server with a shared Redis cache must do on a miss (our lookup script, the tile's statement
+  on one psycopg connection, gzip, our store script after the response), for scale: it shows what
+  of a miss's cost over (a) is the round trips themselves and what is our code.
 
 Every server is one uvicorn worker (uvloop, httptools). Latency: one request in flight over a
 keep-alive connection, ``REPEATS`` rounds over a fixed tile list (zooms 4, 8, 11, 14 at dense and
-sparse places). Throughput: 16 keep-alive connections. Raw SQL and misses run in alternating rounds,
+sparse places). Throughput: 16 keep-alive connections. Raw SQL, misses and (f) run in alternating rounds,
 hit and bare throughput in alternating passes, so that each pair sees the same load on the machine.
 Then a recorded map-panning session (seeded viewports, 512-pixel tiles, each tile fetched once per
 session as a map client would) replayed by 16 connections, against our endpoint (cold and warm
@@ -34,31 +38,35 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from isal import igzip
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.kit.etag import etag_of
 from app.seed.cities import load_cities
 from bench.dataset import ensure_database
 from bench.server import free_port, run_service
-from bench.stats import HttpConnection, Summary, markdown_table, ms, time_requests
+from bench.stats import HttpConnection, Summary, markdown_table, ms, percentile, time_requests
 from config.settings import DatabaseSettings, Settings, TileSettings
 from geo.mercator import MAX_LAT
-from tiles.cache import TileKeys
+from tiles.cache import LOCK_TTL_MS, LOOKUP, STORE, TileKeys
 from tiles.filters import parse_filters
 from tiles.grid import Tile, tile_of
+from tiles.rendered import GZIP_LEVEL
 from tiles.service import make_tile_pool, run_tile_query
 from tiles.sql import tile_query
 
@@ -82,7 +90,12 @@ TIPG_VERSION = "1.6.1"
 TIPG_VENV = ROOT / ".data" / "bench-venvs" / "tipg"
 PROPERTIES = "id,title,category,starts_at,timezone,is_free,price_min,currency,popularity,status"
 ACCEPT = (("Accept-Encoding", "gzip"),)
+MVT = "application/vnd.mapbox-vector-tile"
+GZIPPED = {"Content-Encoding": "gzip"}
 PREFIX = "bench-tiles:"
+# The issue's miss target: a miss's p50 within MISS_FACTOR x its raw SQL's p50 + MISS_SLACK_S.
+MISS_FACTOR = 1.2
+MISS_SLACK_S = 0.001
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +127,44 @@ class Run:
 
     def low_zoom_p99(self) -> float:
         return Summary.of([s for tile, values in self.latencies.items() if tile.z <= 8 for s in values]).p99
+
+    def p50(self, tile: Tile) -> float:
+        return percentile(self.latencies[tile], 50)
+
+
+def miss_budget(raw_p50: float) -> float:
+    return MISS_FACTOR * raw_p50 + MISS_SLACK_S
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetCheck:
+    """The miss target at one zoom, judged tile by tile: each tile's miss p50 against its own SQL's.
+
+    Not the zoom's pooled p50s: the list has as many dense tiles as sparse ones, whose latencies
+    form two clusters, so a pooled p50 is the mean of the slowest sample of one cluster and the
+    fastest of the other, two tails. Misses have the longer tails (more hops), which made the
+    pooled comparison fail at z14 where every tile was within its budget (docs/perf-tiles.md).
+    """
+
+    ratios: dict[Tile, float]  # miss p50 / budget, per tile
+
+    @classmethod
+    def at_zoom(cls, raw: Run, miss: Run, z: int) -> BudgetCheck:
+        tiles = [tile for tile in raw.latencies if tile.z == z and tile in miss.latencies]
+        return cls({tile: miss.p50(tile) / miss_budget(raw.p50(tile)) for tile in tiles})
+
+    @property
+    def median_ratio(self) -> float:
+        return percentile(list(self.ratios.values()), 50)
+
+    @property
+    def within(self) -> int:
+        return sum(ratio <= 1 for ratio in self.ratios.values())
+
+    @property
+    def met(self) -> bool:
+        """The zoom's median tile is within its budget (a p50 over tiles)."""
+        return self.median_ratio <= 1
 
 
 # --- workload -----------------------------------------------------------------------------------
@@ -196,6 +247,52 @@ def bare_app() -> Starlette:
         return Response(body, media_type="application/vnd.mapbox-vector-tile", headers=headers)
 
     return Starlette(routes=[Route("/tile", tile)])
+
+
+def least_app() -> Starlette:
+    """(f): a miss with nothing of ours but the SQL and the two Redis scripts (``DATABASE_URL``, ``REDIS_URL``)."""
+    url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
+    keys, settings, filters = TileKeys(PREFIX), TileSettings(), parse_filters("")
+    state: dict[str, Any] = {}
+    writes: set[asyncio.Task[Any]] = set()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        redis = AsyncRedis.from_url(redis_url)
+        state.update(lookup=redis.register_script(LOOKUP), store=redis.register_script(STORE), conns={})
+        for generic in (False, True):  # the session settings of our pools
+            options = _options(make_tile_pool(DatabaseSettings(url=url), generic=generic))
+            state["conns"][generic] = await psycopg.AsyncConnection.connect(
+                url, autocommit=True, row_factory=dict_row, options=options
+            )
+        yield
+        for conn in state["conns"].values():
+            await conn.close()
+        await redis.aclose()
+
+    async def tile(request: Request) -> Response:
+        tile = Tile(*(int(request.path_params[name]) for name in ("z", "x", "y")))
+        digest = filters.digest
+        tile_keys = [keys.epoch, keys.generation(tile), keys.body(tile, digest), keys.lock(tile, digest)]
+        stamp, body, _ = await state["lookup"](keys=tile_keys, args=[LOCK_TTL_MS])
+        if body:
+            return Response(body.partition(b"\n")[2], media_type=MVT, headers=GZIPPED)
+        query = tile_query(tile, filters, settings)
+        row = await run_tile_query(state["conns"][query.generic], query)
+        mvt = bytes(row["mvt"] or b"")
+        gzipped = igzip.compress(mvt, GZIP_LEVEL, mtime=0) if mvt else b""
+        entry = b"%s %d %d %s\n" % (stamp, row["features"], row["truncated"], etag_of(mvt).encode()) + gzipped
+        write = asyncio.create_task(state["store"](keys=tile_keys, args=[stamp, entry, 60]))
+        writes.add(write)
+        write.add_done_callback(writes.discard)
+        if not mvt:
+            return Response(status_code=204)
+        return Response(gzipped, media_type=MVT, headers={**GZIPPED, "ETag": etag_of(mvt)})
+
+    async def ready(request: Request) -> Response:
+        return Response(b"ok")
+
+    return Starlette(routes=[Route("/tiles/events/{z}/{x}/{y}.mvt", tile), Route("/ready", ready)], lifespan=lifespan)
 
 
 def ensure_tipg() -> Path:
@@ -320,21 +417,28 @@ async def latencies(base: str, targets: dict[Tile, str], repeats: int) -> Run:
     return run
 
 
-async def raw_and_miss(url: str, base: str, tiles: Sequence[Tile], repeats: int, flush: Flusher) -> tuple[Run, Run]:
-    """(a) and (b) in alternating passes, so that both see the same load on the machine."""
-    raw, miss, warmup = Run(), Run(), Run()
+async def raw_and_misses(
+    url: str, bases: tuple[str, str], tiles: Sequence[Tile], repeats: int, flush: Flusher
+) -> tuple[Run, Run, Run]:
+    """(a), (b) and (f) in alternating passes, so that all three see the same load on the machine."""
+    raw, miss, least, warmup = Run(), Run(), Run(), Run()
     targets = {t: ours(t) for t in tiles}
-    connection = HttpConnection(base)
+    connections = [HttpConnection(base) for base in bases]
     try:
         async with SqlTimer(url) as sql:
             await sql.time(tiles, warmup)
-            await time_http(connection, targets, warmup, before=flush)
-            for _ in range(repeats):
+            for connection in connections:
+                await time_http(connection, targets, warmup, before=flush)
+            contenders = list(zip(connections, (miss, least), strict=True))
+            for repeat in range(repeats):
                 await sql.time(tiles, raw)
-                await time_http(connection, targets, miss, before=flush)
+                # (b) and (f) take turns going first: the first pass after the raw one starts colder.
+                for connection, run in contenders if repeat % 2 == 0 else contenders[::-1]:
+                    await time_http(connection, targets, run, before=flush)
     finally:
-        await connection.close()
-    return raw, miss
+        for connection in connections:
+            await connection.close()
+    return raw, miss, least
 
 
 async def throughput(base: str, targets: Sequence[str], rounds: int = 1,
@@ -383,6 +487,7 @@ class Results:
     where: list[Place]
     raw: Run
     miss: Run
+    least: Run
     hit: Run
     tipg: Run
     bare: Run
@@ -403,15 +508,16 @@ async def measure(url: str, quick: bool) -> Results:
     pan_rps: dict[str, float] = {}
     try:
         env = {"HAPPENINGS_REDIS__KEY_PREFIX": PREFIX, "HAPPENINGS_LOG_LEVEL": "WARNING", "REDIS_URL": redis_url}
-        with run_service(url, env=env) as base:
+        least_command = [sys.executable, "-m", "uvicorn", "bench.tiles:least_app", "--factory"]
+        with run_service(url, env=env) as base, serve(least_command, {"DATABASE_URL": url, **env}, "/ready") as floor:
             targets = {t: ours(t) for t in tiles}
-            _log("(a) raw SQL and (b) our endpoint, cache miss")
-            raw, miss = await raw_and_miss(url, base, tiles, repeats, flush)
-            _log("(a) and (b) for the widest tiles")
+            _log("(a) raw SQL, (b) our endpoint, cache miss, and (f) the least cached miss")
+            raw, miss, least = await raw_and_misses(url, (base, floor), tiles, repeats, flush)
+            _log("(a), (b) and (f) for the widest tiles")
             wide = tile_list([p for p in where if p.kind == "dense"], WIDE_ZOOMS)
-            wide_raw, wide_miss = await raw_and_miss(url, base, wide, repeats, flush)
-            raw.merge(wide_raw)
-            miss.merge(wide_miss)
+            wide_runs = await raw_and_misses(url, (base, floor), wide, repeats, flush)
+            for run, wide_run in zip((raw, miss, least), wide_runs, strict=True):
+                run.merge(wide_run)
             rps["miss"] = await throughput(base, list(targets.values()), rounds=repeats, before_round=flush)
             _log("(c) our endpoint, cache hit")
             hit = await latencies(base, targets, repeats)
@@ -433,7 +539,7 @@ async def measure(url: str, quick: bool) -> Results:
             pan_rps["tipg"] = await throughput(base, [tipg(t) for t in pan])
     finally:
         flush.close()
-    return Results(tiles, where, raw, miss, hit, tipg_run, bare, rps, sessions, pan_rps)
+    return Results(tiles, where, raw, miss, least, hit, tipg_run, bare, rps, sessions, pan_rps)
 
 
 async def _alternate(base: str, targets: list[str], bare_base: str, quick: bool) -> tuple[float, float]:
@@ -480,10 +586,12 @@ def report(r: Results, url: str) -> str:
         f"Tile list: zooms {', '.join(map(str, ZOOMS))} at {where} ({len(r.tiles)} tiles); raw SQL and miss "
         f"also at zooms {', '.join(map(str, WIDE_ZOOMS))} over the dense places. Latencies in ms, "
         f"one request in flight; throughput with {CONCURRENCY} keep-alive connections; every server one "
-        f"uvicorn worker. Bare ceiling latency p50 {ms(r.bare.at_zoom(0).p50)} ms. Panning: "
+        f"uvicorn worker. Bare ceiling latency p50 {ms(r.bare.at_zoom(0).p50)} ms. Least miss: (f), a bare "
+        f"endpoint doing only a miss's round trips (lookup script, statement, gzip, store script). Panning: "
         f"{len(r.sessions)} sessions, {sum(len(s) for s in r.sessions)} tile requests.",
         "#### Targets", _targets(r),
         "#### Latency per zoom", _latency(r),
+        "#### Misses against their SQL, tile by tile", _budget_by_tile(r),
         "#### Throughput", _throughput(r), _panning(r),
         "#### Tile sizes", _sizes(r),
     ])  # fmt: skip
@@ -491,11 +599,13 @@ def report(r: Results, url: str) -> str:
 
 def _targets(r: Results) -> str:
     bare, pan = r.rps["bare"], r.pan_rps["ours, cold cache"] / r.pan_rps["tipg"]
-    miss_ok = all(r.miss.at_zoom(z).p50 <= 1.2 * r.raw.at_zoom(z).p50 + 0.001 for z in ZOOMS)
+    checks = {z: BudgetCheck.at_zoom(r.raw, r.miss, z) for z in ZOOMS}
+    worst = max(checks, key=lambda z: checks[z].median_ratio)
+    miss = f"z{worst} the worst: median tile at {checks[worst].median_ratio:.2f} of its budget"
     worst_hit = max(r.hit.at_zoom(z).p50 for z in ZOOMS)
     low = f"miss {ms(r.miss.low_zoom_p99())} ms, hit {ms(r.hit.low_zoom_p99())} ms"
     rows = [
-        ["miss p50 <= 1.2 x raw + 1 ms, every zoom", "see the latency table", _yes(miss_ok)],
+        ["miss p50 <= 1.2 x raw + 1 ms, every zoom (tile by tile)", miss, _yes(all(c.met for c in checks.values()))],
         ["hit p50 <= 2 ms, every zoom", f"{ms(worst_hit)} ms at the worst zoom", _yes(worst_hit <= 0.002)],
         ["hit throughput >= 70% of bare", f"{r.rps['hit'] / bare:.0%}", _yes(r.rps["hit"] >= 0.7 * bare)],
         ["panning throughput >= 5 x tipg, cold cache", f"{pan:.1f}x", _yes(pan >= 5)],
@@ -507,22 +617,44 @@ def _targets(r: Results) -> str:
 def _latency(r: Results) -> str:
     rows = []
     for z in WIDE_ZOOMS:
-        raw, miss = r.raw.at_zoom(z), r.miss.at_zoom(z)
+        raw, miss, least = r.raw.at_zoom(z), r.miss.at_zoom(z), r.least.at_zoom(z)
+        check = BudgetCheck.at_zoom(r.raw, r.miss, z)
         rows.append([
-            z, ms(raw.p50), ms(raw.p95), ms(miss.p50), ms(miss.p95), ms(miss.p99), "", "", "", "",
-            f"{miss.p50 / raw.p50:.2f}x", f"{ms(1.2 * raw.p50 + 0.001)}", "", "",
+            z, ms(raw.p50), ms(raw.p95), ms(miss.p50), ms(miss.p95), ms(miss.p99), ms(least.p50), "", "", "", "",
+            f"{miss.p50 / raw.p50:.2f}x", f"{miss.p50 / least.p50:.2f}x", f"{check.median_ratio:.2f}",
+            f"{check.within}/{len(check.ratios)}", "", "",
         ])  # fmt: skip
     for z in ZOOMS:
-        raw, miss, hit, peer = r.raw.at_zoom(z), r.miss.at_zoom(z), r.hit.at_zoom(z), r.tipg.at_zoom(z)
+        raw, miss, least = r.raw.at_zoom(z), r.miss.at_zoom(z), r.least.at_zoom(z)
+        hit, peer, check = r.hit.at_zoom(z), r.tipg.at_zoom(z), BudgetCheck.at_zoom(r.raw, r.miss, z)
         rows.append([
-            z, ms(raw.p50), ms(raw.p95), ms(miss.p50), ms(miss.p95), ms(miss.p99), ms(hit.p50), ms(hit.p95),
-            ms(peer.p50), ms(peer.p95), f"{miss.p50 / raw.p50:.2f}x", f"{ms(1.2 * raw.p50 + 0.001)}",
-            f"{peer.p50 / miss.p50:.1f}x", f"{peer.p50 / hit.p50:.0f}x",
+            z, ms(raw.p50), ms(raw.p95), ms(miss.p50), ms(miss.p95), ms(miss.p99), ms(least.p50), ms(hit.p50),
+            ms(hit.p95), ms(peer.p50), ms(peer.p95), f"{miss.p50 / raw.p50:.2f}x", f"{miss.p50 / least.p50:.2f}x",
+            f"{check.median_ratio:.2f}", f"{check.within}/{len(check.ratios)}", f"{peer.p50 / miss.p50:.1f}x",
+            f"{peer.p50 / hit.p50:.0f}x",
         ])  # fmt: skip
     headers = [
-        "z", "raw p50", "raw p95", "miss p50", "miss p95", "miss p99", "hit p50", "hit p95", "tipg p50", "tipg p95",
-        "miss/raw", "miss budget", "tipg/miss", "tipg/hit",
+        "z", "raw p50", "raw p95", "miss p50", "miss p95", "miss p99", "least miss p50", "hit p50", "hit p95",
+        "tipg p50", "tipg p95", "miss/raw", "miss/least", "miss/budget, median tile", "tiles within budget",
+        "tipg/miss", "tipg/hit",
     ]  # fmt: skip
+    return markdown_table(headers, rows)
+
+
+def _budget_by_tile(r: Results) -> str:
+    """Each tile's raw and miss p50 and its budget (1.2 x raw + 1 ms): the data the target is judged on."""
+    places: dict[Tile, list[str]] = {}
+    for place in r.where:
+        for z in ZOOMS if place.kind == "sparse" else (*WIDE_ZOOMS, *ZOOMS):  # as ``measure`` lists them
+            places.setdefault(tile_of(place.lat, place.lon, z), []).append(f"{place.name} ({place.kind})")
+    rows = []
+    for tile in sorted(r.miss.latencies, key=lambda t: (t.z, t.x, t.y)):
+        raw, miss = r.raw.p50(tile), r.miss.p50(tile)
+        rows.append([
+            tile.z, str(tile), ", ".join(places.get(tile, [])), ms(raw), ms(miss), ms(r.least.p50(tile)),
+            ms(miss_budget(raw)), f"{miss / miss_budget(raw):.2f}", f"{r.raw.sizes[tile]:,}",
+        ])  # fmt: skip
+    headers = ["z", "tile", "place", "raw p50", "miss p50", "least miss p50", "budget", "miss/budget", "MVT bytes"]
     return markdown_table(headers, rows)
 
 
