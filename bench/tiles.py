@@ -1,7 +1,7 @@
 """Tiles benchmark: our endpoint beside its own SQL, tipg and a bare HTTP ceiling, on 1M events.
 
 ``python -m bench --only tiles`` (``make bench`` runs it too), or ``python -m bench.tiles [--events N]
-[--quick]``. Five runs on the same machine:
+[--quick]``. Six contenders on the same machine:
 
 - (a) **raw SQL**: the very statement the endpoint runs (``tiles.sql.tile_query``), through psycopg
   on a connection with the session settings of the service's pool for that statement
