@@ -66,6 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Map-first event discovery: viewport and nearby search, vector tiles, a MapLibre map.",
         lifespan=lifespan,
+        # Our observability is Prometheus (/metrics) and JSON access logs (app.kit.middleware).
+        # FastAPI's OpenTelemetry hooks would look for global providers on every request and find
+        # none: a tenth of the CPU of a near-cache tile hit.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.expected_heads = expected_heads()
