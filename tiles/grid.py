@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from geo.bbox import BBox
 from geo.mercator import FINE_SIZE, FINE_ZOOM, fine_position
@@ -92,6 +93,7 @@ class Tile:
         return f"{self.z}/{self.x}/{self.y}"
 
 
+@lru_cache(maxsize=4096)  # a map view asks for the same tiles again and again; errors are not kept
 def parse_tile(z: str, x: str, y: str, max_zoom: int = MAX_ZOOM) -> Tile:
     """A tile from the three path segments, or ``InvalidTile`` / ``TileOutOfRange``."""
     values = []

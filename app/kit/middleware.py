@@ -7,8 +7,8 @@ and must cost microseconds.
 from __future__ import annotations
 
 import logging
+import os
 import time
-import uuid
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,8 +56,9 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        incoming = _request_id_header(scope["headers"])
+        # 128 random bits as 32 hex digits, as uuid4().hex but without building a UUID.
+        request_id = incoming[:64] if incoming.isprintable() and incoming else os.urandom(16).hex()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -86,6 +87,13 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+def _request_id_header(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == b"x-request-id":
+            return value.decode("latin-1")
+    return ""
 
 
 def _route_template(scope: Scope) -> str:
