@@ -46,7 +46,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from isal import igzip
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from redis import Redis
@@ -56,17 +55,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.kit.etag import etag_of
 from app.seed.cities import load_cities
 from bench.dataset import ensure_database
 from bench.server import free_port, run_service
 from bench.stats import HttpConnection, Summary, markdown_table, ms, percentile, time_requests
 from config.settings import DatabaseSettings, Settings, TileSettings
 from geo.mercator import MAX_LAT
-from tiles.cache import LOCK_TTL_MS, LOOKUP, STORE, TileKeys
+from tiles.cache import LOCK_TTL_MS, LOOKUP, STORE, TileKeys, decode_entry, encode_entry
 from tiles.filters import parse_filters
 from tiles.grid import Tile, tile_of
-from tiles.rendered import GZIP_LEVEL
+from tiles.rendered import compress
 from tiles.service import make_tile_pool, run_tile_query
 from tiles.sql import tile_query
 
@@ -275,19 +273,18 @@ def least_app() -> Starlette:
         digest = filters.digest
         tile_keys = [keys.epoch, keys.generation(tile), keys.body(tile, digest), keys.lock(tile, digest)]
         stamp, body, _ = await state["lookup"](keys=tile_keys, args=[LOCK_TTL_MS])
-        if body:
-            return Response(body.partition(b"\n")[2], media_type=MVT, headers=GZIPPED)
-        query = tile_query(tile, filters, settings)
-        row = await run_tile_query(state["conns"][query.generic], query)
-        mvt = bytes(row["mvt"] or b"")
-        gzipped = igzip.compress(mvt, GZIP_LEVEL, mtime=0) if mvt else b""
-        entry = b"%s %d %d %s\n" % (stamp, row["features"], row["truncated"], etag_of(mvt).encode()) + gzipped
-        write = asyncio.create_task(state["store"](keys=tile_keys, args=[stamp, entry, 60]))
-        writes.add(write)
-        write.add_done_callback(writes.discard)
-        if not mvt:
+        rendered = decode_entry(body, stamp)
+        if rendered is None:
+            query = tile_query(tile, filters, settings)
+            row = await run_tile_query(state["conns"][query.generic], query)
+            rendered = await compress(bytes(row["mvt"] or b""), row["features"], row["truncated"])
+            entry = encode_entry(rendered, stamp)
+            write = asyncio.create_task(state["store"](keys=tile_keys, args=[stamp, entry, 60]))
+            writes.add(write)
+            write.add_done_callback(writes.discard)
+        if rendered.empty:
             return Response(status_code=204)
-        return Response(gzipped, media_type=MVT, headers={**GZIPPED, "ETag": etag_of(mvt)})
+        return Response(rendered.gzipped, media_type=MVT, headers={**GZIPPED, "ETag": rendered.etag})
 
     async def ready(request: Request) -> Response:
         return Response(b"ok")

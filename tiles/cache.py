@@ -217,7 +217,7 @@ class TileCache:
             return Lookup(None, None, version)
         self._recovered()
         stamp = _bytes(stamp) or b"0.0"
-        found = _decode(_bytes(body) or None, stamp)
+        found = decode_entry(_bytes(body) or None, stamp)
         if found is not None:
             self.near.put(tile, digest, found, version)
         return Lookup(found, stamp, version, render=bool(render))
@@ -234,7 +234,7 @@ class TileCache:
     async def _write(self, tile: Tile, digest: str, stamp: bytes, rendered: RenderedTile) -> None:
         keys = [self.keys.epoch, self.keys.generation(tile), self.keys.body(tile, digest), self.keys.lock(tile, digest)]
         try:
-            await self._store(keys=keys, args=[stamp, _encode(rendered, stamp), self.ttl_s])
+            await self._store(keys=keys, args=[stamp, encode_entry(rendered, stamp), self.ttl_s])
         except REDIS_ERRORS as exc:
             self._trip(exc)
 
@@ -249,7 +249,7 @@ class TileCache:
             except REDIS_ERRORS as exc:
                 self._trip(exc)
                 return None
-            found = _decode(_bytes(value), stamp)
+            found = decode_entry(_bytes(value), stamp)
             if found is not None or _bytes(held) != stamp:
                 return found
         return None
@@ -295,12 +295,14 @@ def _bytes(value: bytes | str | None) -> bytes | None:
     return value.encode() if isinstance(value, str) else value
 
 
-def _encode(rendered: RenderedTile, stamp: bytes) -> bytes:
+def encode_entry(rendered: RenderedTile, stamp: bytes) -> bytes:
+    """A Redis body: the header line ``{stamp} {features} {truncated} {etag}`` and the gzip bytes."""
     header = b"%s %d %d %s\n" % (stamp, rendered.features, rendered.truncated, rendered.etag.encode())
     return header + rendered.gzipped
 
 
-def _decode(value: bytes | None, stamp: bytes) -> RenderedTile | None:
+def decode_entry(value: bytes | None, stamp: bytes) -> RenderedTile | None:
+    """The tile in a Redis body, if it was stored under ``stamp``."""
     if not value:
         return None
     header, _, gzipped = value.partition(b"\n")

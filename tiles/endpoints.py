@@ -42,6 +42,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 MVT_BYTES = MVT.encode()
 TILEJSON = "application/json"
 CORS = "*"
+CORS_BYTES = CORS.encode()
 TILE_PATH = "/tiles/events/{z}/{x}/{y}.mvt"
 _TILE_URL = re.compile(r"^/tiles/events/([^/]+)/([^/]+)/([^/]+)\.mvt$")
 
@@ -154,7 +155,7 @@ def tile_reply(
     rendered: RenderedTile, accept_encoding: str | None, if_none_match: str | None, max_age_s: int
 ) -> TileReply:
     """204 when empty; else 304 when the client holds this representation, or 200 with it."""
-    headers = [(b"cache-control", b"public, max-age=%d" % max_age_s), (b"access-control-allow-origin", b"*")]
+    headers = [(b"cache-control", b"public, max-age=%d" % max_age_s), (b"access-control-allow-origin", CORS_BYTES)]
     if rendered.empty:
         return TileReply(204, headers)
     gzip_ok = accepts_gzip(accept_encoding)
