@@ -30,6 +30,9 @@ CLUSTER_LEVELS = 3
 # ``tile_rollup`` (migration 0008) sums events per cell of this zoom's tiles: the cluster cells of
 # every zoom up to ``ROLLUP_ZOOM - CLUSTER_LEVELS`` are unions of them.
 ROLLUP_ZOOM = 8
+# ``tile_rollup_coarse`` (migration 0011) sums ``tile_rollup`` again per cell of this zoom, for the
+# widest tiles (up to ``COARSE_ROLLUP_ZOOM - CLUSTER_LEVELS``).
+COARSE_ROLLUP_ZOOM = 5
 # Half the Web Mercator world's width in metres (EPSG:3857).
 ORIGIN_M = 20037508.342789244
 # Points are drawn up to this many extent units outside their tile (symbols are not cut at edges).

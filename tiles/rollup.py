@@ -81,7 +81,7 @@ class RollupHorizon:
             # their pages all-visible again, wide tiles read those pages from the heap. Autovacuum
             # would (migration 0009) where it runs, in its own time; this is at once, and ~500
             # pages at 1M events. Outside the transaction: VACUUM cannot run inside one.
-            await conn.execute("VACUUM (SKIP_LOCKED) tile_rollup")
+            await conn.execute("VACUUM (SKIP_LOCKED) tile_rollup, tile_rollup_coarse")
         moved: datetime = row["tile_rollup_advance"]
         return moved
 

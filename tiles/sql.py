@@ -17,7 +17,8 @@ enough to be worth it.
   events inside the tile count, so the counts of a tile add up to its matching events.
   Up to zoom ``ROLLUP_ZOOM - CLUSTER_LEVELS`` with the default filters (or only categories),
   the members come from ``tile_rollup`` (migration 0008) instead of hundreds of thousands of
-  events; the same features, read from ~1/20 of the rows.
+  events; the same features, read from ~1/20 of the rows. Up to ``COARSE_ROLLUP_ZOOM -
+  CLUSTER_LEVELS`` from ``tile_rollup_coarse`` (migration 0011), ~1/17 of those again.
 - **Points**: one feature per event inside the tile or within ``POINT_BUFFER`` units of it (so
   symbols near an edge are not cut), ranked by popularity then id; the first ``max_features``
   are kept, and fewer if their estimated encoded size would pass ``MAX_TILE_BYTES``.
@@ -32,7 +33,7 @@ from config.settings import TileSettings
 from geo.cells import cached_cells_covering_bbox
 from geo.mercator import FINE_ZOOM
 from tiles.filters import TileFilters
-from tiles.grid import CLUSTER_LEVELS, EXTENT, POINT_BUFFER, ROLLUP_ZOOM, Tile
+from tiles.grid import CLUSTER_LEVELS, COARSE_ROLLUP_ZOOM, EXTENT, POINT_BUFFER, ROLLUP_ZOOM, Tile
 
 # The issue's hard limit on a tile's encoded size, and the budget the SQL aims for (estimates below).
 MAX_TILE_BYTES = 500_000
@@ -150,16 +151,18 @@ def _rolled_up_clusters(tile: Tile, filters: TileFilters, settings: TileSettings
     a while): the rollup then still counts events that have ended, and the tile must be made
     from ``events`` instead (``TileQuery.fallback``).
     """
+    table, zoom = _rollup_level(tile)
     gx0, gx1, gy0, gy1 = tile.fine_bounds()
-    down = FINE_ZOOM - ROLLUP_ZOOM
+    down = FINE_ZOOM - zoom
     params.update(
         gx0=gx0 >> down,
         gx1=gx1 >> down,
         gy0=gy0 >> down,
         gy1=gy1 >> down,
-        rollup_shift=ROLLUP_ZOOM - tile.z - CLUSTER_LEVELS,
+        rollup_shift=zoom - tile.z - CLUSTER_LEVELS,
     )
-    rolled = ["r.gx >= %(gx0)s AND r.gx < %(gx1)s AND r.gy >= %(gy0)s AND r.gy < %(gy1)s"]
+    # Coarse cells left without an event keep a row of zeros (migration 0011).
+    rolled = ["r.gx >= %(gx0)s AND r.gx < %(gx1)s AND r.gy >= %(gy0)s AND r.gy < %(gy1)s", "r.events > 0"]
     if filters.categories:
         rolled.append("r.category = ANY(%(categories)s::text[])")
     # The tile as a test no index serves, so that the plan (one for every tile) reads these few
@@ -176,7 +179,7 @@ def _rolled_up_clusters(tile: Tile, filters: TileFilters, settings: TileSettings
     FROM (
         SELECT r.gx >> %(rollup_shift)s AS cx, r.gy >> %(rollup_shift)s AS cy, r.category, r.events::int8 AS n,
                r.sum_x::float8 AS sum_x, r.sum_y::float8 AS sum_y, r.x_lo, r.x_hi, r.y_lo, r.y_hi
-        FROM tile_rollup r
+        FROM {table} r
         WHERE {" AND ".join(rolled)}
         UNION ALL
         SELECT {_MEMBER_COLUMNS}
@@ -186,6 +189,13 @@ def _rolled_up_clusters(tile: Tile, filters: TileFilters, settings: TileSettings
     ) parts
     GROUP BY 1, 2, 3"""
     return _cluster_features(tile, members, settings, params, complete=f"{_HORIZON} > now()")
+
+
+def _rollup_level(tile: Tile) -> tuple[str, int]:
+    """The coarsest rollup whose cells nest in the tile's cluster cells, and the zoom of its cells."""
+    if tile.z + CLUSTER_LEVELS <= COARSE_ROLLUP_ZOOM:
+        return "tile_rollup_coarse", COARSE_ROLLUP_ZOOM
+    return "tile_rollup", ROLLUP_ZOOM
 
 
 def _cluster_features(

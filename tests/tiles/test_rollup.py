@@ -1,10 +1,13 @@
-"""``tile_rollup`` (migrations 0008, 0009): true after every kind of write, the same tiles as ``events``
-gives, and kept in key order on disk."""
+"""``tile_rollup`` and ``tile_rollup_coarse`` (migrations 0008, 0009, 0011): true after every kind of
+write, also when writers in one cell overlap, the same tiles as ``events`` gives, and kept in key
+order on disk."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -16,21 +19,25 @@ from psycopg.rows import dict_row
 from config.settings import TileSettings
 from tests.tiles.conftest import NOW, Event, EventStore, decode, features_of, scatter
 from tiles.filters import parse_filters
-from tiles.grid import Tile, tile_of
+from tiles.grid import COARSE_ROLLUP_ZOOM, ROLLUP_ZOOM, Tile, tile_of
 from tiles.service import run_tile_query
 from tiles.sql import tile_query
 
 PLACES = [(48.8566, 2.3522), (51.5074, -0.1278), (35.6762, 139.6503), (40.7128, -74.0060), (-33.8688, 151.2093)]
 
-# What the rollup should hold, counted from scratch.
+# What a rollup whose cells are ``shift`` bits coarser than fine positions should hold, counted from scratch.
 RECOUNT = """
-SELECT px >> 23 AS gx, py >> 23 AS gy, category, count(*)::int AS events, sum(px) AS sum_x, sum(py) AS sum_y,
-       min(px) AS x_lo, max(px) AS x_hi, min(py) AS y_lo, max(py) AS y_hi
+SELECT px >> {shift} AS gx, py >> {shift} AS gy, category, count(*)::int AS events, sum(px) AS sum_x,
+       sum(py) AS sum_y, min(px) AS x_lo, max(px) AS x_hi, min(py) AS y_lo, max(py) AS y_hi
 FROM events
 WHERE status IN ('published', 'cancelled') AND ends_at >= (SELECT counted_from FROM tile_rollup_horizon)
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
-HELD = "SELECT gx, gy, category, events, sum_x, sum_y, x_lo, x_hi, y_lo, y_hi FROM tile_rollup ORDER BY 1, 2, 3"
+# The rows a tile reads (a coarse cell left without events keeps a row of zeros).
+HELD = """
+SELECT gx, gy, category, events, sum_x, sum_y, x_lo, x_hi, y_lo, y_hi FROM {table} WHERE events > 0 ORDER BY 1, 2, 3
+"""
+LEVELS = (("tile_rollup", 31 - ROLLUP_ZOOM), ("tile_rollup_coarse", 31 - COARSE_ROLLUP_ZOOM))
 
 
 async def _rows(conn: psycopg.AsyncConnection[Any], sql: str) -> list[tuple[Any, ...]]:
@@ -38,7 +45,8 @@ async def _rows(conn: psycopg.AsyncConnection[Any], sql: str) -> list[tuple[Any,
 
 
 async def _assert_true(conn: psycopg.AsyncConnection[Any]) -> None:
-    assert await _rows(conn, HELD) == await _rows(conn, RECOUNT)
+    for table, shift in LEVELS:
+        assert await _rows(conn, HELD.format(table=table)) == await _rows(conn, RECOUNT.format(shift=shift)), table
 
 
 def _world(rng: random.Random) -> list[Event]:
@@ -97,7 +105,8 @@ async def test_the_rollup_stays_true_through_every_kind_of_write(conn: Any, stor
     assert moved is not None
     await _assert_true(conn)
     await conn.execute("TRUNCATE events CASCADE")
-    assert await _rows(conn, HELD) == []
+    for table, _ in LEVELS:
+        assert await _rows(conn, f"SELECT * FROM {table}") == []
 
 
 @pytest.mark.parametrize("query", ["", "category=sports", "category=music&category=sports"])
@@ -166,9 +175,28 @@ async def test_a_horizon_advance_leaves_the_rollup_all_visible(conn: Any, app: F
     await store.add(_world(random.Random(7)))
     await conn.execute("SELECT tile_rollup_rebuild(now())")  # fresh rows: no page is all-visible yet
     assert await horizon.advance() is not None
-    visibility = "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'tile_rollup'"
-    pages = await (await conn.execute(visibility)).fetchone()
-    assert pages is not None and pages["relpages"] > 0 and pages["relallvisible"] == pages["relpages"]
+    for table, _ in LEVELS:
+        visibility = "SELECT relpages, relallvisible FROM pg_class WHERE relname = %s"
+        pages = await (await conn.execute(visibility, (table,))).fetchone()
+        assert pages is not None and pages["relpages"] > 0 and pages["relallvisible"] == pages["relpages"], table
+    await _assert_true(conn)
+
+
+async def test_overlapping_writers_in_one_coarse_cell_both_count(conn: Any, store: EventStore, clean_db: str) -> None:
+    """The second writer waits for the first one's coarse row, then recounts it with both events."""
+    paris, lyon = Event(48.8566, 2.3522), Event(45.764, 4.8357)
+    assert tile_of(paris.lat, paris.lon, COARSE_ROLLUP_ZOOM) == tile_of(lyon.lat, lyon.lon, COARSE_ROLLUP_ZOOM)
+    assert tile_of(paris.lat, paris.lon, ROLLUP_ZOOM) != tile_of(lyon.lat, lyon.lon, ROLLUP_ZOOM)
+    await store.add([Event(48.9, 2.4)])  # the coarse row exists before either writer starts
+    connect = partial(psycopg.AsyncConnection.connect, clean_db, row_factory=dict_row)
+    async with await connect() as first, await connect() as second:
+        await EventStore(first, store.organizer).add([paris])  # its transaction stays open
+        waiting = asyncio.create_task(EventStore(second, store.organizer).add([lyon]))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # on the coarse row the first writer holds
+        await first.commit()
+        await asyncio.wait_for(waiting, timeout=10)
+        await second.commit()
     await _assert_true(conn)
 
 
@@ -201,4 +229,10 @@ async def test_event_writes_outside_read_committed_are_refused(clean_db: str, st
 def test_only_default_filters_and_categories_read_the_rollup(tile: Tile, query: str, rolled_up: bool) -> None:
     statement = tile_query(tile, parse_filters(query), TileSettings())
     assert (statement.fallback is not None) is rolled_up
-    assert ("tile_rollup r" in statement.sql) is rolled_up
+    assert ("tile_rollup r" in statement.sql or "tile_rollup_coarse r" in statement.sql) is rolled_up
+
+
+@pytest.mark.parametrize(("z", "table"), [(0, "tile_rollup_coarse"), (2, "tile_rollup_coarse"), (3, "tile_rollup")])
+def test_the_widest_tiles_read_the_coarse_rollup(z: int, table: str) -> None:
+    statement = tile_query(Tile(z, 0, 0), parse_filters(""), TileSettings())
+    assert f"FROM {table} r" in statement.sql
