@@ -56,7 +56,7 @@ class TileSettings(BaseModel):
     # tile_rollup's horizon (tiles.rollup): how far ahead of the clock, and how often it is checked.
     rollup_lead_s: int = Field(1800, ge=60)
     rollup_check_s: float = Field(60.0, gt=0)
-    # Connections for the wide cluster tiles (z0-z5: 1,365 tiles per filter set), beside the
+    # Connections for the wide cluster tiles (z0-z5, and up to z8 where a rollup serves them), beside the
     # database pool's size for every other tile (tiles.service.TilePools).
     wide_pool_max: int = Field(4, ge=1)
 

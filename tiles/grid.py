@@ -33,6 +33,9 @@ ROLLUP_ZOOM = 8
 # ``tile_rollup_coarse`` (migration 0011) sums ``tile_rollup`` again per cell of this zoom, for the
 # widest tiles (up to ``COARSE_ROLLUP_ZOOM - CLUSTER_LEVELS``).
 COARSE_ROLLUP_ZOOM = 5
+# ``tile_rollup_fine`` (migration 0012) sums events per cell of this zoom, for tiles up to
+# ``FINE_ROLLUP_ZOOM - CLUSTER_LEVELS`` that the two above cannot serve.
+FINE_ROLLUP_ZOOM = 11
 # Half the Web Mercator world's width in metres (EPSG:3857).
 ORIGIN_M = 20037508.342789244
 # Points are drawn up to this many extent units outside their tile (symbols are not cut at edges).

@@ -18,7 +18,9 @@ enough to be worth it.
   Up to zoom ``ROLLUP_ZOOM - CLUSTER_LEVELS`` with the default filters (or only categories),
   the members come from ``tile_rollup`` (migration 0008) instead of hundreds of thousands of
   events; the same features, read from ~1/20 of the rows. Up to ``COARSE_ROLLUP_ZOOM -
-  CLUSTER_LEVELS`` from ``tile_rollup_coarse`` (migration 0011), ~1/17 of those again.
+  CLUSTER_LEVELS`` from ``tile_rollup_coarse`` (migration 0011), ~1/17 of those again; above
+  ``ROLLUP_ZOOM - CLUSTER_LEVELS`` and up to ``FINE_ROLLUP_ZOOM - CLUSTER_LEVELS``, from
+  ``tile_rollup_fine`` (migration 0012).
 - **Points**: one feature per event inside the tile or within ``POINT_BUFFER`` units of it (so
   symbols near an edge are not cut), ranked by popularity then id; the first ``max_features``
   are kept, and fewer if their estimated encoded size would pass ``MAX_TILE_BYTES``.
@@ -33,7 +35,7 @@ from config.settings import TileSettings
 from geo.cells import cached_cells_covering_bbox
 from geo.mercator import FINE_ZOOM
 from tiles.filters import TileFilters
-from tiles.grid import CLUSTER_LEVELS, COARSE_ROLLUP_ZOOM, EXTENT, POINT_BUFFER, ROLLUP_ZOOM, Tile
+from tiles.grid import CLUSTER_LEVELS, COARSE_ROLLUP_ZOOM, EXTENT, FINE_ROLLUP_ZOOM, POINT_BUFFER, ROLLUP_ZOOM, Tile
 
 # The issue's hard limit on a tile's encoded size, and the budget the SQL aims for (estimates below).
 MAX_TILE_BYTES = 500_000
@@ -77,9 +79,11 @@ def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limi
     if tile.z < settings.cluster_below_zoom:
         where = [*_space(tile, 0, params, envelope=False), *filters.conditions(params)]
         sql = _clusters(tile, where, settings, params)
-        live = TileQuery(sql, params, clustered=True, generic=_plans_once(tile, filters))
         if not _rolls_up(tile, filters):
-            return live
+            return TileQuery(sql, params, clustered=True, generic=_plans_once(tile, filters))
+        # The rolled-up statement has one generic plan (it reads every partition's few ending
+        # events); its fallback runs on the same connection, so generic too.
+        live = TileQuery(sql, params, clustered=True, generic=True)
         rolled: dict[str, Any] = {}
         return TileQuery(
             _rolled_up_clusters(tile, filters, settings, rolled), rolled, clustered=True, generic=True, fallback=live
@@ -90,9 +94,9 @@ def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limi
 
 
 def _rolls_up(tile: Tile, filters: TileFilters) -> bool:
-    """Whether ``tile_rollup`` holds what the tile counts: its clusters are unions of rollup cells,
-    and the filters are the default ones (public, not ended) with at most a category choice."""
-    return tile.z + CLUSTER_LEVELS <= ROLLUP_ZOOM and filters == TileFilters(categories=filters.categories)
+    """Whether a rollup holds what the tile counts: its clusters are unions of the finest rollup's
+    cells, and the filters are the default ones (public, not ended) with at most a category choice."""
+    return tile.z + CLUSTER_LEVELS <= FINE_ROLLUP_ZOOM and filters == TileFilters(categories=filters.categories)
 
 
 def _plans_once(tile: Tile, filters: TileFilters) -> bool:
@@ -195,7 +199,9 @@ def _rollup_level(tile: Tile) -> tuple[str, int]:
     """The coarsest rollup whose cells nest in the tile's cluster cells, and the zoom of its cells."""
     if tile.z + CLUSTER_LEVELS <= COARSE_ROLLUP_ZOOM:
         return "tile_rollup_coarse", COARSE_ROLLUP_ZOOM
-    return "tile_rollup", ROLLUP_ZOOM
+    if tile.z + CLUSTER_LEVELS <= ROLLUP_ZOOM:
+        return "tile_rollup", ROLLUP_ZOOM
+    return "tile_rollup_fine", FINE_ROLLUP_ZOOM
 
 
 def _cluster_features(

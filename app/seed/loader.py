@@ -162,7 +162,9 @@ class _Seeder:
         """
         with psycopg.connect(self.url, autocommit=True) as conn:
             if self.options.events < BULK_MIN_EVENTS:
-                conn.execute("ANALYZE organizers, venues, events, tile_rollup, tile_rollup_coarse, event_terms")
+                conn.execute(
+                    "ANALYZE organizers, venues, events, tile_rollup, tile_rollup_coarse, tile_rollup_fine, event_terms"
+                )
                 return
             rows = conn.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'events'::regclass")
             partitions = [row[0] for row in rows.fetchall()]
@@ -171,6 +173,7 @@ class _Seeder:
             "VACUUM (ANALYZE) event_terms",
             "VACUUM (ANALYZE) tile_rollup",
             "VACUUM (ANALYZE) tile_rollup_coarse",
+            "VACUUM (ANALYZE) tile_rollup_fine",
             "ANALYZE organizers",
             "ANALYZE venues",
             *(f"ANALYZE {name}" for name in partitions),

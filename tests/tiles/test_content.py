@@ -247,7 +247,8 @@ async def test_cluster_tiles_read_only_the_tile_index(clean_db: str, store: Even
         (Tile(5, 16, 11), "category=music&free=true&price_max=100&min_popularity=2", True),
         (Tile(5, 16, 11), "q=jazz", False),  # the text's selectivity picks the plan
         (Tile(5, 16, 11), "tag=piano", False),
-        (Tile(6, 32, 22), "", False),  # from COVER_MIN_ZOOM the cover prunes partitions: custom plans
+        (Tile(6, 32, 22), "", True),  # read from tile_rollup_fine (migration 0012)
+        (Tile(6, 32, 22), "free=true", False),  # from COVER_MIN_ZOOM the cover prunes partitions: custom plans
         (Tile(14, 8300, 5600), "", False),  # points
     ],
 )

@@ -1,6 +1,6 @@
-"""``tile_rollup`` and ``tile_rollup_coarse`` (migrations 0008, 0009, 0011): true after every kind of
-write, also when writers in one cell overlap, the same tiles as ``events`` gives, and kept in key
-order on disk."""
+"""``tile_rollup``, ``tile_rollup_coarse`` and ``tile_rollup_fine`` (migrations 0008, 0009, 0011, 0012):
+true after every kind of write, also when writers in one cell overlap, the same tiles as ``events``
+gives, and kept in key order on disk."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 from config.settings import TileSettings
 from tests.tiles.conftest import NOW, Event, EventStore, decode, features_of, scatter
 from tiles.filters import parse_filters
-from tiles.grid import COARSE_ROLLUP_ZOOM, ROLLUP_ZOOM, Tile, tile_of
+from tiles.grid import COARSE_ROLLUP_ZOOM, FINE_ROLLUP_ZOOM, ROLLUP_ZOOM, Tile, tile_of
 from tiles.service import run_tile_query
 from tiles.sql import tile_query
 
@@ -37,7 +37,11 @@ GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 HELD = """
 SELECT gx, gy, category, events, sum_x, sum_y, x_lo, x_hi, y_lo, y_hi FROM {table} WHERE events > 0 ORDER BY 1, 2, 3
 """
-LEVELS = (("tile_rollup", 31 - ROLLUP_ZOOM), ("tile_rollup_coarse", 31 - COARSE_ROLLUP_ZOOM))
+LEVELS = (
+    ("tile_rollup", 31 - ROLLUP_ZOOM),
+    ("tile_rollup_coarse", 31 - COARSE_ROLLUP_ZOOM),
+    ("tile_rollup_fine", 31 - FINE_ROLLUP_ZOOM),
+)
 
 
 async def _rows(conn: psycopg.AsyncConnection[Any], sql: str) -> list[tuple[Any, ...]]:
@@ -115,7 +119,7 @@ async def test_wide_cluster_tiles_from_the_rollup_equal_tiles_made_from_events(
 ) -> None:
     events = await store.add(_world(random.Random(4)))
     filters = parse_filters(query)
-    tiles = {Tile(0, 0, 0)} | {tile_of(e.lat, e.lon, z) for e in events for z in range(1, 6)}
+    tiles = {Tile(0, 0, 0)} | {tile_of(e.lat, e.lon, z) for e in events for z in range(1, 9)}
     for tile in sorted(tiles):
         statement = tile_query(tile, filters, TileSettings())
         assert statement.fallback is not None, tile
@@ -216,7 +220,8 @@ async def test_event_writes_outside_read_committed_are_refused(clean_db: str, st
     [
         (Tile(0, 0, 0), "", True),
         (Tile(5, 16, 10), "category=music&category=arts", True),
-        (Tile(6, 32, 21), "", False),  # its clusters are zoom-9 cells, finer than the rollup's
+        (Tile(8, 130, 88), "category=music", True),
+        (Tile(9, 260, 176), "", False),  # its clusters are zoom-12 cells, finer than any rollup's
         (Tile(3, 4, 2), "free=true", False),
         (Tile(3, 4, 2), "price_max=1000", False),
         (Tile(3, 4, 2), "tag=jazz", False),
@@ -229,10 +234,14 @@ async def test_event_writes_outside_read_committed_are_refused(clean_db: str, st
 def test_only_default_filters_and_categories_read_the_rollup(tile: Tile, query: str, rolled_up: bool) -> None:
     statement = tile_query(tile, parse_filters(query), TileSettings())
     assert (statement.fallback is not None) is rolled_up
-    assert ("tile_rollup r" in statement.sql or "tile_rollup_coarse r" in statement.sql) is rolled_up
+    assert any(f"{table} r" in statement.sql for table, _ in LEVELS) is rolled_up
 
 
-@pytest.mark.parametrize(("z", "table"), [(0, "tile_rollup_coarse"), (2, "tile_rollup_coarse"), (3, "tile_rollup")])
-def test_the_widest_tiles_read_the_coarse_rollup(z: int, table: str) -> None:
+@pytest.mark.parametrize(
+    ("z", "table"),
+    [(0, "tile_rollup_coarse"), (2, "tile_rollup_coarse"), (3, "tile_rollup"), (5, "tile_rollup"),
+     (6, "tile_rollup_fine"), (8, "tile_rollup_fine")],
+)  # fmt: skip
+def test_each_zoom_reads_the_coarsest_rollup_that_serves_it(z: int, table: str) -> None:
     statement = tile_query(Tile(z, 0, 0), parse_filters(""), TileSettings())
     assert f"FROM {table} r" in statement.sql
