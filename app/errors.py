@@ -8,6 +8,7 @@ Unknown exceptions become a bare 500 without internals leaking to the client.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,10 +27,14 @@ class ProblemError(Exception):
     slug: str = "internal-error"
     title: str = "Internal server error"
 
-    def __init__(self, detail: str, *, param: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, param: str | None = None, headers: Mapping[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.param = param
+        # HTTP headers the answer needs (WWW-Authenticate on a 401, Retry-After on a 429 or 503, Allow on a 405).
+        self.headers = dict(headers or {})
         self.extra = extra
 
 
@@ -54,7 +59,13 @@ class ConfigurationError(Exception):
 
 
 def problem_response(
-    status: int, slug: str, title: str, detail: str, instance: str, **extra: Any
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://happenings.dev/problems/{slug}",
@@ -64,7 +75,7 @@ def problem_response(
         "instance": instance,
     }
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -81,7 +92,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         return problem_response(
-            exc.status, exc.slug, exc.title, exc.detail, request.url.path, param=exc.param, **exc.extra
+            exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.headers, param=exc.param, **exc.extra
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -95,7 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         slug = "not-found" if exc.status_code == 404 else f"http-{exc.status_code}"
-        return problem_response(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
+        return problem_response(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path, exc.headers)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})

@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from app.db import make_pool
+from app.db import API_SESSION, make_pool
 from app.errors import install_error_handlers
+from app.events.changes import EventChange
 from app.events.endpoints import router as events_router
 from app.health.endpoints import router as health_router
+from app.kit.after_commit import AfterCommit
 from app.kit.logging import configure_logging
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
@@ -46,12 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = make_pool(settings.database)
+        pool = make_pool(settings.database, session=API_SESSION)
         await pool.open(wait=False)
         redis = make_redis(settings.redis)
         app.state.pool = pool
         app.state.redis = redis
         app.state.tiles = await TileService.start(settings, redis)
+        app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    app.state.after_commit = AfterCommit()
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply

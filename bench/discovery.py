@@ -24,10 +24,10 @@ import orjson
 import psycopg
 from psycopg.rows import dict_row
 
+from app.db import API_SESSION, session_options
 from app.events.criteria import Criteria
 from app.events.discovery import page_rows
 from app.events.paging import Position
-from app.kit.read_connection import READ_SESSION
 from app.seed.cities import City, load_cities
 from bench.server import run_service
 from bench.stats import HttpConnection, Summary, markdown_table, ms, time_requests
@@ -167,8 +167,8 @@ class _Floor:
 
     @classmethod
     async def connect(cls, url: str) -> _Floor:
-        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, row_factory=dict_row)
-        await conn.execute(READ_SESSION)
+        options = session_options(60_000, "bench-floor", API_SESSION)
+        conn = await psycopg.AsyncConnection.connect(url, autocommit=True, row_factory=dict_row, options=options)
         return cls(conn)
 
     async def page(self, criteria: Criteria, position: Position, limit: int) -> tuple[float, Position | None]:

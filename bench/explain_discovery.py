@@ -17,10 +17,10 @@ from typing import Any
 
 import psycopg
 
+from app.db import API_SESSION, session_options
 from app.events import queries
 from app.events.discovery import first_fetch
 from app.events.paging import first_page
-from app.kit.read_connection import READ_SESSION
 from bench.dataset import database_name, server_url
 from bench.discovery import Workload
 
@@ -31,9 +31,7 @@ def explain(url: str, scenario: str, samples: int, seed: int = 7) -> list[tuple[
     """``(planning ms, execution ms, shared buffers)`` per sampled request of ``scenario``."""
     workload = Workload(seed, datetime.now(UTC))
     found = []
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(READ_SESSION)
-        conn.execute("SET plan_cache_mode = force_custom_plan")  # as app.db's pool options
+    with psycopg.connect(url, autocommit=True, options=session_options(60_000, "bench-explain", API_SESSION)) as conn:
         for _ in range(samples):
             call = getattr(workload, scenario)()
             fetch = first_fetch(call.criteria, call.limit)

@@ -51,7 +51,7 @@ log = logging.getLogger("happenings.tiles")
 InflightKey = tuple[Tile, str, bytes | None]
 # A generic-plan connection: one plan, prepared once, for every wide tile (no planning of 64
 # partitions per miss); the plan estimates a handful of rows, so sorting is off to make it hash.
-GENERIC_PLAN_OPTIONS = "-c plan_cache_mode=force_generic_plan -c enable_sort=off"
+GENERIC_PLAN_SESSION = {"plan_cache_mode": "force_generic_plan", "enable_sort": "off"}
 
 
 @dataclass(slots=True)
@@ -79,16 +79,10 @@ async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
 
 
 def make_tile_pool(settings: DatabaseSettings, *, generic: bool = False) -> AsyncConnectionPool[Conn]:
-    """The API pool's settings (statement timeout, custom plans), ``jit = off``, autocommit; ``generic``:
-    one generic plan per statement and no sorting instead (for ``TileQuery.generic``)."""
-    pool = make_pool(settings)
-    assert isinstance(pool.kwargs, dict)
-    options = f"{pool.kwargs['options']} -c jit=off -c application_name=happenings-tiles"
-    if generic:  # a later -c wins over the API's force_custom_plan
-        options = f"{options} {GENERIC_PLAN_OPTIONS}"
-    pool.kwargs["options"] = options
-    pool.kwargs["autocommit"] = True
-    return pool
+    """Per-statement plans, ``jit = off``, autocommit; ``generic``: one generic plan per statement and no
+    sorting instead (for ``TileQuery.generic``)."""
+    session = {"jit": "off", **(GENERIC_PLAN_SESSION if generic else {})}
+    return make_pool(settings, application_name="happenings-tiles", session=session, autocommit=True)
 
 
 class TilePools:

@@ -9,18 +9,12 @@ Why not the eager ``ConnDep``:
 - A read that is a single statement needs no explicit transaction: in autocommit mode it is
   one round trip (the statement is its own snapshot) instead of ``BEGIN``, query, ``COMMIT``.
 
-Each pooled connection is also set up once for reads (``READ_SESSION``), for queries over a
-partitioned table that run in milliseconds but are costed over every partition they may touch:
-JIT compilation off (their estimates pass ``jit_above_cost``; compiling takes 50 ms to over a
-second) and no parallel workers (starting them takes longer than the query). These belong in
-the pool's own options; until then they are set here, once per connection.
-
-Endpoints that write keep using ``app.db.ConnDep``: the request owns that transaction.
+The pool's connections come set up for these reads (``app.db.API_SESSION``). Endpoints that write
+use ``app.db.UnitOfWorkDep``: the request owns that transaction.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from types import TracebackType
@@ -30,9 +24,6 @@ from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool
 
 from app.db import Conn, get_pool
-
-READ_SESSION = "SET jit = off; SET max_parallel_workers_per_gather = 0"
-_set_up: weakref.WeakSet[Conn] = weakref.WeakSet()
 
 
 class ReadConnection:
@@ -53,9 +44,6 @@ class ReadConnection:
             conn = await self._stack.enter_async_context(self._pool.connection())
             await conn.set_autocommit(True)
             self._stack.push_async_callback(_restore_transactional, conn)
-            if conn not in _set_up:
-                await conn.execute(READ_SESSION)
-                _set_up.add(conn)
             self._conn = conn
         return self._conn
 

@@ -16,7 +16,8 @@ from psycopg.rows import dict_row
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from app.db import ConnDep
+from app.db import UnitOfWorkDep
+from app.errors import Conflict
 from app.events import service as events
 from app.events.changes import EventChange
 from app.events.schemas import EventUpdate, Point
@@ -28,7 +29,6 @@ from tiles import cache as cache_module
 from tiles.cache import TileCache, invalidate, tiles_to_invalidate
 from tiles.filters import parse_filters
 from tiles.grid import Tile, tile_of
-from tiles.invalidation import TileInvalidationsDep
 from tiles.rendered import RenderedTile
 from tiles.service import TileService
 
@@ -429,36 +429,63 @@ async def test_generation_keys_outlive_the_bodies(
 
 
 async def test_write_endpoints_invalidate_after_commit(
-    app: FastAPI, client: httpx.AsyncClient, store: EventStore, clean_db: str, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, client: httpx.AsyncClient, store: EventStore, clean_db: str
 ) -> None:
-    """The helper for write endpoints runs after ``ConnDep`` has committed, before the response."""
+    """A change published on the unit of work reaches the listeners after commit, before the response."""
     (event,) = await store.add([Event(*PARIS, title="Before")])
     tile = tile_of(*PARIS, 14)
     await features_of(client, tile)
-    seen_at_invalidation: list[str] = []
-    original = app.state.tiles.event_changed
+    seen_at_dispatch: list[str] = []
 
     async def check_committed(change: EventChange) -> None:
         async with await psycopg.AsyncConnection.connect(clean_db) as other:
             cur = await other.execute("SELECT title FROM events WHERE id = %s", (event.id,))
-            seen_at_invalidation.append((await cur.fetchone())[0])  # type: ignore[index]
-        await original(change)
+            seen_at_dispatch.append((await cur.fetchone())[0])  # type: ignore[index]
 
-    monkeypatch.setattr(app.state.tiles, "event_changed", check_committed)
+    app.state.after_commit.listen(EventChange, check_committed)
 
-    async def rename(event_id: UUID, title: str, tiles: TileInvalidationsDep, conn: ConnDep) -> dict[str, str]:
-        _, change = await events.update_event(conn, event_id, EventUpdate(title=title))
-        tiles.add(change)
+    async def rename(event_id: UUID, title: str, work: UnitOfWorkDep) -> dict[str, str]:
+        _, change = await events.update_event(work.conn, event_id, EventUpdate(title=title))
+        work.publish(change)
         return {"ok": "yes"}
 
+    async def rename_then_fail(event_id: UUID, title: str, work: UnitOfWorkDep) -> dict[str, str]:
+        _, change = await events.update_event(work.conn, event_id, EventUpdate(title=title))
+        work.publish(change)
+        raise Conflict("changed my mind")
+
     app.add_api_route("/test/rename/{event_id}", rename, methods=["POST"])
+    app.add_api_route("/test/rename-then-fail/{event_id}", rename_then_fail, methods=["POST"])
     response = await client.post(f"/test/rename/{event.id}", params={"title": "After"})
     assert response.status_code == 200
-    assert seen_at_invalidation == ["After"]
+    assert seen_at_dispatch == ["After"]
     assert list((await _titles(client, tile)).values()) == ["After"]
 
     response = await client.post(f"/test/rename/{UUID(int=1)}", params={"title": "Nope"})
-    assert response.status_code == 404 and seen_at_invalidation == ["After"]  # a failed write clears nothing
+    assert response.status_code == 404 and seen_at_dispatch == ["After"]  # a failed write publishes nothing
+    response = await client.post(f"/test/rename-then-fail/{event.id}", params={"title": "Rolled back"})
+    assert response.status_code == 409 and seen_at_dispatch == ["After"]  # published, rolled back: dropped
+    assert list((await _titles(client, tile)).values()) == ["After"]
+
+
+async def test_a_failing_listener_does_not_fail_a_committed_write(
+    app: FastAPI, client: httpx.AsyncClient, store: EventStore
+) -> None:
+    (event,) = await store.add([Event(*PARIS, title="Before")])
+
+    async def broken(change: EventChange) -> None:
+        raise RuntimeError("listener bug")
+
+    app.state.after_commit.listen(EventChange, broken)
+
+    async def rename(event_id: UUID, work: UnitOfWorkDep) -> dict[str, str]:
+        _, change = await events.update_event(work.conn, event_id, EventUpdate(title="After"))
+        work.publish(change)
+        return {"ok": "yes"}
+
+    app.add_api_route("/test/rename/{event_id}", rename, methods=["POST"])
+    assert (await client.post(f"/test/rename/{event.id}")).status_code == 200
+    assert list((await _titles(client, tile_of(*PARIS, 14))).values()) == ["After"]  # tiles heard it too
 
 
 async def test_each_filter_has_its_own_entry(client: httpx.AsyncClient, store: EventStore) -> None:
