@@ -69,7 +69,7 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> 
 
 
 def _numeric(cell: str) -> bool:
-    digits = cell.removesuffix("x").replace(".", "", 1).replace("-", "", 1).replace(",", "")
+    digits = cell.removesuffix("x").lstrip("+-").replace(".", "", 1).replace("-", "", 1).replace(",", "")
     return digits.isdigit() or cell == "—"
 
 
