@@ -28,7 +28,7 @@ BASE_SESSION = {"plan_cache_mode": "force_custom_plan"}
 
 # The API pool's connections, for queries over a partitioned table that run in milliseconds but are
 # costed over every partition they may touch: no JIT (their estimates pass `jit_above_cost`; compiling
-# takes 50 ms to over a second) and no parallel workers (starting them takes longer than the query).
+# takes far longer than the query) and no parallel workers (starting them takes longer than the query).
 API_SESSION = {"jit": "off", "max_parallel_workers_per_gather": "0"}
 
 

@@ -31,7 +31,7 @@ def freeze_startup_objects() -> None:
 
     A full collection walks every object the collector tracks. After start-up that is ~130k of
     them (modules, FastAPI's routes, pydantic's models), all alive as long as the process, and a
-    full collection took 50-75 ms: a stall of every request in flight. Frozen, they are never
+    full collection takes tens of milliseconds: a stall of every request in flight. Frozen, they are never
     walked again, and a full collection only sees what requests allocated since. Garbage is
     collected first, so that none of it is frozen; only the first call in a process does anything
     (``Settings.freeze_gc_at_startup``: tests make many apps in one process and leave it off).

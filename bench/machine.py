@@ -5,8 +5,7 @@
 Printed at the head of every ``python -m bench`` report, so that runs on different machines can
 be told apart. A request that crosses processes wakes each one up in turn; on the virtual
 machines we run on, a wake-up after a few milliseconds of idleness costs several times a hot
-round trip (seen here: a Redis PING 16 µs back to back, 95 µs after 2 ms idle, 160 µs after 10
-ms). A raw SQL statement pays one such wake-up (the database's), a tile miss over HTTP three
+round trip. A raw SQL statement pays one such wake-up (the database's), a tile miss over HTTP three
 (the service's, Redis's, the database's), so the fixed part of that gap grows on a machine whose
 idle wake-ups are slow, whatever the service's own code does.
 """

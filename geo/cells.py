@@ -72,10 +72,10 @@ def cached_cells_covering_bbox(bbox: BBox) -> tuple[int, ...] | None:
     """Like ``cells_covering_bbox`` (rarely a cell more): the cover of the box snapped to a coarse
     grid, memoised, then trimmed to the cells whose outline meets the box itself.
 
-    Untrimmed, a 5 km circle's box took 1.8 cells on average instead of 1.2, and each cell is a
-    branch of a walk to plan and read. Trimming costs 15-60 µs, a fresh cover (H3's polygon fill)
-    about 0.3 ms. The trimmed cover is memoised per box too: a tile asks for the same box every
-    time it is rendered (~1 µs then).
+    Untrimmed, the snapped cover of a small circle's box often holds cells the box does not meet,
+    and each cell is a branch of a walk to plan and read. Trimming costs far less than a fresh
+    cover (H3's polygon fill). The trimmed cover is memoised per box too: a tile asks for the same
+    box every time it is rendered.
     """
     cover = _cached_cover(_snap_outward(bbox))
     if cover is None or len(cover) == 1 or len(cover) > MAX_TRIMMED_CELLS:

@@ -9,9 +9,9 @@ Tiles, TileJSON and style are public data: any origin may read them (partner map
 The tile URL is served by ``TileRequests``, a pure-ASGI handler installed as a middleware inside
 the request-context middleware (request id, access log and metrics still apply), in front of the
 framework's routing and dependency machinery. Tiles are the busiest URL by far (a map view asks
-for a dozen at a time) and a near-cache hit costs ~15 µs of our own code; going through the
-routing of every API route and FastAPI's per-request layers cost 3-4 times that, which alone
-kept cache hits below the issue's throughput target (70% of a bare Starlette endpoint). For the
+for a dozen at a time) and a near-cache hit costs little of our own code; going through the
+routing of every API route and FastAPI's per-request layers costs several times that, which alone
+keeps cache hits below the throughput target (70% of a bare Starlette endpoint). For the
 same reason a tile reply is its two ASGI messages (``TileReply``), not a Starlette ``Response``.
 TileJSON and the style are ordinary FastAPI routes.
 """
@@ -138,7 +138,7 @@ async def events_style_json(request: Request) -> Response:
 class TileReply:
     """A tile response as the two ASGI messages it is (header names lower-case, values encoded).
 
-    Built by hand rather than as a Starlette ``Response``: its header bookkeeping was a fifth of
+    Built by hand rather than as a Starlette ``Response``: its header bookkeeping is a large part of
     the CPU of a near-cache hit, and a tile reply has only these few fixed headers.
     """
 

@@ -1,6 +1,6 @@
 """The in-process tile cache in front of Redis, kept exact by Redis pub/sub.
 
-A cache hit that asks Redis costs a round trip and ~60 µs of client CPU per request, which is
+A cache hit that asks Redis costs a round trip and the client's CPU per request, which is
 most of a hit. So each process keeps recently served tiles in memory (``NearCache``, an LRU with
 a byte budget) and drops them when told: every invalidation also publishes the tiles it bumped on
 ``{prefix}tiles:invalidated`` (``*``: everything), in the same MULTI as the bumps.

@@ -14,7 +14,7 @@ every other writer queue behind it. An advance that moved the horizon vacuums th
 
 Each round opens a connection of its own (``connect``) rather than borrowing one of the tile
 pools': an advance may take seconds, and a borrow at start-up, before the pool's one connection
-was ready, grew the pool to two idle connections that misses then took in turn, each backend
+is ready, would grow the pool to two idle connections that misses then take in turn, each backend
 idle twice as long (colder) for every tile.
 """
 

@@ -3,12 +3,12 @@
 ``TileService`` is made in the app's lifespan (``app.state.tiles``). It owns two small pools of
 its own (``TilePools``): tile queries differ from the API's (a low-zoom miss reads every
 partition), so they get a bulkhead that cannot starve the list API of connections, and settings
-the API's pool lacks: ``jit = off`` (JIT compiling a 64-partition aggregate costs 0.1-3 s and saves
-nothing on these queries) and autocommit (a tile is one statement, its own snapshot). The wide
+the API's pool lacks: ``jit = off`` (JIT compiling a 64-partition aggregate costs far more than
+the query and saves nothing on it) and autocommit (a tile is one statement, its own snapshot). The wide
 cluster tiles (``TileQuery.generic``) run on connections set up for one generic plan and hash
 aggregation; every other tile on connections that plan each statement for its values (partition
 pruning). Each mode is a session setting, so a tile is one round trip: no ``BEGIN``, ``SET
-LOCAL``, ``COMMIT`` around it (three round trips, 0.25-0.3 ms of a 2 ms z4 tile).
+LOCAL``, ``COMMIT`` around it (three more round trips).
 
 Single flight: concurrent misses for the same tile, filters and cache stamp share one render
 (a ``Flight``); across processes a short Redis lock makes the others wait for the body instead of
@@ -18,7 +18,7 @@ a flight that is *waiting* for the body: it then renders itself and later reques
 waiting one sees the body when stored).
 
 The first requester fills the flight in its own task, so its response is sent before anything
-else runs: the Redis write its render starts (~130 µs of client CPU) comes after, not before. If
+else runs: the Redis write its render starts (client CPU) comes after, not before. If
 that requester goes away (cancelled), a task of its own takes the flight over, so the others
 still get the tile and the Redis lock is released by a stored body, not by its expiry.
 """
@@ -65,10 +65,9 @@ class Flight:
 async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
     """The statement's one row, on a connection of the planning mode ``query.generic`` names."""
     # Generic: prepared at once, its one plan is the point. Custom: psycopg prepares a statement
-    # once it has run 5 times; each run is still planned for its values, but parsing is skipped
-    # (0.2-0.3 ms of a 2 ms z14 tile). Binary results: a bytea in text is hex, twice its size,
-    # encoded by the server and decoded here (a 48 KB z14 tile: 0.5-0.9 ms of the query, 180 µs
-    # of this process's CPU).
+    # once it has run 5 times; each run is still planned for its values, but parsing is skipped.
+    # Binary results: a bytea in text is hex, twice its size, encoded by the server and decoded
+    # here (server and client CPU on every point tile).
     prepare = True if query.generic else None
     cursor = await conn.execute(query.sql, query.params, prepare=prepare, binary=True)
     row = await cursor.fetchone()
@@ -91,7 +90,7 @@ class TilePools:
     def __init__(self, settings: DatabaseSettings, tile_settings: TileSettings) -> None:
         # One idle connection each: psycopg's pool hands out its idle connections in turn, and a
         # backend that served the previous tile has it all in its caches (two idle connections
-        # in turn cost a z14 miss 0.1-0.3 ms). Under load the pools grow to their maximum.
+        # in turn would send every other miss to a colder one). Under load the pools grow to their maximum.
         self.url = settings.url
         self.custom = make_tile_pool(settings.model_copy(update={"pool_min": 1}))
         wide = settings.model_copy(update={"pool_min": 1, "pool_max": tile_settings.wide_pool_max})

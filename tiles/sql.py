@@ -37,11 +37,11 @@ from geo.mercator import FINE_ZOOM
 from tiles.filters import TileFilters
 from tiles.grid import CLUSTER_LEVELS, COARSE_ROLLUP_ZOOM, EXTENT, FINE_ROLLUP_ZOOM, POINT_BUFFER, ROLLUP_ZOOM, Tile
 
-# The issue's hard limit on a tile's encoded size, and the budget the SQL aims for (estimates below).
+# A tile's encoded size is at most MAX_TILE_BYTES; the SQL aims for the budget (estimates below).
 MAX_TILE_BYTES = 500_000
 POINT_BYTES_BUDGET = 470_000
 # Encoded bytes of one point feature besides its title: geometry, tags, the id and starts_at strings,
-# the few distinct small values. Measured at 105-115 on seeded tiles; rounded up.
+# the few distinct small values; an upper bound.
 POINT_FIXED_BYTES = 128
 # Below this zoom a tile's cover has hundreds of cells: it would prune nothing and cost planning time.
 COVER_MIN_ZOOM = 6
@@ -102,8 +102,8 @@ def _rolls_up(tile: Tile, filters: TileFilters) -> bool:
 def _plans_once(tile: Tile, filters: TileFilters) -> bool:
     """Whether a cluster tile can share one generic plan.
 
-    Below ``COVER_MIN_ZOOM`` a tile reads all 64 partitions and planning them took 7-15 ms of
-    every miss; the plan is always the same (an index-only range scan of each partition's
+    Below ``COVER_MIN_ZOOM`` a tile reads all 64 partitions and planning them would cost more
+    than many such tiles take to run; the plan is always the same (an index-only range scan of each partition's
     ``events_tile_idx``, then aggregation), whatever the tile, as long as every filter is read
     from that index (tags and text are not: their selectivity picks the plan). A generic plan
     estimates a handful of rows, so it would sort 100k+ rows on disk to group them: the service

@@ -68,9 +68,8 @@ def first_fetch(criteria: Criteria, limit: int) -> int:
     one?), and for nearest first more, since the walk's order is only nearly the true one.
 
     Events at one venue share a point, so their distances tie; when such a group straddles the
-    last row fetched, ``_nearest`` must fetch again. With a quarter more rows that took a second
-    statement for 3.2% of the benchmark's nearby requests, with two fifths 1% (p50 +0.1 ms, p95
-    -0.6 ms through psycopg, 1M events).
+    last row fetched, ``_nearest`` must fetch again. Two fifths more rows make that second
+    statement rare at a page's cost of a few more rows; a quarter more left it several times as often.
     """
     return limit + 1 + (max(8, limit * 2 // 5) if criteria.sort == "distance" else 0)
 

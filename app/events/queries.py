@@ -7,7 +7,7 @@ parameter, never part of the text.
 List statements are not prepared: a prepared statement soon gets a generic plan, and
 ``cell = ANY($1)`` with an array parameter prunes no partition in a generic plan
 (PostgreSQL prunes a ScalarArrayOp only against a constant array), so every partition
-would be read. Planned with their values, they prune at plan time (about 1-2 ms of planning).
+would be read. Planned with their values, they prune at plan time (planning costs far less).
 
 Every sort is ascending on ``(sort_key, id)`` (popularity and relevance are negated), so
 one keyset predicate serves them all: ``(key, id) > (cursor key, cursor id)``.
@@ -67,13 +67,13 @@ _KNN_BOX = f"e.geom::geography && _ST_Expand({_POINT}, %(radius_m)s)"
 _MERCATOR_POINT = "point(e.px, e.py)"  # events_nearest_idx: (cell, point(px, py))
 _MERCATOR_KNN = f"({_MERCATOR_POINT} <-> point(%(mx)s, %(my)s))"
 _KEYS = {"start": "e.starts_at", "popularity": "(-e.popularity)"}  # the walk indexes' expressions
-# Up to this many covering cells a page walks each cell (planning grows ~0.1 ms per cell);
+# Up to this many covering cells a page walks each cell (planning grows with every cell);
 # above it (a zoom-6 view and wider) it walks whole partitions.
 MAX_WALKED_CELLS = 128
 _COVER = "e.cell = ANY(%(cells)s)"
 # A page row looked up by its full primary key. The lookup subquery ends in LIMIT 1 (harmless on a
 # key) so that PostgreSQL cannot flatten it into a join: flattened, it hash-joined the page with
-# every covering partition (seq scans at 100k events: 8 ms for 101 rows).
+# every covering partition (sequential scans for a page of rows).
 _LOOKUP = ["e.cell = w.cell", "e.id = w.id"]
 
 _COLUMNS = (
@@ -321,7 +321,7 @@ def _term_walk(
         *_after("e.sort_key", position, params),
     ]
     # No text condition: a posting, written in the event's own transaction, is the proof of the match
-    # (and testing it again would decompress every looked-up event's document: ~15% of a walk).
+    # (and testing it again would decompress every looked-up event's document).
     lookup = ["e.cell = {cell}", "e.id = w.id", *[c for c in candidates if c != _COVER], *area]
     branch = (
         "(SELECT w.id AS posting_id, w.sort_key, w.capped, e.* FROM (SELECT e.id, e.sort_key, "

@@ -1,7 +1,7 @@
 """Fast, deterministic random draws for the generator's hot loop.
 
 A million events need ~20 million draws, and ``random.Random``'s Python-level helpers
-(``choice``, ``randrange``, ``lognormvariate``, ``sample``) cost 0.3-0.8 µs each. Every draw here
+(``choice``, ``randrange``, ``lognormvariate``, ``sample``) cost many C-level calls each. Every draw here
 takes one C-level ``random()`` call. Distributions that are drawn often are turned into draw
 tables (an item repeated in proportion to its weight, or a distribution's evenly spaced
 quantiles), so a draw is one index: indistinguishable for demo data, several times faster.
@@ -47,7 +47,7 @@ def expand(weighted: Sequence[tuple[T, int]]) -> tuple[T, ...]:
 
 
 def uuid4_int(bits: int) -> int:
-    """128 random bits as a version-4 UUID's integer: ``uuid.UUID(int=bits, version=4).int``, 10x faster."""
+    """128 random bits as a version-4 UUID's integer: ``uuid.UUID(int=bits, version=4).int`` without the object."""
     return (bits & _UUID_CLEAR) | _UUID_SET
 
 
