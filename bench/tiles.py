@@ -486,10 +486,12 @@ class Results:
     rps: dict[str, float]
     sessions: list[list[Tile]]
     pan_rps: dict[str, float]
+    load: tuple[float, float]  # the machine's 1-minute load average at the start and at the end
 
 
 async def measure(url: str, quick: bool) -> Results:
     repeats = 3 if quick else REPEATS
+    load_before = os.getloadavg()[0]
     where = places()
     tiles = tile_list(where)
     sessions = panning_sessions()
@@ -531,7 +533,8 @@ async def measure(url: str, quick: bool) -> Results:
             pan_rps["tipg"] = await throughput(base, [tipg(t) for t in pan])
     finally:
         flush.close()
-    return Results(tiles, where, raw, miss, least, hit, tipg_run, bare, rps, sessions, pan_rps)
+    load = (load_before, os.getloadavg()[0])
+    return Results(tiles, where, raw, miss, least, hit, tipg_run, bare, rps, sessions, pan_rps, load)
 
 
 async def _alternate(base: str, targets: list[str], bare_base: str, quick: bool) -> tuple[float, float]:
@@ -580,7 +583,9 @@ def report(r: Results, url: str) -> str:
         f"one request in flight; throughput with {CONCURRENCY} keep-alive connections; every server one "
         f"uvicorn worker. Bare ceiling latency p50 {ms(r.bare.at_zoom(0).p50)} ms. Least miss: (f), a bare "
         f"endpoint doing only a miss's round trips (lookup script, statement, gzip, store script). Panning: "
-        f"{len(r.sessions)} sessions, {sum(len(s) for s in r.sessions)} tile requests.",
+        f"{len(r.sessions)} sessions, {sum(len(s) for s in r.sessions)} tile requests. Load average "
+        f"(1 min) {r.load[0]:.1f} at the start, {r.load[1]:.1f} at the end: other work on the machine skews "
+        f"every figure.",
         "#### Targets", _targets(r),
         "#### Latency per zoom", _latency(r),
         "#### Misses against the least miss, tile by tile", _misses_by_tile(r),
@@ -678,7 +683,8 @@ def history_row(r: Results, url: str) -> str:
         f"{sum(c.met for c in checks.values())}/{len(checks)}",
         " / ".join(ms(r.raw.at_zoom(z).p50) for z in zooms), " / ".join(ms(r.miss.at_zoom(z).p50) for z in zooms),
         ms(max(r.hit.at_zoom(z).p50 for z in ZOOMS)), f"{r.rps['hit'] / r.rps['bare']:.0%}",
-        f"{r.pan_rps['ours, cold cache'] / r.pan_rps['tipg']:.1f}", ms(r.miss.low_zoom_p99()), "",
+        f"{r.pan_rps['ours, cold cache'] / r.pan_rps['tipg']:.1f}", ms(r.miss.low_zoom_p99()),
+        f"load average {r.load[0]:.1f} to {r.load[1]:.1f}",
     ]  # fmt: skip
     return markdown_table(HISTORY_HEADERS, [cells])
 
