@@ -667,9 +667,8 @@ def _misses_by_tile(r: Results) -> str:
 
 
 HISTORY_HEADERS = [
-    "commit", "runs", "events", "miss - least, worst zoom's median tile (ms)", "zooms within least + 0.3 ms",
-    "raw p50 z0 / z8 / z14", "miss p50 z0 / z8 / z14", "hit p50, worst zoom", "hit throughput, of bare",
-    "panning cold, x tipg", "z0-z8 p99 (miss)", "notes",
+    "commit", "runs", "miss - (f), worst zoom", "zooms within", "raw p50 z0 / z8 / z14", "miss p50 z0 / z8 / z14",
+    "hit p50, worst zoom", "hit throughput, of bare", "panning cold, x tipg", "z0-z8 p99 (miss)", "notes",
 ]  # fmt: skip
 
 
@@ -679,12 +678,12 @@ def history_row(r: Results, url: str) -> str:
     worst = _worst(checks)
     zooms = (0, 8, 14)
     cells = [
-        commit(), "1", _events(url), f"{_over(checks[worst].median_over)} (z{worst})",
+        commit(), "1", f"{_over(checks[worst].median_over)} (z{worst})",
         f"{sum(c.met for c in checks.values())}/{len(checks)}",
         " / ".join(ms(r.raw.at_zoom(z).p50) for z in zooms), " / ".join(ms(r.miss.at_zoom(z).p50) for z in zooms),
         ms(max(r.hit.at_zoom(z).p50 for z in ZOOMS)), f"{r.rps['hit'] / r.rps['bare']:.0%}",
         f"{r.pan_rps['ours, cold cache'] / r.pan_rps['tipg']:.1f}", ms(r.miss.low_zoom_p99()),
-        f"load average {r.load[0]:.1f} to {r.load[1]:.1f}",
+        f"{_events(url)} events; load average {r.load[0]:.1f} to {r.load[1]:.1f}",
     ]  # fmt: skip
     return markdown_table(HISTORY_HEADERS, [cells])
 
