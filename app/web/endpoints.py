@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.errors import NotFound
@@ -59,6 +61,14 @@ def basemap_places(z: int, x: int, y: int, request: Request) -> Response:
 @router.get("/basemap/timezones.json")
 def basemap_timezones(request: Request) -> Response:
     return bytes_response(request, *places.timezone_centers(), "application/json", DATA)
+
+
+@router.get("/basemap/timezone")
+def basemap_timezone(
+    lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)]
+) -> Response:
+    """The IANA zone kept at a point (the nearest town's): the calendar's days are that place's days."""
+    return JSONResponse({"timezone": places.zone_at(round(lat, 2), round(lon, 2))}, headers={"Cache-Control": DATA})
 
 
 @router.get("/basemap/tiles/{z}/{x}/{y}.pbf")
