@@ -21,9 +21,10 @@ from app.web.places import PLACES_LAYER, PLACES_MAX_ZOOM
 
 # The highest zoom of the prebuilt Natural Earth tiles.
 BASEMAP_MAX_ZOOM = 6
-# Natural Earth 1:50m is drawn fully up to this zoom, and has faded out by the next.
-TRUE_TO_ZOOM = 7
-FADED_BY_ZOOM = 9
+# Natural Earth 1:50m is drawn fully up to the zoom its tiles are cut for, and has faded out two
+# zooms later (overzoomed, its coastline strays by several screen pixels, then by dozens).
+TRUE_TO_ZOOM = BASEMAP_MAX_ZOOM
+FADED_BY_ZOOM = BASEMAP_MAX_ZOOM + 2
 
 WATER = "#d4e3f1"
 LAND = "#f5f3ee"

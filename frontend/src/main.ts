@@ -11,7 +11,7 @@ import {formatEventStart, formatPrice} from './lib/format';
 import {type Bounds, coveringRadiusM, normalizeBounds} from './lib/geo';
 import {PlaceZones} from './lib/placezone';
 import {type CivilDate, parseIsoDate, viewerTimeZone} from './lib/time';
-import {type AppState, DEFAULT_STATE, type MapView, parseState, serializeState} from './lib/urlstate';
+import {type AppState, DEFAULT_STATE, type MapView, parseHashView, parseState, serializeState} from './lib/urlstate';
 import {EventMap, type TileEvent} from './map/eventmap';
 import {CalendarView} from './ui/calendar';
 import {DetailPanel} from './ui/detail';
@@ -154,7 +154,8 @@ class App {
     byId('near-me').addEventListener('click', () => this.nearMe());
     byId('view-list').addEventListener('click', () => this.setView('list'));
     byId('view-calendar').addEventListener('click', () => this.setView('calendar'));
-    window.addEventListener('popstate', () => this.restore(parseState(location.search)));
+    // Also a fragment navigation: a `#zoom/lat/lon` typed into the address bar moves the map.
+    window.addEventListener('popstate', () => this.restore(parseState(location.search, location.hash)));
     this.wireSheet();
   }
 
@@ -192,6 +193,7 @@ class App {
   private restore(next: AppState): void {
     const previous = this.state;
     this.state = {...next, map: next.map ?? previous.map};
+    canonicalHashView(this.state);
     this.render();
     if (!filtersEqual(next.filters, previous.filters)) {
       this.retileSoon();
@@ -396,5 +398,11 @@ async function startView(state: AppState): Promise<MapView> {
   return WORLD;
 }
 
-const initial = parseState(location.search);
+/** A map position that came in the fragment (a link from another map) is written as `?map=` instead. */
+function canonicalHashView(state: AppState): void {
+  if (parseHashView(location.hash)) window.history.replaceState(null, '', `${location.pathname}${serializeState(state)}`);
+}
+
+const initial = parseState(location.search, location.hash);
+canonicalHashView(initial);
 void startView(initial).then((view) => new App(initial, view));

@@ -8,7 +8,6 @@ clock), so no test depends on the hour or the weekday it runs at.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ E2E_EVENTS = 5000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 ANCHOR = harness.ANCHOR
-BROWSER_ZONE = harness.BROWSER_ZONE
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -82,14 +80,8 @@ def browser(server: harness.Server) -> Iterator[Any]:
         chromium.close()
 
 
-def _context(
-    browser: Any, base_url: str, *, now: datetime = ANCHOR, timezone_id: str = BROWSER_ZONE, **options: Any
-) -> Any:
-    """A context whose clock reads ``now`` (fixed: timers still run) in ``timezone_id``."""
-    context = browser.new_context(base_url=base_url, locale="en-GB", timezone_id=timezone_id, **options)
-    context.clock.set_fixed_time(now)
-    context.set_default_timeout(15_000)
-    return context
+def _context(browser: Any, base_url: str, **options: Any) -> Any:
+    return harness.browser_context(browser, base_url, **options)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -86,6 +87,16 @@ def add_events(url: str, events: list[dict[str, object]], organizer: str = "End-
     # In a thread of its own: a running Playwright keeps an event loop busy on the calling one.
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, write()).result()
+
+
+def browser_context(
+    browser: Any, base_url: str, *, now: datetime = ANCHOR, timezone_id: str = BROWSER_ZONE, **options: Any
+) -> Any:
+    """A Playwright context whose clock reads ``now`` (fixed; timers still run) in ``timezone_id``."""
+    context = browser.new_context(base_url=base_url, locale="en-GB", timezone_id=timezone_id, **options)
+    context.clock.set_fixed_time(now)
+    context.set_default_timeout(15_000)
+    return context
 
 
 def free_port() -> int:

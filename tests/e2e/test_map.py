@@ -57,6 +57,33 @@ def test_map_draws_the_basemap_and_clusters(desktop: Any, hotspot: tuple[float, 
     desktop.screenshot(path=screenshots / "desktop-clusters.png")
 
 
+def test_past_its_true_zoom_natural_earth_fades_out(desktop: Any) -> None:
+    # Over New York at zoom 11 the 1:50m coastline would put Manhattan in the sea: no water is drawn.
+    open_map(desktop, map_url(40.7831, -73.9712, 11))
+    drawn = pixels(desktop)
+    assert drawn["background"] == 0, drawn
+    open_map(desktop, map_url(40.7831, -73.9712, 5))
+    assert pixels(desktop)["background"] > 0
+
+
+def test_a_hash_link_opens_the_same_view_as_map(desktop: Any) -> None:
+    for link, view in [
+        ("/#12/40.7128/-74.0060", (12, 40.7128, -74.006)),  # MapLibre's hash
+        ("/#13/48.8566/2.3522/0/0", (13, 48.8566, 2.3522)),  # ... with bearing and pitch
+        ("/?cat=music#map=15/51.5074/-0.1278", (15, 51.5074, -0.1278)),  # OpenStreetMap's
+    ]:
+        open_map(desktop, link)
+        shown = map_view(desktop)
+        assert (round(shown["zoom"], 2), round(shown["lat"], 4), round(shown["lon"], 4)) == view, link
+        desktop.wait_for_url(lambda url: "#" not in url and "map=" in url)  # written as ?map= instead
+        written = [float(n) for n in query(desktop.url)["map"][0].split("/")]
+        assert [round(n, 4) for n in written] == list(view), link
+    assert query(desktop.url)["cat"] == ["music"]
+    desktop.evaluate("() => { location.hash = '#10/35.6762/139.6503'; }")
+    desktop.wait_for_function("() => Math.abs(window.happenings.map.getCenter().lng - 139.6503) < 1e-3")
+    desktop.wait_for_url(lambda url: "#" not in url and "map=10/35.6762" in url)
+
+
 def test_clicking_a_cluster_zooms_to_where_it_splits(desktop: Any, hotspot: tuple[float, float]) -> None:
     lat, lon = hotspot
     open_map(desktop, map_url(lat, lon, 7))
