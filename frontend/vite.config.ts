@@ -29,6 +29,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts'],
+    setupFiles: ['src/test-clock.ts'],
     environment: 'node',
   },
 });
