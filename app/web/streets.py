@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from pmtiles.tile import MagicNumberNotFound, SpecVersionUnsupported, TileType, 
 
 from app.errors import ConfigurationError, ProblemError
 from app.web import basemap
+from app.web.static import FrontendNotBuilt
 
 HEADER_BYTES = 127
 # One answer carries at most this much of an archive (a range asking for more gets this much, as
@@ -190,7 +191,7 @@ def _stream(path: Path, start: int, length: int, status: int, headers: Mapping[s
 # ---- the style --------------------------------------------------------------------------------
 
 
-@cache
+@lru_cache(maxsize=4)  # keyed by modification time: a rebuild is read again
 def _protomaps_layers(path: Path, mtime_ns: int) -> tuple[dict[str, Any], ...]:
     layers: list[dict[str, Any]] = json.loads(path.read_text())
     return tuple(layers)
@@ -199,7 +200,11 @@ def _protomaps_layers(path: Path, mtime_ns: int) -> tuple[dict[str, Any], ...]:
 def protomaps_layers(dist_root: Path) -> tuple[dict[str, Any], ...]:
     """The label-free Protomaps layers (source ``protomaps``) written by the front-end build."""
     path = dist_root / LAYERS_FILE
-    return _protomaps_layers(path, path.stat().st_mtime_ns)
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise FrontendNotBuilt(f"{path} is missing: rebuild the front end (`bash frontend/build.sh`).") from None
+    return _protomaps_layers(path, mtime_ns)
 
 
 def street_style(base_url: str, regions: tuple[Region, ...], layers: tuple[dict[str, Any], ...]) -> dict[str, Any]:

@@ -202,3 +202,10 @@ def test_raster_extracts_are_refused(tmp_path: Path) -> None:
 def test_an_empty_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match=r"no \.pmtiles files"):
         streets.load_regions(str(tmp_path))
+
+
+async def test_a_build_without_the_street_layers_is_a_clear_503(archive: Path, dist: Path) -> None:
+    await asyncio.to_thread((dist / "basemap" / "protomaps-layers.json").unlink)
+    async with _client(archive, dist) as client:
+        response = await client.get("/basemap/style.json")
+    assert response.status_code == 503 and "frontend/build.sh" in response.json()["detail"]

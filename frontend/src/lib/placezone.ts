@@ -5,9 +5,9 @@
 import {getJson, isAbort} from './api';
 import {wrapLon} from './geo';
 
-/** Two decimals (about 1 km): nearby views share one answer, and the browser's cache keeps it. */
+/** One decimal (about 10 km): views of one city share one answer, and the browser's cache keeps it. */
 export function zoneQuery(lat: number, lon: number): string {
-  const round = (v: number) => (Math.round(v * 100) / 100).toFixed(2);
+  const round = (v: number) => (Math.round(v * 10) / 10).toFixed(1);
   return `lat=${round(Math.max(-90, Math.min(90, lat)))}&lon=${round(wrapLon(lon))}`;
 }
 

@@ -112,8 +112,8 @@ export class CalendarView {
     }
   }
 
+  /** The place's zone; a period around today follows it (and the date, past midnight). */
   private setZone(zone: string): void {
-    if (zone === this.timeZone) return;
     this.timeZone = zone;
     if (this.followsToday) this.period = periodFor(this.period.scale, this.today());
   }
