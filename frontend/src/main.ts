@@ -9,8 +9,9 @@ import {categoryColor, categoryName} from './lib/categories';
 import {dateRange, type Filters, filtersEqual, listParams, type Area, tileJsonUrl, DEFAULT_FILTERS, dayFilter} from './lib/filters';
 import {formatEventStart, formatPrice} from './lib/format';
 import {type Bounds, coveringRadiusM, normalizeBounds} from './lib/geo';
-import {civilDate, viewerTimeZone} from './lib/time';
-import {type AppState, DEFAULT_STATE, type MapView, parseState, serializeState} from './lib/urlstate';
+import {PlaceZones} from './lib/placezone';
+import {type CivilDate, parseIsoDate, viewerTimeZone} from './lib/time';
+import {type AppState, DEFAULT_STATE, type MapView, parseHashView, parseState, serializeState} from './lib/urlstate';
 import {EventMap, type TileEvent} from './map/eventmap';
 import {CalendarView} from './ui/calendar';
 import {DetailPanel} from './ui/detail';
@@ -53,6 +54,7 @@ class App {
   private readonly refreshDebounced = debounce(() => void this.refreshList(), 300);
   private readonly retileSoon = debounce(() => this.map.setTilesUrl(this.tilesUrl()), 120);
   private readonly calendarSoon = debounce(() => void this.calendar.refresh(), 300);
+  private readonly placeZones = new PlaceZones(ZONE);
   private openedPoint: {lat: number; lon: number} | null = null;
   /** The list is stale from the moment a refresh is scheduled: say so at once (aria-busy). */
   private readonly refreshSoon = Object.assign(
@@ -103,6 +105,10 @@ class App {
     });
     this.calendar = new CalendarView(
       {
+        zone: (signal) => {
+          const {lat, lon} = this.map.view();
+          return this.placeZones.at(lat, lon, signal);
+        },
         load: (start, end, signal) => this.loadCalendar(start, end, signal),
         onOpen: (item, trigger) => this.openEvent(item.id, trigger),
         onScale: (calendar) => this.update({calendar}, 'replace'),
@@ -110,7 +116,6 @@ class App {
       },
       LOCALE,
       ZONE,
-      civilDate(new Date(), ZONE),
     );
     this.map = new EventMap({
       container: byId('map'),
@@ -149,7 +154,8 @@ class App {
     byId('near-me').addEventListener('click', () => this.nearMe());
     byId('view-list').addEventListener('click', () => this.setView('list'));
     byId('view-calendar').addEventListener('click', () => this.setView('calendar'));
-    window.addEventListener('popstate', () => this.restore(parseState(location.search)));
+    // Also a fragment navigation: a `#zoom/lat/lon` typed into the address bar moves the map.
+    window.addEventListener('popstate', () => this.restore(parseState(location.search, location.hash)));
     this.wireSheet();
   }
 
@@ -187,6 +193,7 @@ class App {
   private restore(next: AppState): void {
     const previous = this.state;
     this.state = {...next, map: next.map ?? previous.map};
+    canonicalHashView(this.state);
     this.render();
     if (!filtersEqual(next.filters, previous.filters)) {
       this.retileSoon();
@@ -220,8 +227,10 @@ class App {
     else this.calendar.close();
   }
 
-  private calendarAnchor() {
-    return civilDate(dateRange(this.state.filters, new Date(), ZONE).start, ZONE);
+  /** The chosen first day when dates are picked; otherwise today, at the place on the map. */
+  private calendarAnchor(): CivilDate | null {
+    const {when, from} = this.state.filters;
+    return when === 'custom' ? parseIsoDate(from) : null;
   }
 
   private openEvent(id: string, trigger: HTMLElement | null): void {
@@ -389,5 +398,11 @@ async function startView(state: AppState): Promise<MapView> {
   return WORLD;
 }
 
-const initial = parseState(location.search);
+/** A map position that came in the fragment (a link from another map) is written as `?map=` instead. */
+function canonicalHashView(state: AppState): void {
+  if (parseHashView(location.hash)) window.history.replaceState(null, '', `${location.pathname}${serializeState(state)}`);
+}
+
+const initial = parseState(location.search, location.hash);
+canonicalHashView(initial);
 void startView(initial).then((view) => new App(initial, view));

@@ -1,6 +1,8 @@
 """Fixtures for the real-browser tests: one seeded database, one server and one Chromium per session.
 
 Every test gets a fresh browser context (its own cookies, permissions, geolocation and viewport).
+The seeded data is made around ``ANCHOR`` and every context's clock is fixed there (Playwright's
+clock), so no test depends on the hour or the weekday it runs at.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from typing import Any
 import pytest
 
 from app.migrations_state import upgrade
-from tests.e2e import harness
+from tests.e2e import calendar_cases, harness
 from tests.fixtures.database import create_database, drop_database, unique_name
 
 E2E_EVENTS = 5000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+ANCHOR = harness.ANCHOR
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -33,7 +36,8 @@ def e2e_database() -> Iterator[str]:
     url = create_database(name)
     try:
         upgrade(url.replace("postgresql://", "postgresql+psycopg://", 1))
-        harness.seed(url, E2E_EVENTS)
+        harness.seed(url, E2E_EVENTS, ANCHOR)
+        harness.add_events(url, calendar_cases.edge_events())
         yield url
     finally:
         drop_database(name)
@@ -58,7 +62,7 @@ def base_url(server: harness.Server) -> str:
 @pytest.fixture(scope="session")
 def hotspot(e2e_database: str) -> tuple[float, float]:
     """(lat, lon) where the seeded data is densest."""
-    return harness.densest_place(e2e_database)
+    return harness.densest_place(e2e_database, ANCHOR)
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +81,7 @@ def browser(server: harness.Server) -> Iterator[Any]:
 
 
 def _context(browser: Any, base_url: str, **options: Any) -> Any:
-    context = browser.new_context(base_url=base_url, locale="en-GB", timezone_id="Europe/Paris", **options)
-    context.set_default_timeout(15_000)
-    return context
+    return harness.browser_context(browser, base_url, **options)
 
 
 @pytest.fixture
@@ -100,7 +102,8 @@ def phone(browser: Any, base_url: str) -> Iterator[Any]:
 
 @pytest.fixture
 def new_context(browser: Any, base_url: str) -> Iterator[Any]:
-    """A factory for contexts with extra options (geolocation, permissions); all closed afterwards."""
+    """A factory for contexts with extra options (geolocation, permissions, ``now``, ``timezone_id``);
+    all closed afterwards."""
     made: list[Any] = []
 
     def make(**options: Any) -> Any:

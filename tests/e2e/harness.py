@@ -5,6 +5,7 @@ Shared by the e2e fixtures (conftest.py) and the first-map timing script (first_
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -13,12 +14,19 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
+from psycopg.rows import dict_row
 from redis import Redis
+
+from app.events import service
+from app.events.schemas import EventCreate
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
@@ -26,6 +34,11 @@ DIST = FRONTEND / "dist"
 ARTIFACTS = ROOT / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 REDIS_URL = "redis://127.0.0.1:6379/0"
+# The tests' "now": the seeded data is made around it and every browser's clock is fixed at it.
+# A Wednesday at noon UTC; the data spans the week before it to three months after (app.seed),
+# which holds the instants the calendar tests pin (week, month and daylight-saving boundaries).
+ANCHOR = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+BROWSER_ZONE = "Europe/Paris"  # every context's, unless a test says otherwise
 
 CHROMIUM = "/usr/bin/chromium"
 # WebGL2 through SwiftShader: MapLibre renders headless on machines without a GPU.
@@ -50,13 +63,40 @@ def build_frontend() -> Path:
     return DIST
 
 
-def seed(url: str, events: int, seed_value: int = 7) -> None:
-    """Seed with the project's seed CLI, exactly as a person would."""
+def seed(url: str, events: int, anchor: datetime, seed_value: int = 7) -> None:
+    """Seed with the project's seed CLI, exactly as a person would, with dates made around ``anchor``."""
     env = {**os.environ, "DATABASE_URL": url}
     cmd = [sys.executable, "-m", "app.seed", "--events", str(events), "--seed", str(seed_value), "--no-progress"]
+    cmd += ["--anchor", anchor.isoformat()]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"seeding failed:\n{result.stdout}\n{result.stderr}")
+
+
+def add_events(url: str, events: list[dict[str, object]], organizer: str = "End-to-end tests") -> None:
+    """Write events through the service's write path (one organizer, one transaction)."""
+
+    async def write() -> None:
+        async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
+            cursor = await conn.execute("INSERT INTO organizers (name) VALUES (%s) RETURNING id", (organizer,))
+            row = await cursor.fetchone()
+            assert row is not None
+            for fields in events:
+                await service.create_event(conn, EventCreate.model_validate({**fields, "organizer_id": row["id"]}))
+
+    # In a thread of its own: a running Playwright keeps an event loop busy on the calling one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, write()).result()
+
+
+def browser_context(
+    browser: Any, base_url: str, *, now: datetime = ANCHOR, timezone_id: str = BROWSER_ZONE, **options: Any
+) -> Any:
+    """A Playwright context whose clock reads ``now`` (fixed; timers still run) in ``timezone_id``."""
+    context = browser.new_context(base_url=base_url, locale="en-GB", timezone_id=timezone_id, **options)
+    context.clock.set_fixed_time(now)
+    context.set_default_timeout(15_000)
+    return context
 
 
 def free_port() -> int:
@@ -153,19 +193,22 @@ def _delete_keys(prefix: str) -> None:
         client.close()
 
 
-def densest_place(database_url: str) -> tuple[float, float]:
-    """(lat, lon) of the 0.1° cell (about 10 km) with the most upcoming events: where the map shows most."""
+def densest_place(database_url: str, anchor: datetime, timezone: str | None = None) -> tuple[float, float]:
+    """(lat, lon) of the 0.1° cell (about 10 km) with the most events after ``anchor``: where the map
+    shows most; only among events held in ``timezone`` when given."""
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
             """
             SELECT avg(ST_Y(geom)), avg(ST_X(geom))
             FROM events
-            WHERE status = 'published' AND starts_at > now()
+            WHERE status = 'published' AND starts_at > %(anchor)s
+              AND (%(timezone)s::text IS NULL OR timezone = %(timezone)s::text)
             GROUP BY round(ST_Y(geom)::numeric, 1), round(ST_X(geom)::numeric, 1)
-            ORDER BY count(*) DESC
+            ORDER BY count(*) DESC, 1, 2
             LIMIT 1
-            """
+            """,
+            {"anchor": anchor, "timezone": timezone},
         ).fetchone()
     if row is None or row[0] is None:
-        raise RuntimeError("the e2e database has no upcoming published events")
+        raise RuntimeError(f"the e2e database has no published events after {anchor} in {timezone or 'any zone'}")
     return float(row[0]), float(row[1])

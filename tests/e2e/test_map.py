@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from tests.e2e.calendar_cases import CASES, CalendarCase
+from tests.e2e.harness import ANCHOR, BROWSER_ZONE
 from tests.e2e.pages import (
     EVENTS_API,
     TILE,
@@ -22,7 +26,7 @@ from tests.e2e.pages import (
     wait_map_idle,
 )
 
-PARIS = ZoneInfo("Europe/Paris")  # the browser's zone in every context (conftest)
+PARIS = ZoneInfo(BROWSER_ZONE)  # the browser's zone in every context (conftest)
 FILTER_KEYS = {"category", "q", "starts_after", "starts_before", "free", "price_max"}
 
 
@@ -51,6 +55,33 @@ def test_map_draws_the_basemap_and_clusters(desktop: Any, hotspot: tuple[float, 
     assert clusters, "no clusters rendered at zoom 5 around the densest place"
     assert all(c["cluster"] is True and int(c["count"]) >= 1 for c in clusters)
     desktop.screenshot(path=screenshots / "desktop-clusters.png")
+
+
+def test_past_its_true_zoom_natural_earth_fades_out(desktop: Any) -> None:
+    # Over New York at zoom 11 the 1:50m coastline would put Manhattan in the sea: no water is drawn.
+    open_map(desktop, map_url(40.7831, -73.9712, 11))
+    drawn = pixels(desktop)
+    assert drawn["background"] == 0, drawn
+    open_map(desktop, map_url(40.7831, -73.9712, 5))
+    assert pixels(desktop)["background"] > 0
+
+
+def test_a_hash_link_opens_the_same_view_as_map(desktop: Any) -> None:
+    for link, view in [
+        ("/#12/40.7128/-74.0060", (12, 40.7128, -74.006)),  # MapLibre's hash
+        ("/#13/48.8566/2.3522/0/0", (13, 48.8566, 2.3522)),  # ... with bearing and pitch
+        ("/?cat=music#map=15/51.5074/-0.1278", (15, 51.5074, -0.1278)),  # OpenStreetMap's
+    ]:
+        open_map(desktop, link)
+        shown = map_view(desktop)
+        assert (round(shown["zoom"], 2), round(shown["lat"], 4), round(shown["lon"], 4)) == view, link
+        desktop.wait_for_url(lambda url: "#" not in url and "map=" in url)  # written as ?map= instead
+        written = [float(n) for n in query(desktop.url)["map"][0].split("/")]
+        assert [round(n, 4) for n in written] == list(view), link
+    assert query(desktop.url)["cat"] == ["music"]
+    desktop.evaluate("() => { location.hash = '#10/35.6762/139.6503'; }")
+    desktop.wait_for_function("() => Math.abs(window.happenings.map.getCenter().lng - 139.6503) < 1e-3")
+    desktop.wait_for_url(lambda url: "#" not in url and "map=10/35.6762" in url)
 
 
 def test_clicking_a_cluster_zooms_to_where_it_splits(desktop: Any, hotspot: tuple[float, float]) -> None:
@@ -176,12 +207,13 @@ def test_the_time_slider_changes_what_is_shown(desktop: Any, hotspot: tuple[floa
     slider = desktop.locator("#ts-range")
     slider.focus()
     shown: list[dict[str, Any]] = []
-    day = datetime.now(PARIS).date()
+    today = ANCHOR.astimezone(PARIS).date()  # the browser's clock (conftest)
+    day = today
     for offset in range(1, 14):
         with desktop.expect_request(lambda r: TILE.search(r.url) is not None and "starts_before" in r.url) as tile:
             desktop.keyboard.press("ArrowRight")
         wait_map_idle(desktop)
-        day = datetime.now(PARIS).date() + timedelta(days=offset)
+        day = today + timedelta(days=offset)
         shown = rendered(desktop, "events-points")
         if shown:
             break
@@ -226,7 +258,51 @@ def test_near_me_says_clearly_when_location_is_denied(new_context: Any, hotspot:
     assert "browser settings" in alert.inner_text()
 
 
-def test_calendar_shows_the_events_in_view(desktop: Any, hotspot: tuple[float, float], screenshots: Path) -> None:
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _local_date(item: dict[str, Any]) -> date:
+    return _instant(item["starts_at"]).astimezone(ZoneInfo(item["timezone"])).date()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_calendar_counts_days_where_the_map_is(new_context: Any, case: CalendarCase, screenshots: Path) -> None:
+    """At any hour, in any browser zone: the month of today at the place on the map, and the week
+    view from today there, every event on its own local date and nothing outside the window."""
+    page = new_context(now=case.now, timezone_id=case.browser_zone).new_page()
+    open_map(page, map_url(case.place.lat, case.place.lon, 11))
+    calendar = page.locator("#calendar")
+    with page.expect_response(lambda r: EVENTS_API in r.url and "limit=500" in r.url):
+        page.get_by_role("button", name="Calendar", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#calendar').getAttribute('aria-busy') === 'false'")
+    assert calendar.locator("#calendar-title").inner_text() == f"{case.today:%B %Y}"
+    assert calendar.locator("td[aria-current=date]").get_attribute("data-date") == case.today.isoformat()
+
+    with page.expect_response(lambda r: EVENTS_API in r.url and "limit=500" in r.url) as answer:
+        calendar.get_by_role("button", name="Week view").click()
+    page.wait_for_url(re.compile(r"cal=week"))
+    page.wait_for_function("() => document.querySelector('#calendar').getAttribute('aria-busy') === 'false'")
+    asked = query(answer.value.url)
+    start, end = case.window
+    assert (_instant(asked["starts_after"][0]), _instant(asked["starts_before"][0])) == (start, end)
+    days = calendar.locator("tbody td").evaluate_all("(cells) => cells.map((c) => c.dataset.date)")
+    assert days == [day.isoformat() for day in case.week]
+
+    items = answer.value.json()["items"]
+    placed = calendar.locator(".cal-event").evaluate_all(
+        "(buttons) => buttons.map((b) => [b.dataset.id, b.closest('td').dataset.date])"
+    )
+    expected = [[item["id"], _local_date(item).isoformat()] for item in items if _local_date(item) in case.week]
+    assert sorted(placed) == sorted(expected)
+    titles = {item["title"] for item in items}
+    for edge in case.edges:
+        assert (case.title(edge) in titles) is edge.shown, (edge, case.starts_at(edge))
+    assert any(case.title(edge) in titles for edge in case.edges if edge.day == 0 and edge.shown)
+    page.screenshot(path=screenshots / f"calendar-week-{case.id}.png")
+
+
+def test_the_calendar_opens_an_event_and_closes(desktop: Any, hotspot: tuple[float, float]) -> None:
     lat, lon = hotspot
     open_map(desktop, map_url(lat, lon, 11))
     with desktop.expect_request(lambda r: EVENTS_API in r.url and "limit=500" in r.url):
@@ -234,7 +310,6 @@ def test_calendar_shows_the_events_in_view(desktop: Any, hotspot: tuple[float, f
     calendar = desktop.locator("#calendar")
     calendar.locator(".cal-event").first.wait_for()
     assert "view=calendar" in desktop.url
-    desktop.screenshot(path=screenshots / "desktop-calendar-month.png")
     calendar.get_by_role("button", name="Week view").click()
     desktop.wait_for_url(re.compile(r"cal=week"))
     assert calendar.locator("tbody tr").count() == 1

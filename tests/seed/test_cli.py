@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import psycopg
 import pytest
@@ -69,3 +69,22 @@ def test_bulk_load_restores_indexes_and_keys_exactly(clean_db: str, monkeypatch:
     drift = f"SELECT count(*) FROM (({POSTINGS} EXCEPT {POSTED}) UNION ALL ({POSTED} EXCEPT {POSTINGS})) d"
     assert scalar(clean_db, drift) == 0
     assert scalar(clean_db, "SELECT count(*) FROM event_terms") > 3_000
+
+
+def test_an_anchor_instant_sets_the_days_data_is_made_around(clean_db: str) -> None:
+    # 23:30 on 28 March in New York is 29 March in UTC: the data is spread around the UTC date.
+    args = ["--events", "200", "--seed", "3", "--database-url", clean_db, "--no-progress"]
+    assert cli.main([*args, "--anchor", "2026-03-28T23:30:00-04:00"]) == 0
+    first, last = fetch(clean_db, "SELECT min(starts_at), max(starts_at) FROM events")[0]
+    assert isinstance(first, datetime) and isinstance(last, datetime)
+    anchor_day = date(2026, 3, 29)
+    assert anchor_day - timedelta(days=8) <= first.date() and last.date() <= anchor_day + timedelta(days=92)
+    assert cli.main([*args, "--truncate", "--reference-date", "2026-03-29"]) == 0
+    assert fetch(clean_db, "SELECT min(starts_at), max(starts_at) FROM events")[0] == (first, last)
+
+
+@pytest.mark.parametrize("anchor", ["2026-03-29T12:00:00", "yesterday"])
+def test_an_anchor_carries_its_offset(anchor: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--anchor", anchor])
+    assert "--anchor" in capsys.readouterr().err

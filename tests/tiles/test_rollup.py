@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -150,7 +150,8 @@ async def test_a_horizon_behind_the_clock_never_counts_an_ended_event(
     conn: Any, store: EventStore, client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     await app.state.tiles.horizon.aclose()  # nothing moves the horizon during this test
-    ended = Event(48.85, 2.35, starts_at=NOW - timedelta(hours=2), ends_at=NOW - timedelta(minutes=10))
+    now = datetime.now(UTC)  # not the import's: the rollup's horizon below is an hour behind the clock
+    ended = Event(48.85, 2.35, starts_at=now - timedelta(hours=2), ends_at=now - timedelta(minutes=10))
     live = Event(48.86, 2.36)
     await conn.execute("SELECT tile_rollup_rebuild(now() - interval '1 hour')")
     await store.add([ended, live])

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {addDays, parseIsoDate, wallTime, weekday, zonedToInstant, zoneOffsetMs} from './time';
+import {addDays, civilDate, parseIsoDate, wallTime, weekday, zonedToInstant, zoneOffsetMs} from './time';
 
 describe('wall time in a zone', () => {
   it('reads the local clock of another zone', () => {
@@ -32,5 +32,13 @@ describe('wall time in a zone', () => {
     expect(parseIsoDate('2025-02-30')).toBeNull();
     expect(parseIsoDate('tomorrow')).toBeNull();
     expect(parseIsoDate(null)).toBeNull();
+  });
+});
+
+describe('the test clock', () => {
+  it('is fixed, so "today" is the same at any hour of any day', () => {
+    expect(new Date().toISOString()).toBe('2026-03-29T19:15:00.000Z');
+    expect(civilDate(new Date(), 'Europe/Paris')).toEqual({year: 2026, month: 3, day: 29});
+    expect(civilDate(new Date(), 'Asia/Shanghai')).toEqual({year: 2026, month: 3, day: 30});
   });
 });

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {DEFAULT_FILTERS} from './filters';
-import {type AppState, DEFAULT_STATE, parseState, serializeState} from './urlstate';
+import {type AppState, DEFAULT_STATE, parseHashView, parseState, serializeState} from './urlstate';
 
 describe('URL state', () => {
   it('round-trips every field', () => {
@@ -39,5 +39,34 @@ describe('URL state', () => {
   it('keeps coordinates short at low zoom', () => {
     const text = serializeState({...DEFAULT_STATE, map: {zoom: 3, lat: 48.8566131, lon: 2.3522219}});
     expect(text).toBe('?map=3/48.86/2.35');
+  });
+});
+
+describe('map links from other maps', () => {
+  it('opens #zoom/lat/lon as ?map= does, with or without bearing and pitch', () => {
+    const view = {zoom: 12, lat: 40.7128, lon: -74.006};
+    expect(parseState('', '#12/40.7128/-74.0060').map).toEqual(view);
+    expect(parseState('', '#12/40.7128/-74.0060/30/45').map).toEqual(view);
+    expect(parseState('?map=12/40.7128/-74.0060').map).toEqual(view);
+    expect(parseHashView('#12/40.7128/-74.0060')).toEqual(parseState('?map=12/40.7128/-74.0060').map);
+  });
+
+  it("reads OpenStreetMap's #map= and keeps the query's filters", () => {
+    const state = parseState('?cat=music&when=week', '#map=15/51.50740/-0.12780&layers=C');
+    expect(state.map).toEqual({zoom: 15, lat: 51.5074, lon: -0.1278});
+    expect(state.filters.categories).toEqual(['music']);
+    expect(serializeState(state)).toBe('?map=15/51.507400/-0.127800&cat=music&when=week');
+  });
+
+  it('a view in the fragment wins over ?map=; any other fragment leaves it alone', () => {
+    expect(parseState('?map=3/10/20', '#9/1/2').map).toEqual({zoom: 9, lat: 1, lon: 2});
+    expect(parseState('?map=3/10/20', '#results').map).toEqual({zoom: 3, lat: 10, lon: 20});
+  });
+
+  it('ignores fragments that are not a view', () => {
+    for (const hash of ['', '#', '#results', '#//', '#99/1/2', '#12/abc/1', '#12/91/0', '#1/2', '#1/2/3/4/5/6', '#1/2/3/north', '#map=']) {
+      expect(parseHashView(hash)).toBeNull();
+    }
+    expect(parseState('?map=//').map).toBeNull();
   });
 });

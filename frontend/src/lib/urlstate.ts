@@ -2,6 +2,10 @@
  * The page's state in its URL: map position, filters, sort, open event and view.
  * A copied link reproduces the view; back/forward replay it. Parsing never throws: a hand-edited
  * or stale link degrades to defaults field by field.
+ *
+ * A map position may also come in the fragment, as other maps write it: `#zoom/lat/lon` (MapLibre,
+ * optionally followed by bearing and pitch) or `#map=zoom/lat/lon` (OpenStreetMap). It opens the
+ * same view as `?map=zoom/lat/lon`, which the page then writes instead.
  */
 import {isCategory} from './categories';
 import {DATE_PRESETS, type DatePreset, DEFAULT_FILTERS, type Filters, normalizeFilters, SORTS, type SortKey} from './filters';
@@ -35,20 +39,30 @@ export const DEFAULT_STATE: AppState = {
 };
 
 const EVENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const DECIMAL = /^-?\d{1,3}(\.\d{1,12})?$/;
 
 function parseMap(text: string | null): MapView | null {
-  const parts = (text ?? '').split('/').map(Number);
-  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) return null;
-  const [zoom, lat, lon] = parts;
+  const texts = (text ?? '').split('/');
+  if (texts.length !== 3 || !texts.every((t) => DECIMAL.test(t))) return null;
+  const [zoom, lat, lon] = texts.map(Number);
   if (zoom < 0 || zoom > 22 || Math.abs(lat) > 85.06 || Math.abs(lon) > 180) return null;
   return {zoom, lat, lon};
+}
+
+/** A map position in a URL fragment (`#zoom/lat/lon[/bearing[/pitch]]` or `#map=zoom/lat/lon&…`), or null. */
+export function parseHashView(hash: string): MapView | null {
+  const text = hash.replace(/^#/, '');
+  const parts = (new URLSearchParams(text).get('map') ?? text).split('/');
+  if (parts.length < 3 || parts.length > 5 || !parts.slice(3).every((n) => DECIMAL.test(n))) return null;
+  return parseMap(parts.slice(0, 3).join('/'));
 }
 
 function oneOf<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return allowed.includes(value as T) ? (value as T) : fallback;
 }
 
-export function parseState(search: string): AppState {
+/** The state a URL describes; a map position in `hash` (see `parseHashView`) wins over `?map=`. */
+export function parseState(search: string, hash = ''): AppState {
   const p = new URLSearchParams(search);
   const when = oneOf<DatePreset>(p.get('when'), DATE_PRESETS, 'upcoming');
   const max = p.get('max');
@@ -64,7 +78,7 @@ export function parseState(search: string): AppState {
   });
   const event = p.get('event');
   return {
-    map: parseMap(p.get('map')),
+    map: parseHashView(hash) ?? parseMap(p.get('map')),
     filters,
     sort: oneOf<SortKey>(p.get('sort'), SORTS, 'start'),
     event: event && EVENT_ID.test(event) ? event : null,

@@ -3,6 +3,7 @@
  * The map never builds a tile URL; changing filters points the source at a new TileJSON URL.
  */
 import {
+  addProtocol,
   AttributionControl,
   type GeoJSONSource,
   type MapGeoJSONFeature,
@@ -22,6 +23,22 @@ import type {MapView} from '../lib/urlstate';
 import {EVENTS_SOURCE, eventLayers, HIGHLIGHT_SOURCE, LAYER, ME_SOURCE} from './layers';
 
 setWorkerUrl(workerUrl);
+
+/**
+ * Street map extracts (`pmtiles://` sources in the server's style) are read by byte ranges with the
+ * `pmtiles` package; it is loaded only when a style asks for one, so the plain map does not pay for it.
+ */
+let streets: Promise<import('pmtiles').Protocol> | null = null;
+addProtocol('pmtiles', async (params, abort) => {
+  streets ??= import('pmtiles').then(
+    ({Protocol}) => new Protocol(),
+    (error: unknown) => {
+      streets = null; // try again with the next tile
+      throw error;
+    },
+  );
+  return (await streets).tile(params, abort);
+});
 
 /** What a vector tile says about one event (see the tile contract). */
 export interface TileEvent {
