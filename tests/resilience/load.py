@@ -24,6 +24,7 @@ CLIENT_TIMEOUT_S = 5.0
 
 # (kind, method, url): one request of the mix.
 Request = tuple[str, str, str]
+Picker = Callable[[random.Random], Request]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class Load:
     """``clients`` tasks, each sending ``pick(rng)`` after the other until ``stop``."""
 
     client: httpx.AsyncClient
-    pick: Callable[[random.Random], Request]
+    pick: Picker
     clients: int = 4
     answers: list[Answer] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)

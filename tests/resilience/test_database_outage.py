@@ -21,7 +21,7 @@ from app.main import create_app
 from app.migrations_state import upgrade
 from tests.conftest import make_settings
 from tests.fixtures.private_servers import PrivatePostgres
-from tests.resilience.load import Load, Records, Request, send, serving, until_ok
+from tests.resilience.load import Load, Picker, Records, Request, send, serving, until_ok
 from tests.tiles.conftest import EventStore, scatter
 from tiles.grid import tile_of
 
@@ -60,7 +60,7 @@ async def add_organizer(name: str, work: UnitOfWorkDep) -> dict[str, str]:
     return {"name": name}
 
 
-def mix(ids: list[uuid.UUID]) -> tuple[list[Request], object]:
+def mix(ids: list[uuid.UUID]) -> tuple[list[Request], Picker]:
     """One request of each kind, and the picker of the load's mixed requests."""
     lat, lon = PARIS
     bbox = f"{lon - SPREAD},{lat - SPREAD},{lon + SPREAD},{lat + SPREAD}"
@@ -101,7 +101,7 @@ async def test_a_database_restart_is_503s_while_down_and_nothing_after(
     each, pick = mix(ids)
     with Records() as logs:
         async with serving(app) as client:
-            load = Load(client, pick, clients=6)  # type: ignore[arg-type]
+            load = Load(client, pick, clients=6)
             load.start()
             try:
                 await asyncio.sleep(BEFORE_S)
@@ -118,8 +118,10 @@ async def test_a_database_restart_is_503s_while_down_and_nothing_after(
             assert (await send(client, "readyz", "GET", "/readyz")).status == 200
 
     answers = load.answers
-    slowest = max((a.ended - a.started for a in answers if a.status == 503), default=0.0)
-    print(f"{len(answers)} answers: {load.summary()}; slowest 503 {slowest:.2f}s; tries after the restart: {tries}")
+    waits = sorted(a.ended - a.started for a in answers if a.status == 503) or [0.0]
+    median, slowest = waits[len(waits) // 2], waits[-1]
+    print(f"{len(answers)} answers: {load.summary()}; 503s answered in {median * 1000:.0f} ms (median), "
+          f"{slowest:.2f} s (slowest); tries after the restart: {tries}")  # fmt: skip
     assert not load.failures(), load.failures()[:5]  # no 500, no exception, no timeout: only successes and 503s
     assert not logs.with_traceback(), logs.with_traceback()[:3]
     assert readiness.status == 503

@@ -7,19 +7,25 @@ import asyncio
 import random
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import httpx
 import psycopg
 import pytest
 from psycopg.rows import dict_row
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.main import create_app
 from config.settings import RedisSettings
 from tests.conftest import make_settings
 from tests.fixtures.private_servers import PrivateRedis
-from tests.resilience.load import Load, Records, Request
+from tests.resilience.load import Load, Picker, Records, Request
 from tests.tiles.conftest import EventStore, scatter
-from tiles.grid import tile_of
+from tiles.filters import TileFilters
+from tiles.grid import Tile, tile_of
+from tiles.rendered import RenderedTile
+from tiles.service import TileService
 
 pytestmark = pytest.mark.outage
 
@@ -38,7 +44,7 @@ async def seed(url: str) -> list[uuid.UUID]:
     return [event.id for event in events]
 
 
-def picker(ids: list[uuid.UUID]) -> tuple[list[str], object]:
+def picker(ids: list[uuid.UUID]) -> tuple[list[str], Picker]:
     lat, lon = PARIS
     bbox = f"{lon - SPREAD},{lat - SPREAD},{lon + SPREAD},{lat + SPREAD}"
     rng = random.Random(3)
@@ -59,9 +65,9 @@ def picker(ids: list[uuid.UUID]) -> tuple[list[str], object]:
     return tiles, pick
 
 
-async def poll(check: object, what: str) -> None:
+async def poll(check: Callable[[], Awaitable[bool]], what: str) -> None:
     for _ in range(POLL_TRIES):
-        if await check():  # type: ignore[operator]
+        if await check():
             return
         await asyncio.sleep(POLL_EVERY_S)
     raise AssertionError(f"not within {POLL_TRIES * POLL_EVERY_S:.0f}s: {what}")
@@ -79,18 +85,18 @@ async def test_a_redis_restart_costs_no_request_and_the_cache_comes_back(
     with Records() as logs:
         async with app.router.lifespan_context(app):
             await app.state.pool.wait()
-            service = app.state.tiles
+            service: TileService = app.state.tiles
             original = service.render
 
-            async def counting(tile: object, filters: object) -> object:
+            async def counting(tile: Tile, filters: TileFilters) -> RenderedTile:
                 renders.append(time.monotonic())
                 return await original(tile, filters)
 
-            service.render = counting
+            service.render = counting  # type: ignore[method-assign]
             redis = app.state.redis
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-                load = Load(client, pick, clients=6)  # type: ignore[arg-type]
+                load = Load(client, pick, clients=6)
                 load.start()
                 try:
                     await poll(lambda: _near_cache_live(service), "the near cache is live")
@@ -121,12 +127,12 @@ async def test_a_redis_restart_costs_no_request_and_the_cache_comes_back(
     assert [a for a in answers if a.kind == "tile" and a.started > resumed_at]
 
 
-async def _near_cache_live(service: object) -> bool:
-    return bool(service.cache.near.live)  # type: ignore[attr-defined]
+async def _near_cache_live(service: TileService) -> bool:
+    return service.cache.near.live
 
 
-async def _tiles_stored(redis: object, prefix: str) -> bool:
+async def _tiles_stored(redis: Redis, prefix: str) -> bool:
     try:
-        return bool([key async for key in redis.scan_iter(match=f"{prefix}tile:*", count=1000)])  # type: ignore[attr-defined]
-    except Exception:
+        return bool([key async for key in redis.scan_iter(match=f"{prefix}tile:*", count=1000)])
+    except RedisError:
         return False
