@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Annotated
 
+import psycopg
 from fastapi import Depends, Request
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from app.kit.after_commit import AfterCommit
+from app.kit.database_breaker import DatabaseBreaker, connection_lost
 from config.settings import DatabaseSettings
 
 Conn = AsyncConnection[DictRow]
@@ -30,6 +32,10 @@ BASE_SESSION = {"plan_cache_mode": "force_custom_plan"}
 # costed over every partition they may touch: no JIT (their estimates pass `jit_above_cost`; compiling
 # takes far longer than the query) and no parallel workers (starting them takes longer than the query).
 API_SESSION = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+
+
+# A pool slot whose connection could not be re-made stops retrying after this (see make_pool).
+RECONNECT_GIVE_UP_S = 3.0
 
 
 def session_options(statement_timeout_ms: int, application_name: str, overrides: Mapping[str, str]) -> str:
@@ -46,17 +52,32 @@ def make_pool(
     application_name: str = "happenings",
     session: Mapping[str, str] | None = None,
     autocommit: bool = False,
+    name: str | None = None,
 ) -> AsyncConnectionPool[Conn]:
-    """A pool whose connections carry the statement timeout and the session settings, rows as dicts."""
+    """A pool whose connections carry the statement timeout and the session settings, rows as dicts.
+
+    A request waits at most ``acquire_timeout_s`` for a connection (then ``PoolTimeout``: a 503), and
+    a new connection at most ``connect_timeout_s`` to open. A connection that cannot be re-made is
+    given up after ``RECONNECT_GIVE_UP_S`` instead of retrying with a backoff that doubles for
+    minutes: after an outage the pool would otherwise sit in a long backoff while the server is
+    back; given up, the pool grows again as soon as it is asked (``DatabaseBreaker`` asks).
+    """
     options = session_options(settings.statement_timeout_ms, application_name, session or {})
     return AsyncConnectionPool(
         settings.url,
         min_size=settings.pool_min,
         max_size=settings.pool_max,
-        kwargs={"row_factory": dict_row, "options": options, "autocommit": autocommit},
+        kwargs={
+            "row_factory": dict_row,
+            "options": options,
+            "autocommit": autocommit,
+            "connect_timeout": settings.connect_timeout_s,
+        },
         connection_class=AsyncConnection[DictRow],
         open=False,
-        timeout=10,
+        name=name or application_name,  # in the pool's own log lines
+        timeout=settings.acquire_timeout_s,
+        reconnect_timeout=RECONNECT_GIVE_UP_S,
     )
 
 
@@ -84,12 +105,32 @@ def get_after_commit(request: Request) -> AfterCommit:
     return after_commit
 
 
+def get_breaker(request: Request) -> DatabaseBreaker:
+    breaker: DatabaseBreaker = request.app.state.database_breaker
+    return breaker
+
+
 async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
-    """One pooled connection in one transaction for the whole request; events dispatched after commit."""
-    async with get_pool(request).connection() as conn:
-        work = UnitOfWork(conn)
-        async with conn.transaction():
-            yield work  # an exception here (endpoint failed) rolls back and skips the rest
+    """One pooled connection in one transaction for the whole request; events dispatched after commit.
+
+    A lost database is a 503 (``DatabaseUnavailable``), never a retry: the connection may have died
+    after the server committed, so the outcome is unknown and the write is not reported as done.
+    """
+    breaker = get_breaker(request)
+    breaker.ensure_up()
+    try:
+        async with get_pool(request).connection() as conn:
+            work = UnitOfWork(conn)
+            async with conn.transaction():
+                yield work  # an exception here (endpoint failed) rolls back and skips the rest
+    except PoolTimeout as exc:
+        breaker.notice(exc)
+        raise breaker.unavailable("no database connection was free in time; nothing was written") from None
+    except psycopg.OperationalError as exc:
+        if not connection_lost(exc):
+            raise
+        breaker.notice(exc)
+        raise breaker.unavailable("the database connection was lost before the write was confirmed") from None
     await get_after_commit(request).dispatch(work.events)
 
 

@@ -15,6 +15,7 @@ from app.events.changes import EventChange
 from app.events.endpoints import router as events_router
 from app.health.endpoints import router as health_router
 from app.kit.after_commit import AfterCommit
+from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
 from app.kit.logging import configure_logging
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
@@ -51,16 +52,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = make_pool(settings.database, session=API_SESSION)
         await pool.open(wait=False)
+        breaker = DatabaseBreaker(settings.database)
+        breaker.watch(pool)
         redis = make_redis(settings.redis)
         app.state.pool = pool
+        app.state.database_breaker = breaker
         app.state.redis = redis
-        app.state.tiles = await TileService.start(settings, redis)
+        app.state.tiles = await TileService.start(settings, redis, breaker)
         app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
             yield
         finally:
+            await breaker.aclose()
             await app.state.tiles.aclose()
             await redis.aclose()
             await pool.close()
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)
+    answer_database_errors(app)
     app.include_router(health_router)
     app.include_router(events_router)
     app.include_router(tiles_router)

@@ -19,6 +19,11 @@ class DatabaseSettings(BaseModel):
     pool_max: int = Field(10, ge=1)
     # Every statement a request runs is cut off after this: no request can run away.
     statement_timeout_ms: int = Field(5000, ge=100)
+    # A lost database is a fast 503 (app.kit.database_breaker): the longest wait for a pooled connection,
+    # for a new connection to open (libpq's minimum is 2 s), and the 503's Retry-After.
+    acquire_timeout_s: float = Field(2.0, gt=0)
+    connect_timeout_s: int = Field(2, ge=2)
+    retry_after_s: int = Field(2, ge=1)
 
     @field_validator("url")
     @classmethod

@@ -23,6 +23,8 @@ A rendered tile is served at once; its write to Redis finishes in the background
 for it). That write is one script call (``STORE``): the body is kept only if its stamp is still the
 current one (a body under an older stamp would never be served, and could replace a newer body),
 and the lock is freed only if it is held for that stamp (not one another process took since).
+A render that fails (the database is away) frees its lock the same way (``RELEASE``): requesters
+then render themselves, and fail as fast, instead of waiting out the lock for a body that never comes.
 
 Races: the stamp is read *before* the database query and the body is written under it, so a
 bump that lands while the query runs leaves the body under a stamp nobody matches any more (and
@@ -95,6 +97,15 @@ if redis.call('GET', KEYS[4]) == ARGV[1] then
     redis.call('DEL', KEYS[4])
 end
 return stored
+"""
+
+
+# KEYS: lock. ARGV: stamp. Frees the render lock if it is still held for that stamp.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
 """
 
 
@@ -175,6 +186,7 @@ class TileCache:
         self._subscription = Subscription(settings.redis.url, self.keys.channel, self.near)
         self._lookup = redis.register_script(LOOKUP)
         self._store = redis.register_script(STORE)
+        self._release = redis.register_script(RELEASE)
         self._down_until = 0.0
         self._down = False
         self._flush: asyncio.Task[None] | None = None
@@ -235,6 +247,21 @@ class TileCache:
         keys = [self.keys.epoch, self.keys.generation(tile), self.keys.body(tile, digest), self.keys.lock(tile, digest)]
         try:
             await self._store(keys=keys, args=[stamp, encode_entry(rendered, stamp), self.ttl_s])
+        except REDIS_ERRORS as exc:
+            self._trip(exc)
+
+    def abandon(self, tile: Tile, digest: str, seen: Lookup) -> None:
+        """The render ``seen`` asked for failed: free its lock (in the background), so that requesters in
+        other processes render now rather than wait ``LOCK_TTL_MS`` for a body that will not come."""
+        if seen.stamp is None or not seen.render or not self.usable:
+            return
+        task = asyncio.create_task(self._abandon(self.keys.lock(tile, digest), seen.stamp))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def _abandon(self, lock: str, stamp: bytes) -> None:
+        try:
+            await self._release(keys=[lock], args=[stamp])
         except REDIS_ERRORS as exc:
             self._trip(exc)
 

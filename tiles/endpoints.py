@@ -68,7 +68,8 @@ class TileRequests:
 
     Clusters below ``cluster_below_zoom``, single events from it; filters as ``GET /api/v1/events``.
     200 (MVT 2.1, layer ``events``, gzip), 204 (no event), 304 (If-None-Match), 400 (malformed
-    address or filter), 404 (no such tile), 405 (not GET), all errors as problem+json.
+    address or filter), 404 (no such tile), 405 (not GET), 503 with Retry-After (the tile is not cached
+    and the database is unavailable), all errors as problem+json.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -84,7 +85,7 @@ class TileRequests:
             reply = await events_tile(scope, *match.groups())
         except ProblemError as exc:
             response = problem_response(
-                exc.status, exc.slug, exc.title, exc.detail, scope["path"], param=exc.param, **exc.extra
+                exc.status, exc.slug, exc.title, exc.detail, scope["path"], exc.headers, param=exc.param, **exc.extra
             )
             if isinstance(exc, MethodNotAllowed):
                 response.headers["Allow"] = "GET"

@@ -87,13 +87,21 @@ class RollupHorizon:
         return moved
 
     async def _run(self) -> None:
+        failing = False
         while not self._stop.is_set():
             try:
                 moved = await self.advance()
                 if moved is not None:
                     log.info("tile rollup horizon moved to %s", moved.isoformat())
+                if failing:
+                    log.info("tile rollup horizon checked again")
+                failing = False
             except (psycopg.Error, OSError) as error:
-                # The next round retries; meanwhile tiles are made from events, still exact.
-                log.warning("tile rollup horizon not moved: %s", error)
+                # The next round retries; meanwhile tiles are made from events, still exact. One
+                # warning per run of failures (a database away for a while is not a line a minute).
+                if not failing:
+                    every, reason = self.settings.rollup_check_s, " ".join(str(error).split())
+                    log.warning("tile rollup horizon not moved, retrying every %gs: %s", every, reason)
+                failing = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=self.settings.rollup_check_s)

@@ -32,12 +32,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import psycopg
 from psycopg.rows import DictRow
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio import Redis
 
 from app.db import Conn, make_pool
 from app.events.changes import EventChange
+from app.kit.database_breaker import DatabaseBreaker, connection_lost
 from config.settings import DatabaseSettings, Settings, TileSettings
 from tiles.cache import Lookup, TileCache
 from tiles.filters import TileFilters
@@ -81,13 +83,19 @@ def make_tile_pool(settings: DatabaseSettings, *, generic: bool = False) -> Asyn
     """Per-statement plans, ``jit = off``, autocommit; ``generic``: one generic plan per statement and no
     sorting instead (for ``TileQuery.generic``)."""
     session = {"jit": "off", **(GENERIC_PLAN_SESSION if generic else {})}
-    return make_pool(settings, application_name="happenings-tiles", session=session, autocommit=True)
+    name = "happenings-tiles-wide" if generic else "happenings-tiles"
+    return make_pool(settings, application_name="happenings-tiles", session=session, autocommit=True, name=name)
 
 
 class TilePools:
-    """The tile bulkhead: connections that plan per statement, and connections for one generic plan."""
+    """The tile bulkhead: connections that plan per statement, and connections for one generic plan.
 
-    def __init__(self, settings: DatabaseSettings, tile_settings: TileSettings) -> None:
+    A lost database (``app.kit.database_breaker``): while it is down ``fetch`` answers 503 at once
+    (tiles in the caches are still served); a tile query that finds its connection dead runs once
+    more on a fresh one. No check before use: it would be a round trip on every miss.
+    """
+
+    def __init__(self, settings: DatabaseSettings, tile_settings: TileSettings, breaker: DatabaseBreaker) -> None:
         # One idle connection each: psycopg's pool hands out its idle connections in turn, and a
         # backend that served the previous tile has it all in its caches (two idle connections
         # in turn would send every other miss to a colder one). Under load the pools grow to their maximum.
@@ -95,6 +103,8 @@ class TilePools:
         self.custom = make_tile_pool(settings.model_copy(update={"pool_min": 1}))
         wide = settings.model_copy(update={"pool_min": 1, "pool_max": tile_settings.wide_pool_max})
         self.generic = make_tile_pool(wide, generic=True)
+        self.breaker = breaker
+        breaker.watch(self.custom, self.generic)
 
     async def open(self) -> None:
         await self.custom.open(wait=False)
@@ -110,9 +120,27 @@ class TilePools:
         return await Conn.connect(self.url, **self.custom.kwargs)
 
     async def fetch(self, query: TileQuery) -> DictRow:
+        """The query's row; ``DatabaseUnavailable`` (503) when the database cannot answer."""
         pool = self.generic if query.generic else self.custom
-        async with pool.connection() as conn:
-            return await run_tile_query(conn, query)
+        try:
+            return await self._fetch(pool, query)
+        except psycopg.OperationalError as exc:
+            if not connection_lost(exc):
+                raise self.breaker.answer(exc) from None
+            await self.breaker.recover(exc)
+        try:
+            return await self._fetch(pool, query)
+        except psycopg.OperationalError as exc:
+            raise self.breaker.answer(exc) from None
+
+    async def _fetch(self, pool: AsyncConnectionPool[Conn], query: TileQuery) -> DictRow:
+        self.breaker.ensure_up()
+        try:
+            async with pool.connection() as conn:
+                return await run_tile_query(conn, query)
+        except PoolTimeout as exc:
+            self.breaker.notice(exc)
+            raise self.breaker.unavailable() from None
 
 
 class TileService:
@@ -123,19 +151,27 @@ class TileService:
         self.horizon = RollupHorizon(pools.connect, settings.tiles)
         self._inflight: dict[InflightKey, Flight] = {}
         self._taken_over: set[asyncio.Task[RenderedTile]] = set()
+        self._own_breaker: DatabaseBreaker | None = None
 
     @classmethod
-    async def start(cls, settings: Settings, redis: Redis) -> TileService:
-        pools = TilePools(settings.database, settings.tiles)
+    async def start(cls, settings: Settings, redis: Redis, breaker: DatabaseBreaker | None = None) -> TileService:
+        """The service with its pools open; ``breaker``: the app's (a process of its own when None)."""
+        own = None
+        if breaker is None:
+            breaker = own = DatabaseBreaker(settings.database)
+        pools = TilePools(settings.database, settings.tiles, breaker)
         await pools.open()
         cache = TileCache(redis, settings)
         cache.start()
         service = cls(pools, cache, settings)
+        service._own_breaker = own
         service.horizon.start()
         return service
 
     async def aclose(self) -> None:
         await self.horizon.aclose()
+        if self._own_breaker is not None:
+            await self._own_breaker.aclose()
         for task in list(self._taken_over):
             task.cancel()
         await self.cache.aclose()
@@ -184,7 +220,11 @@ class TileService:
             rendered = await self.cache.wait_for(tile, filters.digest, seen.stamp)
             if rendered is not None:
                 return rendered
-        rendered = await self.render(tile, filters)
+        try:
+            rendered = await self.render(tile, filters)
+        except Exception:
+            self.cache.abandon(tile, filters.digest, seen)
+            raise
         self.cache.store(tile, filters.digest, seen, rendered)
         return rendered
 

@@ -40,7 +40,7 @@ async def find_events(
     geojson: bool = False,
 ) -> Page:
     """One page of events matching ``criteria`` after ``position``, and the cursor of the next."""
-    rows = await page_rows(await db.get(), criteria, position, limit, geojson=geojson)
+    rows = await db.run(lambda conn: page_rows(conn, criteria, position, limit, geojson=geojson))
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
@@ -107,7 +107,8 @@ async def _nearest(
 async def get_event(db: ReadConnection, event_id: UUID) -> bytes:
     """The public event in full as JSON, with its times also in its own time zone."""
     # By id alone (every partition's id index): the same generic plan serves all, so it may be prepared.
-    rows = await queries.fetch(await db.get(), queries.detail_statement(event_id), prepare=None)
+    statement = queries.detail_statement(event_id)
+    rows = await db.run(lambda conn: queries.fetch(conn, statement, prepare=None))
     if not rows:
         raise NotFound(f"event {event_id} does not exist or is not public")
     row = rows[0]

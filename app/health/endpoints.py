@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.db import get_pool
+from app.db import get_breaker, get_pool
+from app.kit.database_breaker import unavailable_cause
 from app.redis import get_redis
 
 router = APIRouter(tags=["health"])
@@ -22,14 +23,18 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", summary="Database, Redis and schema are ready", responses={503: {}})
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, Any] = {}
+    breaker = get_breaker(request)
     try:
-        async with get_pool(request).connection(timeout=2) as conn:
+        breaker.ensure_up()  # while the database is away: not ready, at once
+        async with get_pool(request).connection() as conn:
             cur = await conn.execute("SELECT version_num FROM alembic_version")
             current = {row["version_num"] for row in await cur.fetchall()}
         expected: set[str] = request.app.state.expected_heads
         checks["database"] = "ok"
         checks["migrations"] = "ok" if current == expected else f"at {sorted(current)}, expected {sorted(expected)}"
     except Exception as exc:  # any failure here means "not ready", with the reason shown
+        if unavailable_cause(exc):
+            breaker.notice(exc)
         checks["database"] = f"unreachable: {type(exc).__name__}"
         checks.setdefault("migrations", "unknown")
     try:

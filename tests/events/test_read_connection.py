@@ -10,7 +10,7 @@ from app.kit.read_connection import ReadConnection
 
 async def test_lazy_autocommit_and_restored(app) -> None:
     pool = app.state.pool
-    async with ReadConnection(pool) as lazy:
+    async with ReadConnection(pool, app.state.database_breaker) as lazy:
         assert not lazy.acquired
         conn = await lazy.get()
         assert lazy.acquired and conn.autocommit and await lazy.get() is conn
@@ -24,10 +24,10 @@ async def test_lazy_autocommit_and_restored(app) -> None:
 async def test_an_error_still_returns_the_connection(app) -> None:
     pool = app.state.pool
     with pytest.raises(psycopg.errors.DivisionByZero):
-        async with ReadConnection(pool) as lazy:
+        async with ReadConnection(pool, app.state.database_breaker) as lazy:
             failed = await lazy.get()
             await failed.execute("SELECT 1/0")
     assert pool.get_stats()["requests_waiting"] == 0 and not failed.autocommit
-    async with ReadConnection(pool) as lazy:  # and the pool still lends working connections
+    async with ReadConnection(pool, app.state.database_breaker) as lazy:  # and the pool still lends working connections
         cur = await (await lazy.get()).execute("SELECT 1 AS one")
         assert await cur.fetchone() == {"one": 1}
