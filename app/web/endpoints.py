@@ -1,4 +1,4 @@
-"""HTTP for the web front end: the app at `/`, its hashed assets, and the basemap (style and data)."""
+"""HTTP for the web front end: the app at `/`, its hashed assets, the basemap (style and data), the API docs."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.errors import NotFound
-from app.web import basemap, places
+from app.kit.public_url import public_base_url
+from app.web import basemap, docs, places
 from app.web.static import DATA, IMMUTABLE, REVALIDATE, Dist, bytes_response, file_response
 
 router = APIRouter(include_in_schema=False)
+router.include_router(docs.router)
 
 
 def _dist(request: Request) -> Dist:
@@ -24,7 +26,8 @@ def index(request: Request) -> Response:
 
 @router.get("/assets/{path:path}")
 def asset(path: str, request: Request) -> Response:
-    return file_response(request, _dist(request).file(f"assets/{path}"), IMMUTABLE)
+    """Vite's content-hashed files: only what is inside ``dist/assets`` gets the year-long immutable cache."""
+    return file_response(request, _dist(request).file(path, within="assets"), IMMUTABLE)
 
 
 @router.get("/favicon.svg")
@@ -42,7 +45,7 @@ def basemap_style(request: Request, offline: bool = False) -> Response:
     external: str | None = request.app.state.settings.basemap_style_url
     if external and not offline:
         return RedirectResponse(external, status_code=307, headers={"Cache-Control": REVALIDATE})
-    style = basemap.offline_style(str(request.base_url))
+    style = basemap.offline_style(public_base_url(request))
     return JSONResponse(style, headers={"Cache-Control": REVALIDATE})
 
 
