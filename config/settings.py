@@ -78,10 +78,7 @@ CommaList = Annotated[list[str], NoDecode]
 
 
 class HttpSettings(BaseModel):
-    """The HTTP surface: the public address, trusted proxies, CORS, request limits, the metrics token.
-
-    Lists are read from the environment as comma-separated values (or a JSON array).
-    """
+    """The HTTP surface: the public address, trusted proxies, CORS, request limits, the metrics token."""
 
     # The absolute URL this service is reached at (scheme, host, optional path prefix). TileJSON and the
     # styles build their URLs from it, never from the request's Host. Required outside development.
@@ -97,7 +94,7 @@ class HttpSettings(BaseModel):
     max_header_bytes: int = Field(32_768, ge=4_096, le=1_048_576)
     # A client has this long to send a request's head (slow-header attacks); then 408 and the connection closes.
     header_timeout_s: float = Field(10.0, gt=0, le=300)
-    # Outside development /metrics answers only to ``Authorization: Bearer <token>``; unset there, it is off.
+    # When set, /metrics answers only to ``Authorization: Bearer <token>``; outside development, unset, it is off.
     metrics_token: SecretStr | None = Field(None, min_length=16)
 
     @field_validator("forwarded_allow_ips", "cors_origins", "csp_connect_origins", mode="before")

@@ -61,3 +61,12 @@ def client_with(dist: Path) -> ClientMaker:
             yield client
 
     return make
+
+
+@pytest.fixture(scope="module")
+def module_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A front end for a server process shared by a module's tests."""
+    root = tmp_path_factory.mktemp("served") / "dist"
+    _write(root / "index.html", INDEX)
+    _write(root / "assets" / "app-1a2b.js", b"console.log(1);\n")
+    return root

@@ -228,3 +228,11 @@ async def test_too_many_or_too_large_header_fields_are_refused(client_with: Clie
         assert refused.headers["x-content-type-options"] == "nosniff"
     assert "100 header fields" in many.json()["detail"]
     assert within.status_code == 200
+
+
+async def test_head_requests_are_counted_under_their_route(client: httpx.AsyncClient) -> None:
+    await client.head("/healthz")
+    await client.head("/tiles/events/3/4/2.mvt")
+    metrics = (await client.get("/metrics")).text
+    assert 'http_requests_total{method="HEAD",route="/healthz",status="200"}' in metrics
+    assert 'method="HEAD",route="/tiles/events/{z}/{x}/{y}.mvt",status="204"' in metrics

@@ -1,4 +1,4 @@
-"""Public documents (TileJSON, the events and basemap styles) point at the configured address, whatever the request says."""
+"""TileJSON and the events and basemap styles point at the configured address, whatever the request says."""
 
 from __future__ import annotations
 

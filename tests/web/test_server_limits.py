@@ -7,80 +7,16 @@ is bounded in count and time.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.harness import free_port
-from tests.web.conftest import INDEX, _write
-
-ROOT = Path(__file__).resolve().parents[2]
-HEADER_TIMEOUT_S = 1.5
-
-
-@dataclass
-class Served:
-    port: int
-    process: subprocess.Popen[bytes]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@contextlib.contextmanager
-def serve(database_url: str, dist: Path, **env: str) -> Iterator[Served]:
-    """``python -m app serve`` on a free port, ready when yielded, stopped afterwards."""
-    port = free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("HAPPENINGS_")}
-    full_env.update({
-        "DATABASE_URL": database_url,
-        "HAPPENINGS_ENVIRONMENT": "test",
-        "HAPPENINGS_REDIS__KEY_PREFIX": f"test:{uuid.uuid4().hex[:10]}:",
-        "HAPPENINGS_FRONTEND_DIST": str(dist),
-        "HAPPENINGS_LOG_LEVEL": "WARNING",
-        "HAPPENINGS_FREEZE_GC_AT_STARTUP": "false",
-        "HAPPENINGS_HTTP__HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
-        **env,
-    })
-    command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    served = Served(port, process)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else "exited"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{served.url}/healthz", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-        yield served
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def module_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("served") / "dist"
-    _write(root / "index.html", INDEX)
-    _write(root / "assets" / "app-1a2b.js", b"console.log(1);\n")
-    return root
+from tests.web.serving import HEADER_TIMEOUT_S, Served, serve
 
 
 @pytest.fixture(scope="module")
