@@ -6,6 +6,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.harness import free_port
+from tests.e2e.harness import _delete_keys, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER_TIMEOUT_S = 1.5
@@ -33,35 +34,40 @@ class Served:
 @contextlib.contextmanager
 def serve(database_url: str, dist: Path, **env: str) -> Iterator[Served]:
     """``python -m app serve`` on a free port, ready when yielded, stopped afterwards."""
-    port = free_port()
+    port, prefix = free_port(), f"test:{uuid.uuid4().hex[:10]}:"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("HAPPENINGS_")}
     full_env.update({
         "DATABASE_URL": database_url,
         "HAPPENINGS_ENVIRONMENT": "test",
-        "HAPPENINGS_REDIS__KEY_PREFIX": f"test:{uuid.uuid4().hex[:10]}:",
+        "HAPPENINGS_REDIS__KEY_PREFIX": prefix,
         "HAPPENINGS_FRONTEND_DIST": str(dist),
         "HAPPENINGS_LOG_LEVEL": "WARNING",
         "HAPPENINGS_FREEZE_GC_AT_STARTUP": "false",
         "HAPPENINGS_HTTP__HEADER_TIMEOUT_S": str(HEADER_TIMEOUT_S),
         **env,
     })
-    command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    served = Served(port, process)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else "exited"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{served.url}/healthz", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-        yield served
-    finally:
-        process.terminate()
+    # A file, not a pipe: a pipe nobody reads would stall a chatty server.
+    with tempfile.TemporaryFile() as log:
+        command = [sys.executable, "-m", "app", "serve", "--port", str(port)]
+        process = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        served = Served(port, process)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise AssertionError(f"the server exited:\n{log.read().decode(errors='replace')[-3000:]}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{served.url}/healthz", timeout=2).status_code == 200:
+                        break
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+            yield served
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            _delete_keys(prefix)
