@@ -70,6 +70,8 @@ def _origin(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"} or parts.query:
         raise ValueError(f"{value!r} is not an origin (scheme://host[:port], no path)")
+    if not parts.netloc.isascii():
+        raise ValueError(f"{value!r}: write the host in its ASCII (punycode) form, as browsers send it")
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
