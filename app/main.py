@@ -16,6 +16,7 @@ from app.events.endpoints import router as events_router
 from app.health.endpoints import router as health_router
 from app.kit.after_commit import AfterCommit
 from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
+from app.kit.http_policy import HttpPolicy
 from app.kit.logging import configure_logging
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
@@ -79,6 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # FastAPI's OpenTelemetry hooks would look for global providers on every request and find
         # none: a tenth of the CPU of a near-cache tile hit.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # /docs is served from a package (app.web.docs), not from a CDN; ReDoc is not served.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.after_commit = AfterCommit()
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics_registry = CollectorRegistry()
     app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
+    app.add_middleware(HttpPolicy, settings=settings)  # limits, HEAD, Allow, CORS, security headers
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)
     answer_database_errors(app)

@@ -4,7 +4,8 @@ HTTP only. The tile address and the filters are checked before anything else (a 
 400 or 404 problem and no query runs); the service answers from the caches or the database; this
 module turns the gzipped bytes into a response: 204 when empty, 304 when the client holds them,
 the gzip bytes as they are for clients that accept gzip (all browsers), decompressed for others.
-Tiles, TileJSON and style are public data: any origin may read them (partner maps).
+Tiles, TileJSON and style are public data: any origin may read them (partner maps); the CORS
+headers, HEAD and the security headers come from ``app.kit.http_policy`` around every route.
 
 The tile URL is served by ``TileRequests``, a pure-ASGI handler installed as a middleware inside
 the request-context middleware (request id, access log and metrics still apply), in front of the
@@ -21,7 +22,6 @@ from __future__ import annotations
 import gzip
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -30,7 +30,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.errors import InvalidParameter, NotFound, ProblemError, problem_response
+from app.kit.encoding import VARY, accepts_gzip, coded_etag
 from app.kit.etag import cacheable_response, none_match
+from app.kit.public_url import public_base_url
 from config.settings import Settings
 from tiles.filters import parse_filters
 from tiles.grid import InvalidTile, Tile, TileOutOfRange, parse_tile
@@ -41,8 +43,7 @@ from tiles.tilejson import events_style, tilejson
 MVT = "application/vnd.mapbox-vector-tile"
 MVT_BYTES = MVT.encode()
 TILEJSON = "application/json"
-CORS = "*"
-CORS_BYTES = CORS.encode()
+VARY_BYTES = VARY.encode()
 TILE_PATH = "/tiles/events/{z}/{x}/{y}.mvt"
 _TILE_URL = re.compile(r"^/tiles/events/([^/]+)/([^/]+)/([^/]+)\.mvt$")
 
@@ -88,7 +89,7 @@ class TileRequests:
                 exc.status, exc.slug, exc.title, exc.detail, scope["path"], exc.headers, param=exc.param, **exc.extra
             )
             if isinstance(exc, MethodNotAllowed):
-                response.headers["Allow"] = "GET"
+                response.headers["Allow"] = "GET, HEAD"
             await response(scope, receive, send)
             return
         await reply.send(send)
@@ -123,15 +124,15 @@ async def events_tilejson(request: Request) -> Response:
     ``events``, gzip; 204 when empty, 304 on If-None-Match; 400/404 problem+json for a bad address).
     """
     settings = _settings(request)
-    document = tilejson(str(request.base_url), parse_filters(request.url.query), settings.tiles)
+    document = tilejson(public_base_url(request), parse_filters(request.url.query), settings.tiles)
     return _json(request, document, settings.tiles.browser_max_age_s)
 
 
 @router.get("/events/style.json", summary="MapLibre style of the events layer", responses=_problems)
 async def events_style_json(request: Request) -> Response:
-    """``config/events-style.json``, its source pointing at this host's TileJSON (with the request's filters)."""
+    """``config/events-style.json``, its source pointing at this service's TileJSON (with the request's filters)."""
     settings = _settings(request)
-    document = events_style(str(request.base_url), parse_filters(request.url.query))
+    document = events_style(public_base_url(request), parse_filters(request.url.query))
     return _json(request, document, settings.tiles.browser_max_age_s)
 
 
@@ -156,13 +157,12 @@ def tile_reply(
     rendered: RenderedTile, accept_encoding: str | None, if_none_match: str | None, max_age_s: int
 ) -> TileReply:
     """204 when empty; else 304 when the client holds this representation, or 200 with it."""
-    headers = [(b"cache-control", b"public, max-age=%d" % max_age_s), (b"access-control-allow-origin", CORS_BYTES)]
+    headers = [(b"cache-control", b"public, max-age=%d" % max_age_s)]
     if rendered.empty:
         return TileReply(204, headers)
     gzip_ok = accepts_gzip(accept_encoding)
-    # Each content coding is its own representation, with its own strong validator.
-    etag = rendered.etag if gzip_ok else rendered.etag[:-1] + '.identity"'
-    headers += [(b"etag", etag.encode("latin-1")), (b"vary", b"Accept-Encoding")]
+    etag = coded_etag(rendered.etag, gzip_ok)
+    headers += [(b"etag", etag.encode("latin-1")), (b"vary", VARY_BYTES)]
     if none_match(if_none_match, etag):
         return TileReply(304, headers)
     body = rendered.gzipped if gzip_ok else gzip.decompress(rendered.gzipped)
@@ -183,25 +183,6 @@ def _conditions(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | N
     return accept_encoding, if_none_match
 
 
-@lru_cache(maxsize=256)
-def accepts_gzip(accept_encoding: str | None) -> bool:
-    """True when ``Accept-Encoding`` allows gzip (explicitly, or through ``*``) with a non-zero q."""
-    if not accept_encoding:
-        return False
-    weights: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        coding, *options = (part.strip() for part in item.split(";"))
-        weight = 1.0
-        for option in options:
-            if option.lower().startswith("q="):
-                try:
-                    weight = float(option[2:])
-                except ValueError:
-                    weight = 0.0
-        weights[coding.lower()] = weight
-    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
-
-
 def _tile(z: str, x: str, y: str, max_zoom: int) -> Tile:
     try:
         return parse_tile(z, x, y, max_zoom)
@@ -212,14 +193,12 @@ def _tile(z: str, x: str, y: str, max_zoom: int) -> Tile:
 
 
 def _json(request: Request, document: dict[str, Any], max_age_s: int) -> Response:
-    response = cacheable_response(
+    return cacheable_response(
         orjson.dumps(document),
         media_type=TILEJSON,
         if_none_match=request.headers.get("if-none-match"),
         cache_control=f"public, max-age={max_age_s}",
     )
-    response.headers["Access-Control-Allow-Origin"] = CORS
-    return response
 
 
 def _settings(request: Request) -> Settings:

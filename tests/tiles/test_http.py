@@ -137,7 +137,7 @@ async def test_unknown_routes_are_problems(client: httpx.AsyncClient) -> None:
      ("*", True), ("identity", False), ("br;q=1, *;q=0", False), ("x-gzip", True), ("gzip;q=abc", False)],
 )
 def test_accept_encoding(header: str | None, expected: bool) -> None:
-    from tiles.endpoints import accepts_gzip
+    from app.kit.encoding import accepts_gzip
 
     assert accepts_gzip(header) is expected
 
@@ -163,7 +163,7 @@ async def test_tiles_go_through_the_request_context(app: FastAPI, client: httpx.
 
 async def test_only_get_reads_tiles(client: httpx.AsyncClient) -> None:
     response = await client.post("/tiles/events/1/0/0.mvt")
-    assert response.status_code == 405 and response.headers["allow"] == "GET"
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, OPTIONS"
     assert response.headers["content-type"] == "application/problem+json"
 
 
