@@ -78,6 +78,13 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def render_problem(exc: ProblemError, instance: str) -> JSONResponse:
+    """The problem+json answer to ``exc``: the one rendering of every ``ProblemError``, routed or not."""
+    return problem_response(
+        exc.status, exc.slug, exc.title, exc.detail, instance, exc.headers, param=exc.param, **exc.extra
+    )
+
+
 def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
     errors = []
     for err in exc.errors():
@@ -91,9 +98,7 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict[str,
 def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        return problem_response(
-            exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.headers, param=exc.param, **exc.extra
-        )
+        return render_problem(exc, request.url.path)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -29,7 +29,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.errors import InvalidParameter, NotFound, ProblemError, problem_response
+from app.errors import InvalidParameter, NotFound, ProblemError, render_problem
 from app.kit.etag import cacheable_response, none_match
 from config.settings import Settings
 from tiles.filters import parse_filters
@@ -44,7 +44,7 @@ TILEJSON = "application/json"
 CORS = "*"
 CORS_BYTES = CORS.encode()
 TILE_PATH = "/tiles/events/{z}/{x}/{y}.mvt"
-_TILE_URL = re.compile(r"^/tiles/events/([^/]+)/([^/]+)/([^/]+)\.mvt$")
+_TILE_URL = re.compile(r"/tiles/events/([^/]+)/([^/]+)/([^/]+)\.mvt")
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -75,20 +75,15 @@ class TileRequests:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = _TILE_URL.match(_route_path(scope)) if scope["type"] == "http" else None
+        match = _TILE_URL.fullmatch(_route_path(scope)) if scope["type"] == "http" else None
         if match is None:
             await self.app(scope, receive, send)
             return
         scope["route"] = _Route
         try:
             reply = await events_tile(scope, *match.groups())
-        except ProblemError as exc:
-            response = problem_response(
-                exc.status, exc.slug, exc.title, exc.detail, scope["path"], param=exc.param, **exc.extra
-            )
-            if isinstance(exc, MethodNotAllowed):
-                response.headers["Allow"] = "GET"
-            await response(scope, receive, send)
+        except ProblemError as exc:  # outside the router: rendered here, by the same function
+            await render_problem(exc, scope["path"])(scope, receive, send)
             return
         await reply.send(send)
 
@@ -103,11 +98,13 @@ def _route_path(scope: Scope) -> str:
 async def events_tile(scope: Scope, z: str, x: str, y: str) -> TileReply:
     """The tile's reply; the address and the filters are checked before the service is asked."""
     if scope["method"] != "GET":
-        raise MethodNotAllowed(f"{scope['method']} is not allowed here; tiles are read with GET")
+        raise MethodNotAllowed(
+            f"{scope['method']} is not allowed here; tiles are read with GET", headers={"Allow": "GET"}
+        )
     state = scope["app"].state
     settings: Settings = state.settings
     tile = _tile(z, x, y, settings.tiles.max_zoom)
-    filters = parse_filters(scope["query_string"].decode("latin-1"))
+    filters = parse_filters(scope["query_string"])
     service: TileService = state.tiles
     rendered = await service.tile(tile, filters)
     accept_encoding, if_none_match = _conditions(scope["headers"])
@@ -122,7 +119,7 @@ async def events_tilejson(request: Request) -> Response:
     ``events``, gzip; 204 when empty, 304 on If-None-Match; 400/404 problem+json for a bad address).
     """
     settings = _settings(request)
-    document = tilejson(str(request.base_url), parse_filters(request.url.query), settings.tiles)
+    document = tilejson(str(request.base_url), parse_filters(request.scope["query_string"]), settings.tiles)
     return _json(request, document, settings.tiles.browser_max_age_s)
 
 
@@ -130,7 +127,7 @@ async def events_tilejson(request: Request) -> Response:
 async def events_style_json(request: Request) -> Response:
     """``config/events-style.json``, its source pointing at this host's TileJSON (with the request's filters)."""
     settings = _settings(request)
-    document = events_style(str(request.base_url), parse_filters(request.url.query))
+    document = events_style(str(request.base_url), parse_filters(request.scope["query_string"]))
     return _json(request, document, settings.tiles.browser_max_age_s)
 
 

@@ -31,10 +31,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.events.filters import Filters
 from config.settings import TileSettings
 from geo.cells import cached_cells_covering_bbox
 from geo.mercator import FINE_ZOOM
-from tiles.filters import TileFilters
+from tiles.filters import tile_conditions
 from tiles.grid import CLUSTER_LEVELS, COARSE_ROLLUP_ZOOM, EXTENT, FINE_ROLLUP_ZOOM, POINT_BUFFER, ROLLUP_ZOOM, Tile
 
 # The issue's hard limit on a tile's encoded size, and the budget the SQL aims for (estimates below).
@@ -73,11 +74,11 @@ class TileQuery:
             raise ValueError("a tile statement and its fallback must plan the same way")
 
 
-def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limit: int | None = None) -> TileQuery:
+def tile_query(tile: Tile, filters: Filters, settings: TileSettings, *, limit: int | None = None) -> TileQuery:
     """The statement that renders ``tile`` for ``filters``; ``limit`` lowers the feature cap."""
     params: dict[str, Any] = {}
     if tile.z < settings.cluster_below_zoom:
-        where = [*_space(tile, 0, params, envelope=False), *filters.conditions(params)]
+        where = [*_space(tile, 0, params, envelope=False), *tile_conditions(filters, params)]
         sql = _clusters(tile, where, settings, params)
         if not _rolls_up(tile, filters):
             return TileQuery(sql, params, clustered=True, generic=_plans_once(tile, filters))
@@ -88,18 +89,18 @@ def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limi
         return TileQuery(
             _rolled_up_clusters(tile, filters, settings, rolled), rolled, clustered=True, generic=True, fallback=live
         )
-    where = [*_space(tile, tile.fine_margin(POINT_BUFFER), params, envelope=True), *filters.conditions(params)]
+    where = [*_space(tile, tile.fine_margin(POINT_BUFFER), params, envelope=True), *tile_conditions(filters, params)]
     cap = min(settings.max_features, limit or settings.max_features)
     return TileQuery(_points(tile, where, cap, params), params, clustered=False)
 
 
-def _rolls_up(tile: Tile, filters: TileFilters) -> bool:
+def _rolls_up(tile: Tile, filters: Filters) -> bool:
     """Whether a rollup holds what the tile counts: its clusters are unions of the finest rollup's
     cells, and the filters are the default ones (public, not ended) with at most a category choice."""
-    return tile.z + CLUSTER_LEVELS <= FINE_ROLLUP_ZOOM and filters == TileFilters(categories=filters.categories)
+    return tile.z + CLUSTER_LEVELS <= FINE_ROLLUP_ZOOM and filters.only("categories")
 
 
-def _plans_once(tile: Tile, filters: TileFilters) -> bool:
+def _plans_once(tile: Tile, filters: Filters) -> bool:
     """Whether a cluster tile can share one generic plan.
 
     Below ``COVER_MIN_ZOOM`` a tile reads all 64 partitions and planning them took 7-15 ms of
@@ -148,7 +149,7 @@ def _clusters(tile: Tile, where: list[str], settings: TileSettings, params: dict
     return _cluster_features(tile, members, settings, params)
 
 
-def _rolled_up_clusters(tile: Tile, filters: TileFilters, settings: TileSettings, params: dict[str, Any]) -> str:
+def _rolled_up_clusters(tile: Tile, filters: Filters, settings: TileSettings, params: dict[str, Any]) -> str:
     """Clusters from ``tile_rollup`` plus the events that end before its horizon.
 
     ``complete`` is false when the horizon is not ahead of the clock (nothing has moved it for
@@ -174,7 +175,7 @@ def _rolled_up_clusters(tile: Tile, filters: TileFilters, settings: TileSettings
     params.update(tile_shift=tile.shift, tile_x=tile.x, tile_y=tile.y)
     ending = [
         "e.px >> %(tile_shift)s = %(tile_x)s AND e.py >> %(tile_shift)s = %(tile_y)s",
-        *filters.conditions(params),
+        *tile_conditions(filters, params),
         f"e.ends_at < {_HORIZON}",
     ]
     members = f"""

@@ -7,6 +7,7 @@ the bytes as JSON or GeoJSON and answers conditional requests.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
 from uuid import UUID
@@ -18,7 +19,7 @@ from starlette.responses import Response
 from app.errors import InvalidParameter
 from app.events import discovery
 from app.events.criteria import Criteria, list_criteria, nearby_criteria
-from app.events.discovery_schemas import EventDetail, EventPage, ListParams, NearbyParams, PageParams
+from app.events.discovery_schemas import AREA_RULES, EventDetail, EventPage, ListParams, NearbyParams, PageParams
 from app.events.paging import Position, decode_cursor, first_page
 from app.kit.cursor import CursorSigner
 from app.kit.etag import cacheable_response
@@ -52,6 +53,7 @@ _list_responses: dict[int | str, dict[str, Any]] = {
     response_model=EventPage,
     responses=_list_responses,
     summary="Events in an area",
+    description=f"Events in a bbox or a circle, filtered and sorted; keyset-paged with `cursor`. {AREA_RULES}",
     openapi_extra=openapi(ListParams),
 )
 async def list_events(request: Request, params: ListQuery, db: ReadConnDep) -> Response:
@@ -93,7 +95,8 @@ async def _page(
 ) -> Response:
     limit = _limit(params.limit, settings)
     signer = _signer(settings.cursor_secret)
-    position: Position = decode_cursor(signer, criteria, params.cursor) if params.cursor else first_page()
+    now = datetime.now(UTC)
+    position: Position = decode_cursor(signer, criteria, params.cursor, now) if params.cursor else first_page(now)
     geojson = wants_geojson(request.headers.get("accept"))
     page = await discovery.find_events(db, criteria, position, limit, signer, geojson=geojson)
     items = ",".join(page.items).encode()
