@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -52,6 +53,27 @@ class Conflict(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: the body of every error answer, as the OpenAPI document states it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    param: str | None = None  # the request parameter at fault, when there is one
+    errors: list[dict[str, str | None]] | None = None  # every invalid parameter (422)
+
+
+PROBLEM_SCHEMA = Problem.model_json_schema()
+
+
+def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for error answers: problem+json, with what each status means here."""
+    content = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
+    return {status: {"description": description, "content": content} for status, description in descriptions.items()}
 
 
 class ConfigurationError(Exception):

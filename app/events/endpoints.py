@@ -16,7 +16,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.errors import InvalidParameter
+from app.errors import InvalidParameter, problem_responses
 from app.events import discovery
 from app.events.criteria import Criteria, list_criteria, nearby_criteria
 from app.events.discovery_schemas import AREA_RULES, EventDetail, EventPage, ListParams, NearbyParams, PageParams
@@ -37,10 +37,12 @@ router = APIRouter(prefix="/api/v1/events", tags=["events"])
 ListQuery = Annotated[ListParams, Depends(query_model(ListParams))]
 NearbyQuery = Annotated[NearbyParams, Depends(query_model(NearbyParams))]
 
-_problems: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Invalid parameter (problem+json naming it)"},
-    422: {"description": "Malformed parameter (problem+json naming it)"},
-}
+_problems = problem_responses(
+    {
+        400: "A parameter breaks a rule that spans parameters, or the cursor is not for this query (names it)",
+        422: "A parameter is malformed, out of range or unknown (names it)",
+    }
+)
 _list_responses: dict[int | str, dict[str, Any]] = {
     200: {"content": {GEOJSON: {"schema": {"type": "object", "description": "RFC 7946 FeatureCollection"}}}},
     304: {"description": "Not modified (If-None-Match)"},
@@ -80,7 +82,10 @@ async def nearby_events(request: Request, params: NearbyQuery, db: ReadConnDep) 
 @router.get(
     "/{event_id}",
     response_model=EventDetail,
-    responses={304: {"description": "Not modified"}, 404: {"description": "Unknown or not public"}, **_problems},
+    responses={
+        304: {"description": "Not modified"},
+        **problem_responses({404: "Unknown or not public", 422: "Not an event id"}),
+    },
     summary="One event",
 )
 async def get_event(request: Request, event_id: UUID, db: ReadConnDep) -> Response:

@@ -18,6 +18,7 @@ The rules also serve the write side (``app.events.schemas``): one category slug,
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cached_property
@@ -28,6 +29,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -55,6 +57,21 @@ def normal_tags(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({tag.strip().lower() for tag in values if tag.strip()}))
 
 
+# RFC 3339 date-time, what OpenAPI's ``format: date-time`` means: seconds and an offset required. (Left
+# alone, pydantic would also read a bare number as a Unix time and take dates without seconds.)
+_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, str) and not _DATE_TIME.fullmatch(value):
+        raise PydanticCustomError(
+            "date_time_format", "an RFC 3339 date-time with seconds and an offset, e.g. 2030-06-01T20:00:00+02:00"
+        )
+    return value
+
+
 def _utc(moment: datetime) -> datetime:
     """The instant in UTC; an offset that carries it past year 1 or 9999 pins it to that end."""
     try:
@@ -63,7 +80,7 @@ def _utc(moment: datetime) -> datetime:
         return datetime.min.replace(tzinfo=UTC) if moment.year == 1 else datetime.max.replace(tzinfo=UTC)
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
 
 
 class Filters(BaseModel):

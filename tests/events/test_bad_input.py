@@ -57,7 +57,11 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (EVENTS, {**PARIS, "starts_after": "yesterday"}, "starts_after"),
     (EVENTS, {**PARIS, "starts_before": "2026-13-01T00:00:00Z"}, "starts_before"),
     (EVENTS, {**PARIS, "starts_after": "2026-06-01T20:00:00"}, "starts_after"),  # no offset: ambiguous
-    (EVENTS, {**PARIS, "starts_after": "2026-06-02T00:00Z", "starts_before": "2026-06-01T00:00Z"}, "starts_before"),
+    (EVENTS, {**PARIS, "starts_after": "2026-06-02T00:00:00Z", "starts_before": "2026-06-01T09:00:00+09:00"},
+     "starts_before"),
+    (EVENTS, {**PARIS, "starts_after": "2026-06-02T00:00Z"}, "starts_after"),  # RFC 3339 has seconds
+    (EVENTS, {**PARIS, "starts_after": "1780000000"}, "starts_after"),  # not a Unix time
+    (EVENTS, {**PARIS, "starts_before": "2026-06-01"}, "starts_before"),
     # sort
     (EVENTS, {**PARIS, "sort": "price"}, "sort"),
     (EVENTS, {**PARIS, "sort": "distance"}, "sort"),  # no centre to measure from
