@@ -37,6 +37,8 @@ from geo.cells import cell_of
 from tests.conftest import REDIS_URL, make_settings
 from tests.fixtures.database import DATA_TABLES
 
+pytestmark = pytest.mark.contract
+
 SEED = 20_160_316
 MAX_EXAMPLES = 40  # fuzzed cases per operation, besides the examples and boundary cases
 PARIS = (48.8566, 2.3522)
