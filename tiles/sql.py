@@ -38,6 +38,9 @@ from geo.mercator import FINE_ZOOM
 from tiles.filters import tile_conditions
 from tiles.grid import CLUSTER_LEVELS, COARSE_ROLLUP_ZOOM, EXTENT, FINE_ROLLUP_ZOOM, POINT_BUFFER, ROLLUP_ZOOM, Tile
 
+# The filters whose columns events_tile_idx carries (migration 0004): a new filter is planned per tile
+# until its column joins the index and its name this list.
+FILTERS_IN_TILE_INDEX = ("categories", "starts_after", "starts_before", "free", "price_max", "min_popularity")
 # The issue's hard limit on a tile's encoded size, and the budget the SQL aims for (estimates below).
 MAX_TILE_BYTES = 500_000
 POINT_BYTES_BUDGET = 470_000
@@ -106,11 +109,11 @@ def _plans_once(tile: Tile, filters: Filters) -> bool:
     Below ``COVER_MIN_ZOOM`` a tile reads all 64 partitions and planning them took 7-15 ms of
     every miss; the plan is always the same (an index-only range scan of each partition's
     ``events_tile_idx``, then aggregation), whatever the tile, as long as every filter is read
-    from that index (tags and text are not: their selectivity picks the plan). A generic plan
+    from that index (``FILTERS_IN_TILE_INDEX``; tags and text are not: their selectivity picks the plan). A generic plan
     estimates a handful of rows, so it would sort 100k+ rows on disk to group them: the service
     runs these with sorting disabled, which makes the planner hash instead.
     """
-    return tile.z < COVER_MIN_ZOOM and not filters.tags and filters.text is None
+    return tile.z < COVER_MIN_ZOOM and filters.only(*FILTERS_IN_TILE_INDEX)
 
 
 def _space(tile: Tile, margin: int, params: dict[str, Any], *, envelope: bool) -> list[str]:

@@ -62,6 +62,7 @@ class _Layout:
 
     lists: frozenset[str]
     nested: dict[str, str]  # parameter -> the field of the flattened model that holds it
+    containers: frozenset[str]  # the flattened fields: names of the model, not of the query string
 
 
 @cache
@@ -79,7 +80,7 @@ def _layout(model: type[BaseModel]) -> _Layout:
         for parameter, field_info in ((f.alias or n, f) for n, f in inner.model_fields.items()):
             assert _flattened(field_info.annotation) is None, "one level of flattening"
             nested[parameter] = name
-    return _Layout(frozenset(lists), nested)
+    return _Layout(frozenset(lists), nested, frozenset(nested.values()))
 
 
 class QueryError(ValueError):
@@ -100,6 +101,8 @@ def parse_query(model: type[M], pairs: list[tuple[str, str]]) -> M:
     layout = _layout(model)
     raw: dict[str, Any] = {}
     for name, value in pairs:
+        if name in layout.containers:
+            raise QueryError([(name, "not a parameter of this request", "extra_forbidden")])
         holder = raw if name not in layout.nested else raw.setdefault(layout.nested[name], {})
         if name in layout.lists:
             holder.setdefault(name, []).append(value)

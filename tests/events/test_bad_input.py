@@ -75,6 +75,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (EVENTS, {**PARIS, "q": "x" * 201}, "q"),
     (EVENTS, {**PARIS, "radius": "5000"}, "radius"),  # a typo of radius_m is not silently ignored
     (NEARBY, {**HERE, "bbox": "2,48,3,49"}, "bbox"),
+    (EVENTS, {**PARIS, "filters": "x"}, "filters"),  # the model's name for the filters, not a parameter
+    (EVENTS, {**PARIS, "filters": "x", "category": "music"}, "filters"),
     # ids
     ("/api/v1/events/not-a-uuid", {}, "event_id"),
     ("/api/v1/events/18446744073709551616", {}, "event_id"),
