@@ -44,7 +44,17 @@ _problems = problem_responses(
     }
 )
 _list_responses: dict[int | str, dict[str, Any]] = {
-    200: {"content": {GEOJSON: {"schema": {"type": "object", "description": "RFC 7946 FeatureCollection"}}}},
+    200: {
+        "content": {GEOJSON: {"schema": {"type": "object", "description": "RFC 7946 FeatureCollection"}}},
+        # An OpenAPI link: where a listed event's id leads (clients and schemathesis' stateful runs follow it).
+        "links": {
+            "GetEvent": {
+                "operationId": "get_event",
+                "parameters": {"event_id": "$response.body#/items/0/id"},
+                "description": "The first listed event in full (as JSON; in GeoJSON the id is under properties).",
+            }
+        },
+    },
     304: {"description": "Not modified (If-None-Match)"},
     **_problems,
 }
@@ -87,6 +97,7 @@ async def nearby_events(request: Request, params: NearbyQuery, db: ReadConnDep) 
         **problem_responses({404: "Unknown or not public", 422: "Not an event id"}),
     },
     summary="One event",
+    operation_id="get_event",
 )
 async def get_event(request: Request, event_id: UUID, db: ReadConnDep) -> Response:
     body = await discovery.get_event(db, event_id)
