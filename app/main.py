@@ -24,7 +24,7 @@ from app.redis import make_redis
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
 from config.settings import Settings
-from tiles.endpoints import TileRequests
+from tiles.endpoints import TileRequests, document_tiles
 from tiles.endpoints import router as tiles_router
 from tiles.service import TileService
 
@@ -98,4 +98,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*
+    document_tiles(app)
     return app

@@ -49,10 +49,14 @@ class RedisSettings(BaseModel):
 
 class DiscoverySettings(BaseModel):
     default_limit: int = Field(50, ge=1)
-    max_limit: int = Field(500, ge=1)
+    # At most the API contract's bounds (app.events.discovery_schemas: 500 items, 200 km).
+    max_limit: int = Field(500, ge=1, le=500)
     # A bbox bigger than this is refused: the client should zoom in or use the tiles.
     max_bbox_area_deg2: float = Field(400.0, gt=0)
-    max_radius_m: float = Field(200_000.0, gt=0)
+    # ... and so is a long thin one (little area, but a partition cover as long as the box).
+    max_bbox_width_deg: float = Field(90.0, gt=0, le=360)
+    max_bbox_height_deg: float = Field(45.0, gt=0, le=180)
+    max_radius_m: float = Field(200_000.0, gt=0, le=200_000)
     cursor_secret: str = "dev-cursor-secret-change-me"
 
 
