@@ -16,13 +16,13 @@ from psycopg.rows import dict_row
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.events.filters import Filters
 from app.main import create_app
 from config.settings import RedisSettings
 from tests.conftest import make_settings
 from tests.fixtures.private_servers import PrivateRedis
 from tests.resilience.load import Load, Picker, Records, Request
 from tests.tiles.conftest import EventStore, scatter
-from tiles.filters import TileFilters
 from tiles.grid import Tile, tile_of
 from tiles.rendered import RenderedTile
 from tiles.service import TileService
@@ -88,7 +88,7 @@ async def test_a_redis_restart_costs_no_request_and_the_cache_comes_back(
             service: TileService = app.state.tiles
             original = service.render
 
-            async def counting(tile: Tile, filters: TileFilters) -> RenderedTile:
+            async def counting(tile: Tile, filters: Filters) -> RenderedTile:
                 renders.append(time.monotonic())
                 return await original(tile, filters)
 
@@ -134,7 +134,7 @@ async def _near_cache_live(service: TileService) -> bool:
 
 async def _stored(client: httpx.AsyncClient, service: TileService, redis: Redis, prefix: str) -> bool:
     """Whether a tile asked for now (under filters nobody used yet) lands in Redis."""
-    response = await client.get(f"/tiles/events/{tile_of(*PARIS, 14)}.mvt?min_popularity={time.monotonic_ns()}")
+    response = await client.get(f"/tiles/events/{tile_of(*PARIS, 14)}.mvt?min_popularity={1_000_000_000 + time.monotonic_ns() % 1_000_000_000}")
     assert response.status_code == 204  # no event is that popular; empty tiles are cached too
     await service.cache.settle()
     try:
