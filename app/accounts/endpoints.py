@@ -123,6 +123,13 @@ async def verify(request: Request, body: VerifyIn, work: UnitOfWorkDep, ctx: Acc
     return Response(status_code=204, headers=NO_STORE)
 
 
+@router.post("/verify/resend", status_code=202, response_model=AcceptedOut, responses={**_limited, **_unauthorized})
+async def verify_resend(request: Request, work: UnitOfWorkDep, ctx: AccountsDep, subject: SubjectDep) -> JSONResponse:
+    """Mail a new verification link to the signed-in account (earlier links stop working)."""
+    await service.resend_verification(work, ctx, subject.account_id, _client(request))
+    return JSONResponse({"detail": "If the address still needs confirming, a new link is on its way."}, 202)
+
+
 @router.post("/password-reset", status_code=202, response_model=AcceptedOut, responses=_limited)
 async def password_reset(request: Request, body: ResetRequestIn, work: UnitOfWorkDep, ctx: AccountsDep) -> JSONResponse:
     """Mail a reset link if the address has an account (the answer is the same either way)."""

@@ -97,6 +97,16 @@ async def send_verification(work: UnitOfWork, ctx: AccountsContext, account: dic
     work.publish(await enqueue(work.conn, mail, ctx.clock))
 
 
+async def resend_verification(work: UnitOfWork, ctx: AccountsContext, account_id: UUID, client_ip: str) -> None:
+    """Mail a new verification link to a signed-in account whose address is not verified yet."""
+    account = await repository.get_account(work.conn, account_id)
+    if account is None or account["email_verified_at"] is not None:
+        return
+    per_account = (ctx.limits.register_account, email_subject(account["email"]))
+    await ctx.limiter.hit((ctx.limits.token_ip, client_ip), per_account)
+    await send_verification(work, ctx, account)
+
+
 async def verify_email(work: UnitOfWork, ctx: AccountsContext, token: str, client_ip: str) -> None:
     await ctx.limiter.hit((ctx.limits.token_ip, client_ip))
     now = ctx.clock()
