@@ -77,7 +77,8 @@ async def register(work: UnitOfWork, ctx: AccountsContext, new: NewAccount) -> N
     )
     if account is None:
         existing = await repository.find_account_by_email(work.conn, new.email)
-        assert existing is not None  # the insert conflicted with it
+        if existing is None:  # erased between the conflict and this read: nobody to tell
+            return
         mail = messages.already_registered(existing["email"], existing["id"], ctx.mail_settings.public_url)
         work.publish(await enqueue(work.conn, mail, ctx.clock))
         return
