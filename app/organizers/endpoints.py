@@ -59,7 +59,8 @@ _team_change: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/organizers", status_code=201, response_model=Organizer, responses=_signed_in, summary="Found an organizer")
+@router.post("/organizers", status_code=201, response_model=Organizer, responses=_signed_in,
+             summary="Found an organizer")  # fmt: skip
 async def create_organizer(
     body: OrganizerCreate, subject: VerifiedSubjectDep, work: UnitOfWorkDep, ctx: OrganizersDep
 ) -> dict[str, Any]:
@@ -109,7 +110,9 @@ async def remove_member(account_id: UUID, access: CheckerAccess, work: UnitOfWor
              responses={**_scoped, 409: {"description": "Already a member, or too many open invitations"},
                         429: {"description": "Too many invitations sent (Retry-After)"}},
              summary="Invite someone by email")  # fmt: skip
-async def invite(body: InvitationCreate, access: OwnerAccess, work: UnitOfWorkDep, ctx: OrganizersDep) -> dict[str, Any]:
+async def invite(
+    body: InvitationCreate, access: OwnerAccess, work: UnitOfWorkDep, ctx: OrganizersDep
+) -> dict[str, Any]:
     """An owner invites an email address to a role; the link goes by mail (the token is not returned).
     Inviting the same address again replaces its invitation."""
     return await service.invite(work, ctx, access, body)

@@ -155,8 +155,9 @@ _INVITATION = "id, organizer_id, email, role, created_at, expires_at, invited_by
 async def put_invitation(conn: Conn, values: Row) -> Row:
     """Insert the invitation, or replace the one to the same address (and with it the old token)."""
     cur = await conn.execute(
-        "INSERT INTO organizer_invitations (organizer_id, email, role, token_hash, invited_by, created_at, expires_at) "
-        "VALUES (%(organizer_id)s, %(email)s, %(role)s, %(token_hash)s, %(invited_by)s, %(created_at)s, %(expires_at)s) "
+        "INSERT INTO organizer_invitations "
+        "(organizer_id, email, role, token_hash, invited_by, created_at, expires_at) VALUES "
+        "(%(organizer_id)s, %(email)s, %(role)s, %(token_hash)s, %(invited_by)s, %(created_at)s, %(expires_at)s) "
         "ON CONFLICT (organizer_id, lower(email)) DO UPDATE SET "
         "email = EXCLUDED.email, role = EXCLUDED.role, token_hash = EXCLUDED.token_hash, "
         "invited_by = EXCLUDED.invited_by, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at "

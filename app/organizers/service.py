@@ -80,9 +80,7 @@ async def organizer_of(conn: Conn, access: OrganizerAccess) -> Row:
 async def invite(work: UnitOfWork, ctx: OrganizersContext, access: OrganizerAccess, data: InvitationCreate) -> Row:
     """Invite ``data.email`` to ``data.role`` and mail the link (replacing an earlier invitation)."""
     conn, org = work.conn, access.organizer_id
-    await ctx.limiter.hit(
-        (ctx.limits.invite_organizer, str(org)), (ctx.limits.invite_email, email_subject(data.email))
-    )
+    await ctx.limiter.hit((ctx.limits.invite_organizer, str(org)), (ctx.limits.invite_email, email_subject(data.email)))
     now = ctx.clock()
     await repository.delete_expired_invitations(conn, org, now)
     if await repository.is_member_email(conn, org, data.email):

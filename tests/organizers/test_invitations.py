@@ -24,7 +24,8 @@ async def test_an_invitation_is_mailed_and_accepted_once(client: httpx.AsyncClie
     owner = await sign_up(client, "owner@example.com")
     org = await found(client, owner, "Night Owls")
     invitation = await invite(client, owner, org, "Eve@Example.com", "editor")
-    assert invitation["email"] == "Eve@Example.com" and invitation["role"] == "editor"
+    # As typed, but for the domain, which email-validator writes in lower case.
+    assert invitation["email"] == "Eve@example.com" and invitation["role"] == "editor"
     assert "token" not in invitation  # the link goes by mail only
 
     mails = await mails_to(client, "eve@example.com")
@@ -78,7 +79,8 @@ async def test_an_unverified_invitee_verifies_first(client: httpx.AsyncClient) -
     assert refused.status_code == 403 and refused.json()["type"].endswith("/email-not-verified")
     assert eve.account_id not in await roles_of(client, org)
 
-    confirmed = await client.post("/api/v1/auth/verify", json={"token": await token_from_mail(client, "eve@example.com", "verify-email")})
+    verify_token = await token_from_mail(client, "eve@example.com", "verify-email")
+    confirmed = await client.post("/api/v1/auth/verify", json={"token": verify_token})
     assert confirmed.status_code == 204
     assert (await client.post(accept_path(token), headers=bearer(eve))).status_code == 200
 

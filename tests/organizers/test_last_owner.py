@@ -42,10 +42,9 @@ async def test_the_last_owner_can_neither_leave_nor_be_demoted(client: httpx.Asy
 @asynccontextmanager
 async def team_locked(settings: Settings, org: UUID) -> AsyncIterator[psycopg.AsyncConnection[tuple[object, ...]]]:
     """Hold the team's rows locked from outside, the way a slow concurrent change would."""
-    async with await psycopg.AsyncConnection.connect(settings.database.url) as conn:
-        async with conn.transaction():
-            await conn.execute("SELECT 1 FROM organizer_members WHERE organizer_id = %s FOR UPDATE", (org,))
-            yield conn
+    async with await psycopg.AsyncConnection.connect(settings.database.url) as conn, conn.transaction():
+        await conn.execute("SELECT 1 FROM organizer_members WHERE organizer_id = %s FOR UPDATE", (org,))
+        yield conn
 
 
 async def waiting_for_locks(settings: Settings, count: int) -> None:
@@ -119,7 +118,9 @@ async def test_a_team_locked_too_long_answers_503(client: httpx.AsyncClient, set
     org = await found(client, owner)
     await join(client, owner, org, editor, "editor")
     async with team_locked(settings, org):
-        response = await client.patch(members_path(org, editor.account_id), json={"role": "owner"}, headers=bearer(owner))
+        response = await client.patch(
+            members_path(org, editor.account_id), json={"role": "owner"}, headers=bearer(owner)
+        )
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     assert response.json()["type"].endswith("/team-busy")
     assert (await roles_of(client, org))[editor.account_id] == "editor"

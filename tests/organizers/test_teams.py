@@ -59,14 +59,14 @@ async def test_an_outsider_gets_the_answer_of_an_organizer_that_does_not_exist(c
         theirs = await client.get(f"{ORGANIZERS}/{org}{path}", headers=bearer(outsider))
         missing = await client.get(f"{ORGANIZERS}/{nowhere}{path}", headers=bearer(outsider))
         assert theirs.status_code == missing.status_code == 404
-        strip = lambda r: {k: v.replace(str(org), "X").replace(str(nowhere), "X") for k, v in r.json().items()}  # noqa: E731
-        assert strip(theirs) == strip(missing)
+        assert theirs.text.replace(str(org), "X") == missing.text.replace(str(nowhere), "X")
     # Writes too, with a valid body and with a body that would be refused: 404 first, nothing written.
     before = await table_counts(client)
     for body in ({"email": "x@example.com", "role": "editor"}, {"email": "x@example.com", "role": "admin"}):
         response = await client.post(invitations_path(org), json=body, headers=bearer(outsider))
         assert response.status_code == 404
-    response = await client.patch(members_path(org, owner.account_id), json={"role": "checker"}, headers=bearer(outsider))
+    demote = {"role": "checker"}
+    response = await client.patch(members_path(org, owner.account_id), json=demote, headers=bearer(outsider))
     assert response.status_code == 404
     assert await table_counts(client) == before
 
