@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from uuid import UUID
 
 import httpx
+import pytest
 
 from tests.accounts.helpers import FrozenClock, app_of, bearer, log_in, mails_to, sign_up, token_from_mail
 from tests.organizers.helpers import (
@@ -196,3 +198,18 @@ async def test_tokens_are_stored_only_as_hashes(client: httpx.AsyncClient) -> No
     assert ttl == timedelta(seconds=app_of(client).state.organizers.settings.invitation_ttl_s)
     assert isinstance(org, UUID)
     assert (await client.get(members_path(org), headers=bearer(owner))).status_code == 200
+
+
+async def test_the_access_log_never_holds_an_invitation_token(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner = await sign_up(client, "owner@example.com")
+    org = await found(client, owner)
+    eve = await sign_up(client, "eve@example.com")
+    await invite(client, owner, org, "eve@example.com", "editor")
+    token = await invitation_token(client, "eve@example.com")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="happenings.access"):
+        assert (await client.post(accept_path(token), headers=bearer(eve))).status_code == 200
+    paths = [getattr(r, "path", None) for r in caplog.records if r.name == "happenings.access"]
+    assert paths == ["/api/v1/invitations/{token}/accept"]
