@@ -65,7 +65,7 @@ async def prepare_registration(
 ) -> NewAccount:
     """Limits, the strength rule and the hash (the same work whether or not the address is taken)."""
     await ctx.limiter.hit((ctx.limits.register_ip, client_ip), (ctx.limits.register_account, email_subject(email)))
-    await _check_strength(ctx, password, [email, email.split("@")[0], display_name or ""])
+    await _check_strength(ctx, password, _personal_words(email, display_name))
     return NewAccount(email, await ctx.passwords.hash(password), display_name)
 
 
@@ -260,8 +260,7 @@ async def prepare_password_reset(ctx: AccountsContext, token: str, password: str
         account = await repository.account_of_one_time_token(conn, digest(token), "reset", ctx.clock())
     if account is None:
         raise InvalidOneTimeToken()
-    local_part = account["email"].split("@")[0]
-    await _check_strength(ctx, password, [account["email"], local_part, account["display_name"] or ""])
+    await _check_strength(ctx, password, _personal_words(account["email"], account["display_name"]))
     return NewPassword(token, account["id"], await ctx.passwords.hash(password))
 
 
@@ -279,6 +278,12 @@ async def confirm_password_reset(work: UnitOfWork, ctx: AccountsContext, new: Ne
     await end_all_sessions(work, ctx, account_id, "password")
     mail = messages.password_changed(account["email"], account_id, ctx.mail_settings.public_url)
     work.publish(await enqueue(work.conn, mail, ctx.clock))
+
+
+def _personal_words(email: str, display_name: str | None) -> list[str]:
+    """What a password must not be built from: the address, its parts, the name."""
+    local, _, domain = email.partition("@")
+    return [email, local, domain.split(".")[0], *(display_name or "").split()]
 
 
 async def _check_strength(ctx: AccountsContext, password: str, context: list[str]) -> None:

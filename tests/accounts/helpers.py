@@ -20,8 +20,10 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
+from app.accounts.tokens import private_key_pem
 from config.settings import AuthSettings, Settings
 
 STRONG_PASSWORD = "violet tram carries seven quiet oboes"
@@ -51,9 +53,18 @@ class FrozenClock:
         self.now += timedelta(seconds=seconds)
 
 
+# One signing key for every app of the test run, as the processes of one deployment share theirs.
+TEST_SIGNING_KEY = private_key_pem(Ed25519PrivateKey.generate()).decode()
+
+
 def cheap_auth(**overrides: Any) -> AuthSettings:
     """Auth settings with argon2 parameters cheap enough for tests (never used outside them)."""
-    values: dict[str, Any] = {"argon2_time_cost": 1, "argon2_memory_kib": 64, "argon2_parallelism": 1}
+    values: dict[str, Any] = {
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 64,
+        "argon2_parallelism": 1,
+        "jwt_private_key": TEST_SIGNING_KEY,
+    }
     values.update(overrides)
     return AuthSettings(**values)
 
