@@ -30,6 +30,7 @@ from app.accounts import repository as accounts
 from app.accounts.auth import Subject
 from app.accounts.tokens import digest, new_secret
 from app.db import Conn, UnitOfWork
+from app.errors import ServiceUnavailable
 from app.kit.mail import enqueue
 from app.kit.ratelimit import email_subject
 from app.organizers import messages, repository
@@ -80,7 +81,12 @@ async def organizer_of(conn: Conn, access: OrganizerAccess) -> Row:
 async def invite(work: UnitOfWork, ctx: OrganizersContext, access: OrganizerAccess, data: InvitationCreate) -> Row:
     """Invite ``data.email`` to ``data.role`` and mail the link (replacing an earlier invitation)."""
     conn, org = work.conn, access.organizer_id
-    await ctx.limiter.hit((ctx.limits.invite_organizer, str(org)), (ctx.limits.invite_email, email_subject(data.email)))
+    try:
+        await ctx.limiter.hit(
+            (ctx.limits.invite_organizer, str(org)), (ctx.limits.invite_email, email_subject(data.email))
+        )
+    except ServiceUnavailable as exc:  # Redis unreachable: no limits, so no mail (fail closed)
+        raise ServiceUnavailable("invitations cannot be sent for a moment; try again", headers=exc.headers) from exc
     now = ctx.clock()
     await repository.delete_expired_invitations(conn, org, now)
     if await repository.is_member_email(conn, org, data.email):

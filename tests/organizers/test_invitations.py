@@ -149,8 +149,8 @@ async def test_a_member_accepting_another_invitation_keeps_their_role(client: ht
     org = await found(client, owner)
     await invite(client, owner, org, "eve@example.com", "checker")
     token = await invitation_token(client, "eve@example.com")
-    # Eve joins by another way in between (here: an admin adds her through a second invitation of
-    # another organizer is not possible, so she is added directly) and then uses the old link.
+    # Eve became a member meanwhile (written directly: the API gives no second way in), then
+    # follows the old link: it cannot change her role.
     async with app_of(client).state.pool.connection() as conn:
         await conn.execute(
             "INSERT INTO organizer_members (organizer_id, account_id, role, joined_at, updated_at) "
@@ -213,3 +213,37 @@ async def test_the_access_log_never_holds_an_invitation_token(
         assert (await client.post(accept_path(token), headers=bearer(eve))).status_code == 200
     paths = [getattr(r, "path", None) for r in caplog.records if r.name == "happenings.access"]
     assert paths == ["/api/v1/invitations/{token}/accept"]
+
+
+async def test_erasing_a_person_removes_the_invitations_to_their_addresses(client: httpx.AsyncClient) -> None:
+    from app.organizers.service import forget_invitations_to
+
+    owner = await sign_up(client, "owner@example.com")
+    org = await found(client, owner)
+    await invite(client, owner, org, "Eve@example.com", "editor")
+    await invite(client, owner, org, "sam@example.com", "editor")
+    async with app_of(client).state.pool.connection() as conn:
+        assert await forget_invitations_to(conn, ["eve@EXAMPLE.com"]) == 1
+    listed = (await client.get(invitations_path(org), headers=bearer(owner))).json()["items"]
+    assert [i["email"] for i in listed] == ["sam@example.com"]
+
+
+async def test_without_redis_no_invitation_is_sent(client: httpx.AsyncClient) -> None:
+    """The sending limits live in Redis: unreachable, inviting fails closed (503) and writes nothing."""
+    from redis.asyncio import Redis
+
+    from app.kit.ratelimit import RateLimiter
+
+    owner = await sign_up(client, "owner@example.com")
+    org = await found(client, owner)
+    state = app_of(client).state.organizers
+    nowhere = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    state.limiter = RateLimiter(nowhere, "test:")
+    try:
+        before = await table_counts(client)
+        response = await client.post(invitations_path(org), json={"email": "eve@example.com", "role": "editor"},
+                                     headers=bearer(owner))  # fmt: skip
+        assert response.status_code == 503 and "retry-after" in response.headers
+        assert await table_counts(client) == before
+    finally:
+        await nowhere.aclose()
