@@ -13,7 +13,7 @@ Contract (venues, event publishing, check-in and later domains build on these na
   ``{organizer_id}``; runs its query on the request's unit of work (``UnitOfWorkDep``), so use it on
   writes. ``read_organizer_role(min_role)``: the same on the lazy read connection, for reads.
   Ready-made: ``OwnerAccess``, ``EditorAccess``, ``CheckerAccess`` (writes), ``MemberReadAccess``
-  (any member, read).
+  (any member) and ``OwnerReadAccess`` (reads).
 - ``authorize(conn, subject, organizer_id, min_role, not_found=...)``: the same check for a domain
   whose path names its own object (``/venues/{venue_id}``): load the object, then call this with its
   ``organizer_id`` inside the domain's own dependency, passing the domain's own 404 as ``not_found``.
@@ -62,6 +62,7 @@ __all__ = [
     "MemberReadAccess",
     "OrganizerAccess",
     "OwnerAccess",
+    "OwnerReadAccess",
     "Role",
     "authorize",
     "read_organizer_role",
@@ -139,3 +140,4 @@ OwnerAccess = Annotated[OrganizerAccess, Depends(require_organizer_role(Role.OWN
 EditorAccess = Annotated[OrganizerAccess, Depends(require_organizer_role(Role.EDITOR))]
 CheckerAccess = Annotated[OrganizerAccess, Depends(require_organizer_role(Role.CHECKER))]
 MemberReadAccess = Annotated[OrganizerAccess, Depends(read_organizer_role(Role.CHECKER))]
+OwnerReadAccess = Annotated[OrganizerAccess, Depends(read_organizer_role(Role.OWNER))]

@@ -17,9 +17,8 @@ from app.db import UnitOfWorkDep
 from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
 from app.organizers import repository, service
-from app.organizers.auth import CheckerAccess, OrganizerAccess, OwnerAccess, read_organizer_role
+from app.organizers.auth import CheckerAccess, MemberReadAccess, OwnerAccess, OwnerReadAccess
 from app.organizers.context import OrganizersDep
-from app.organizers.roles import Role
 from app.organizers.schemas import (
     Invitation,
     InvitationAccept,
@@ -38,8 +37,6 @@ from app.organizers.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["organizers"])
 
 PageQuery = Annotated[PageParams, Depends(query_model(PageParams))]
-MemberRead = Annotated[OrganizerAccess, Depends(read_organizer_role(Role.CHECKER))]
-OwnerRead = Annotated[OrganizerAccess, Depends(read_organizer_role(Role.OWNER))]
 # An invitation token as mailed (base64url of 32 bytes); anything else is refused before the database.
 Token = Annotated[str, Path(min_length=32, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -77,13 +74,13 @@ async def my_organizers(subject: SubjectDep, page: PageQuery, db: ReadConnDep) -
 
 
 @router.get("/organizers/{organizer_id}", response_model=Organizer, responses=_scoped, summary="One organizer")
-async def get_organizer(access: MemberRead, db: ReadConnDep) -> dict[str, Any]:
+async def get_organizer(access: MemberReadAccess, db: ReadConnDep) -> dict[str, Any]:
     return await service.organizer_of(await db.get(), access)
 
 
 @router.get("/organizers/{organizer_id}/members", response_model=MemberPage, responses=_scoped,
             summary="The members of an organizer", openapi_extra=openapi(PageParams))  # fmt: skip
-async def list_members(access: MemberRead, page: PageQuery, db: ReadConnDep) -> dict[str, Any]:
+async def list_members(access: MemberReadAccess, page: PageQuery, db: ReadConnDep) -> dict[str, Any]:
     """Every member with their role, for any member (and admins); ordered by account id."""
     rows = await repository.members(await db.get(), access.organizer_id, page.after, page.limit + 1)
     return _page(rows, page.limit, "account_id")
@@ -120,7 +117,7 @@ async def invite(
 
 @router.get("/organizers/{organizer_id}/invitations", response_model=InvitationPage, responses=_scoped,
             summary="Open invitations", openapi_extra=openapi(PageParams))  # fmt: skip
-async def list_invitations(access: OwnerRead, page: PageQuery, db: ReadConnDep) -> dict[str, Any]:
+async def list_invitations(access: OwnerReadAccess, page: PageQuery, db: ReadConnDep) -> dict[str, Any]:
     """The invitations not yet accepted (expired ones included, until replaced or revoked)."""
     rows = await repository.invitations(await db.get(), access.organizer_id, page.after, page.limit + 1)
     return _page(rows, page.limit, "id")
