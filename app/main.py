@@ -23,6 +23,8 @@ from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
 from app.kit.logging import configure_logging
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
+from app.organizers.context import OrganizersContext
+from app.organizers.endpoints import router as organizers_router
 from app.redis import make_redis
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
+        app.state.organizers = OrganizersContext.build(settings, redis)
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles_router)
     app.include_router(auth_router)
     app.include_router(me_router)
+    app.include_router(organizers_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*
