@@ -147,3 +147,41 @@ async def fetch_json(conn: Conn, query: sql.Composable, params: dict[str, Any]) 
     cur = await conn.execute(query, params)
     row = await cur.fetchone()
     return None if row is None else row["rows"]
+
+
+def pseudonymised_rows(
+    section: str,
+    table: str,
+    *,
+    owner: str = "account_id",
+    pseudonym_column: str = "erased_pseudonym",
+    cleared: Iterable[str],
+    order_by: str,
+) -> Holder:
+    """A holder for records the law makes us keep after an erase (payments, invoices).
+
+    Exported like ``owned_rows``. On erase the rows stay, detached from the person: ``owner``
+    becomes NULL, ``pseudonym_column`` (a nullable uuid) takes the erasure's pseudonym (so one
+    person's records still group together for an auditor), and every column in ``cleared`` (name,
+    email, address: whatever names the person) becomes NULL. The table's foreign key to
+    ``accounts`` must not cascade deletes (``ON DELETE SET NULL``), as a second line of defence.
+    """
+    cleared_list = list(cleared)
+    where = sql.SQL("{} = %(account_id)s").format(sql.Identifier(owner))
+    select = _rows_as_json(sql.Identifier(table), where, sql.SQL(order_by), [])
+    assignments = sql.SQL(", ").join(
+        [
+            sql.SQL("{} = NULL").format(sql.Identifier(owner)),
+            sql.SQL("{} = %(pseudonym)s").format(sql.Identifier(pseudonym_column)),
+            *(sql.SQL("{} = NULL").format(sql.Identifier(column)) for column in cleared_list),
+        ]
+    )
+    update = sql.SQL("UPDATE {} SET {} WHERE {}").format(sql.Identifier(table), assignments, where)
+
+    async def export(conn: Conn, person: Person) -> Exported:
+        return await fetch_json(conn, select, {"account_id": person.account_id, "hidden": []})
+
+    async def erase(conn: Conn, erasure: Erasure) -> None:
+        await conn.execute(update, {"account_id": erasure.person.account_id, "pseudonym": erasure.pseudonym})
+
+    return Holder(section, (table,), export, erase)

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import h3
 
+from app.accounts.errors import Unauthorized
 from app.db import Conn
 from app.errors import InvalidParameter, NotFound
 from app.kit.media import MediaStore
@@ -44,7 +45,7 @@ def avatar_url(media_token: str | None, avatar_name: str | None) -> str | None:
 async def read_me(conn: Conn, account_id: UUID) -> Me:
     row = await repository.account_with_profile(conn, account_id)
     if row is None:  # erased between the token check and this read
-        raise NotFound("the account no longer exists")
+        raise Unauthorized("the account no longer exists", invalid_token=True)
     return Me(
         id=row["id"],
         email=row["email"],
