@@ -123,7 +123,7 @@ def owned_rows(
     """
     hidden_list = list(hidden)
     where = sql.SQL("{} = %(account_id)s").format(sql.Identifier(owner))
-    select = _rows_as_json(sql.Identifier(table), where, sql.SQL(order_by), hidden_list)
+    select = _rows_as_json(sql.Identifier(table), where, sql.SQL(order_by))
     delete = sql.SQL("DELETE FROM {} WHERE {}").format(sql.Identifier(table), where)
 
     async def export(conn: Conn, person: Person) -> Exported:
@@ -135,14 +135,14 @@ def owned_rows(
     return Holder(section, (table,), export, erase)
 
 
-def _rows_as_json(table: sql.Composable, where: sql.Composable, order_by: sql.Composable, hidden: list[str]) -> sql.SQL:
+def _rows_as_json(table: sql.Composable, where: sql.Composable, order_by: sql.Composable) -> sql.Composed:
     return sql.SQL(
         "SELECT coalesce(jsonb_agg(to_jsonb(t) - %(hidden)s::text[] ORDER BY {order_by}), '[]'::jsonb) AS rows "
         "FROM (SELECT * FROM {table} WHERE {where} ORDER BY {order_by} LIMIT {limit}) AS t"
-    ).format(table=table, where=where, order_by=order_by, limit=sql.Literal(MAX_EXPORT_ROWS))  # type: ignore[return-value]
+    ).format(table=table, where=where, order_by=order_by, limit=sql.Literal(MAX_EXPORT_ROWS))
 
 
-async def fetch_json(conn: Conn, query: sql.Composable, params: dict[str, Any]) -> Exported:
+async def fetch_json(conn: Conn, query: sql.SQL | sql.Composed, params: dict[str, Any]) -> Exported:
     """The ``rows`` column of the one row ``query`` returns (a JSON value built in SQL)."""
     cur = await conn.execute(query, params)
     row = await cur.fetchone()
@@ -168,7 +168,7 @@ def pseudonymised_rows(
     """
     cleared_list = list(cleared)
     where = sql.SQL("{} = %(account_id)s").format(sql.Identifier(owner))
-    select = _rows_as_json(sql.Identifier(table), where, sql.SQL(order_by), [])
+    select = _rows_as_json(sql.Identifier(table), where, sql.SQL(order_by))
     assignments = sql.SQL(", ").join(
         [
             sql.SQL("{} = NULL").format(sql.Identifier(owner)),

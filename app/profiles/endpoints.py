@@ -14,6 +14,7 @@ from uuid import UUID
 import anyio
 import anyio.to_thread
 from app.accounts.auth import SubjectDep
+from app.accounts.context import AccountsDep
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from starlette.responses import Response
@@ -63,12 +64,18 @@ async def get_me(subject: SubjectDep, db: ReadConnDep, response: Response) -> Me
     summary="Change profile fields",
 )
 async def patch_me(
-    request: Request, patch: ProfilePatch, subject: SubjectDep, work: UnitOfWorkDep, response: Response
+    request: Request,
+    patch: ProfilePatch,
+    subject: SubjectDep,
+    work: UnitOfWorkDep,
+    accounts: AccountsDep,
+    response: Response,
 ) -> Me:
     """Fields left out stay as they are; ``null`` clears one. A home is stored only with
     ``consent: true``, by default coarsened to an H3 cell (``precision: "area"``); ``home: null``
     withdraws the consent and forgets the place and the radius."""
-    await service.update_profile(work.conn, subject.account_id, patch, _settings(request).profiles)
+    settings = _settings(request).profiles
+    await service.update_profile(work.conn, subject.account_id, patch, settings, accounts.clock())
     response.headers.update(NO_STORE)
     return await service.read_me(work.conn, subject.account_id)
 

@@ -9,7 +9,7 @@ from psycopg import sql
 
 from app.db import Conn
 from app.kit.media import MediaStore
-from app.privacy.registry import Erasure, Exported, Holder, Person, fetch_json
+from app.privacy.registry import Erasure, Exported, ExportFn, Holder, Person, fetch_json
 from app.profiles.avatars import MEDIA_TYPE
 from app.profiles.repository import PUBLIC_EVENT
 from app.profiles.service import AVATARS, avatar_url, home_of
@@ -38,7 +38,7 @@ def holders(media: MediaStore) -> list[Holder]:
     ]
 
 
-def _profile_exporter(media: MediaStore) -> Any:
+def _profile_exporter(media: MediaStore) -> ExportFn:
     async def export_profile(conn: Conn, person: Person) -> Exported:
         row = await _profile_row(conn, person)
         if row is None:

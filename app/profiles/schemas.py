@@ -10,7 +10,7 @@ from uuid import UUID
 from zoneinfo import available_timezones
 
 import langcodes
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 Units = Literal["metric", "imperial"]
 CategorySlug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")]
@@ -44,6 +44,14 @@ def _time_zone(value: str) -> str:
     return value
 
 
+def _given(value: bool) -> bool:
+    if value is not True:
+        raise ValueError("a home is stored only with consent: true")
+    return value
+
+
+# Strict: only the JSON literal true is consent (not 1, not "yes").
+Consent = Annotated[StrictBool, AfterValidator(_given)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_display_name)]
 LanguageTag = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_language_tag)]
 TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_time_zone)]
@@ -54,7 +62,7 @@ class HomeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    consent: Literal[True] = Field(description="Must be true: the person agrees that this place is stored")
+    consent: Consent = Field(description="Must be true: the person agrees that this place is stored")
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
     radius_m: int | None = Field(None, ge=100, description="Preferred search radius around home")

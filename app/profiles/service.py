@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import h3
-
 from app.accounts.errors import Unauthorized
+
 from app.db import Conn
 from app.errors import InvalidParameter, NotFound
 from app.kit.media import MediaStore
@@ -68,11 +69,11 @@ def home_of(row: dict[str, Any]) -> HomeOut | None:
     if row["home_cell"] is not None:
         lat, lon = cell_center(row["home_cell"])
         cell: str | None = h3.int_to_str(row["home_cell"])
-        precision = "area"
+        precision: Literal["area", "exact"] = "area"
     else:
         lat, lon, cell, precision = row["home_lat"], row["home_lon"], None, "exact"
     return HomeOut(
-        precision=precision,  # type: ignore[arg-type]
+        precision=precision,
         lat=lat,
         lon=lon,
         cell=cell,
@@ -81,8 +82,11 @@ def home_of(row: dict[str, Any]) -> HomeOut | None:
     )
 
 
-async def update_profile(conn: Conn, account_id: UUID, patch: ProfilePatch, settings: ProfileSettings) -> None:
-    """Apply the fields the PATCH names; ``home`` is stored only with its consent, and in the form chosen."""
+async def update_profile(
+    conn: Conn, account_id: UUID, patch: ProfilePatch, settings: ProfileSettings, now: datetime
+) -> None:
+    """Apply the fields the PATCH names; ``home`` is stored only with its consent (given at ``now``),
+    and in the form chosen."""
     given = patch.model_fields_set
     radius = patch.home.radius_m if patch.home is not None else None
     if radius is not None and radius > settings.max_home_radius_m:
@@ -92,13 +96,13 @@ async def update_profile(conn: Conn, account_id: UUID, patch: ProfilePatch, sett
     await repository.ensure_profile(conn, account_id, new_media_token())
     if "display_name" in given:
         await repository.set_display_name(conn, account_id, patch.display_name)
-    columns = {name: getattr(patch, name) for name in ("locale", "time_zone", "units") if name in given}
+    columns: dict[str, Any] = {name: getattr(patch, name) for name in ("locale", "time_zone", "units") if name in given}
     if columns:
         await repository.update_profile(conn, account_id, columns)
     if "interests" in given:
         await repository.replace_interests(conn, account_id, patch.interests)
     if "home" in given:
-        await _store_home(conn, account_id, patch.home, settings)
+        await _store_home(conn, account_id, patch.home, settings, now)
 
 
 async def _check_categories(conn: Conn, slugs: list[str]) -> None:
@@ -107,25 +111,18 @@ async def _check_categories(conn: Conn, slugs: list[str]) -> None:
         raise InvalidParameter(f"unknown categories: {', '.join(unknown)}", param="interests")
 
 
-async def _store_home(conn: Conn, account_id: UUID, home: HomeIn | None, settings: ProfileSettings) -> None:
+async def _store_home(
+    conn: Conn, account_id: UUID, home: HomeIn | None, settings: ProfileSettings, now: datetime
+) -> None:
     if home is None:  # consent withdrawn: the place and the radius go with it
         await repository.forget_home(conn, account_id)
         return
-    now = await _transaction_time(conn)
     if home.precision == "area":
         cell = cell_at(home.lat, home.lon, settings.home_cell_resolution)
         await repository.set_home(conn, account_id, point=None, cell=cell, radius_m=home.radius_m, consent_at=now)
     else:
         point = (home.lat, home.lon)
         await repository.set_home(conn, account_id, point=point, cell=None, radius_m=home.radius_m, consent_at=now)
-
-
-async def _transaction_time(conn: Conn) -> datetime:
-    cur = await conn.execute("SELECT now() AS now")
-    row = await cur.fetchone()
-    assert row is not None
-    moment: datetime = row["now"]
-    return moment
 
 
 async def set_avatar(conn: Conn, media: MediaStore, account_id: UUID, image: bytes) -> AvatarReplaced | None:
@@ -150,7 +147,7 @@ async def remove_avatar(conn: Conn, account_id: UUID) -> AvatarReplaced | None:
     return AvatarReplaced(profile["media_token"], profile["avatar_name"])
 
 
-def avatar_remover(media: MediaStore) -> Any:
+def avatar_remover(media: MediaStore) -> Callable[[AvatarReplaced], Awaitable[None]]:
     """The after-commit listener that deletes a replaced avatar's file."""
 
     async def remove_old_avatar(event: AvatarReplaced) -> None:

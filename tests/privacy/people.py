@@ -7,10 +7,10 @@ from uuid import UUID
 
 import httpx
 import jwt
-from fastapi import FastAPI
-
 from app.accounts.tokens import digest
 from app.kit.ratelimit import email_subject
+from fastapi import FastAPI
+
 from tests.accounts.helpers import STRONG_PASSWORD, SignedIn, bearer, log_in, sign_up, token_from_mail
 from tests.profiles.images import photo_with_exif
 from tests.profiles.world import event, organizer
@@ -85,7 +85,9 @@ async def person_with_everything(client: httpx.AsyncClient, app: FastAPI, email:
         "home": {"consent": True, "lat": 47.3769, "lon": 8.5417, "radius_m": 8000, "precision": "exact"},
     }
     assert (await client.patch("/api/v1/me", json=patch, headers=who)).status_code == 200
-    uploaded = await client.put("/api/v1/me/avatar", content=photo_with_exif(), headers={**who, "Content-Type": "image/jpeg"})
+    uploaded = await client.put(
+        "/api/v1/me/avatar", content=photo_with_exif(), headers={**who, "Content-Type": "image/jpeg"}
+    )
     assert uploaded.status_code == 200, uploaded.text
     avatar_url = uploaded.json()["avatar_url"]
     org = await organizer(app, "Cinéma en plein air")

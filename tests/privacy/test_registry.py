@@ -49,41 +49,41 @@ async def test_pseudonymised_rows_keep_the_record_and_drop_the_person(database_u
     )
     rows = owned_rows("notes", "test_notes", order_by="id", hidden=("secret",))
     registry = PersonalData([payments, rows], account=owned_rows("account", "test_accounts", owner="id", order_by="id"))
-    async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
-        async with conn.transaction(force_rollback=True):
-            await conn.execute(
-                """
-                CREATE TEMP TABLE test_accounts (id uuid PRIMARY KEY);
-                CREATE TEMP TABLE test_payments (
-                    id serial PRIMARY KEY, account_id uuid REFERENCES test_accounts(id) ON DELETE SET NULL,
-                    erased_pseudonym uuid, payer_name text, payer_email text, amount_cents int NOT NULL,
-                    paid_at timestamptz NOT NULL DEFAULT now());
-                CREATE TEMP TABLE test_notes (
-                    id serial PRIMARY KEY, account_id uuid REFERENCES test_accounts(id), body text, secret text);
-                """
-            )
-            await conn.execute("INSERT INTO test_accounts VALUES (%s)", (account_id,))
-            await conn.execute(
-                "INSERT INTO test_payments (account_id, payer_name, payer_email, amount_cents) "
-                "VALUES (%s, 'Pat Payer', 'payer@example.com', 1500), (%s, 'Pat Payer', 'payer@example.com', 700)",
-                (account_id, account_id),
-            )
-            await conn.execute(
-                "INSERT INTO test_notes (account_id, body, secret) VALUES (%s, 'hello', 'hash')", (account_id,)
-            )
+    connecting = psycopg.AsyncConnection.connect(database_url, row_factory=dict_row)
+    async with await connecting as conn, conn.transaction(force_rollback=True):
+        await conn.execute(
+            """
+            CREATE TEMP TABLE test_accounts (id uuid PRIMARY KEY);
+            CREATE TEMP TABLE test_payments (
+                id serial PRIMARY KEY, account_id uuid REFERENCES test_accounts(id) ON DELETE SET NULL,
+                erased_pseudonym uuid, payer_name text, payer_email text, amount_cents int NOT NULL,
+                paid_at timestamptz NOT NULL DEFAULT now());
+            CREATE TEMP TABLE test_notes (
+                id serial PRIMARY KEY, account_id uuid REFERENCES test_accounts(id), body text, secret text);
+            """
+        )
+        await conn.execute("INSERT INTO test_accounts VALUES (%s)", (account_id,))
+        await conn.execute(
+            "INSERT INTO test_payments (account_id, payer_name, payer_email, amount_cents) "
+            "VALUES (%s, 'Pat Payer', 'payer@example.com', 1500), (%s, 'Pat Payer', 'payer@example.com', 700)",
+            (account_id, account_id),
+        )
+        await conn.execute(
+            "INSERT INTO test_notes (account_id, body, secret) VALUES (%s, 'hello', 'hash')", (account_id,)
+        )
 
-            export = await registry.export(conn, person)
-            assert [p["amount_cents"] for p in export["payments"]] == [1500, 700]
-            assert export["notes"] == [{"id": 1, "account_id": str(account_id), "body": "hello"}]
+        export = await registry.export(conn, person)
+        assert [p["amount_cents"] for p in export["payments"]] == [1500, 700]
+        assert export["notes"] == [{"id": 1, "account_id": str(account_id), "body": "hello"}]
 
-            erasure = Erasure(person, pseudonym=uuid.uuid4())
-            await registry.erase(conn, erasure)
-            cur = await conn.execute("SELECT * FROM test_payments ORDER BY id")
-            kept = await cur.fetchall()
-            assert [(p["account_id"], p["payer_name"], p["payer_email"]) for p in kept] == [(None, None, None)] * 2
-            assert {p["erased_pseudonym"] for p in kept} == {erasure.pseudonym}
-            assert sum(p["amount_cents"] for p in kept) == 2200  # the books still add up
-            cur = await conn.execute("SELECT count(*) AS n FROM test_notes")
-            assert (await cur.fetchone())["n"] == 0  # type: ignore[index]
-            cur = await conn.execute("SELECT count(*) AS n FROM test_accounts")
-            assert (await cur.fetchone())["n"] == 0  # type: ignore[index]
+        erasure = Erasure(person, pseudonym=uuid.uuid4())
+        await registry.erase(conn, erasure)
+        cur = await conn.execute("SELECT * FROM test_payments ORDER BY id")
+        kept = await cur.fetchall()
+        assert [(p["account_id"], p["payer_name"], p["payer_email"]) for p in kept] == [(None, None, None)] * 2
+        assert {p["erased_pseudonym"] for p in kept} == {erasure.pseudonym}
+        assert sum(p["amount_cents"] for p in kept) == 2200  # the books still add up
+        cur = await conn.execute("SELECT count(*) AS n FROM test_notes")
+        assert (await cur.fetchone())["n"] == 0  # type: ignore[index]
+        cur = await conn.execute("SELECT count(*) AS n FROM test_accounts")
+        assert (await cur.fetchone())["n"] == 0  # type: ignore[index]

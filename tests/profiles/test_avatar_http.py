@@ -34,7 +34,9 @@ def _files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
 
 
-async def _upload(client: httpx.AsyncClient, who: SignedIn, data: bytes, content_type: str = "image/jpeg") -> httpx.Response:
+async def _upload(
+    client: httpx.AsyncClient, who: SignedIn, data: bytes, content_type: str = "image/jpeg"
+) -> httpx.Response:
     return await client.put(AVATAR, content=data, headers={**bearer(who), "Content-Type": content_type})
 
 
@@ -85,13 +87,13 @@ async def test_a_new_upload_replaces_the_old_file(
         (gif(), "image/gif", 415),
         (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "image/svg+xml", 415),
         (b"<html><script>alert(1)</script></html>", "image/jpeg", 415),  # lies about its type
-        (b"\xff\xd8\xff\xe0" + b"A" * 500, "image/jpeg", 415),  # JPEG magic, then garbage
+        (b"\xff\xd8\xff\xe0" + b"A" * 500, "image/jpeg", 422),  # JPEG magic, then garbage
         (b"", "image/png", 415),
         (photo_with_exif(), "text/html", 415),  # a real image, declared as something else
         (photo_with_exif(), "multipart/form-data; boundary=x", 415),
         (huge_dimensions_png(), "image/png", 422),  # few bytes, too many pixels
     ],
-    ids=["gif-magic", "gif", "svg", "html-as-jpeg", "jpeg-magic-garbage", "empty", "declared-html", "multipart", "bomb"],
+    ids=["gif-magic", "gif", "svg", "html-as-jpeg", "jpeg-garbage", "empty", "declared-html", "multipart", "bomb"],
 )
 async def test_upload_attacks_are_refused_and_store_nothing(
     client: httpx.AsyncClient, alice: SignedIn, media_root: Path, data: bytes, content_type: str, status: int

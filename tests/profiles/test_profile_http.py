@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.accounts.helpers import SignedIn, bearer, sign_up
+from tests.accounts.helpers import EPOCH, SignedIn, bearer, sign_up
 
 ME = "/api/v1/me"
 EIFFEL = {"lat": 48.85837, "lon": 2.294481}
@@ -131,7 +131,8 @@ async def test_invalid_patch_is_refused_and_writes_nothing(
 async def test_unknown_category_is_refused_and_writes_nothing(
     client: httpx.AsyncClient, app: FastAPI, alice: SignedIn
 ) -> None:
-    response = await client.patch(ME, json={"interests": ["music", "astrology"], "units": "imperial"}, headers=bearer(alice))
+    body = {"interests": ["music", "astrology"], "units": "imperial"}
+    response = await client.patch(ME, json=body, headers=bearer(alice))
     assert response.status_code == 400
     assert response.json()["param"] == "interests"
     assert "astrology" in response.json()["detail"]
@@ -149,6 +150,7 @@ async def test_unknown_category_is_refused_and_writes_nothing(
         {**EIFFEL, "consent": False},
         {**EIFFEL, "consent": "yes"},
         {**EIFFEL, "consent": 1},
+        {**EIFFEL, "consent": "true"},
         {"consent": True, "lat": 91, "lon": 0},
         {"consent": True, "lat": 48, "lon": "NaN"},
         {**EIFFEL, "consent": True, "radius_m": 5},
@@ -176,7 +178,7 @@ async def test_home_is_coarsened_to_a_cell_by_default_and_the_point_is_not_store
     cell = h3.latlng_to_cell(EIFFEL["lat"], EIFFEL["lon"], 7)
     assert home["precision"] == "area" and home["cell"] == cell and home["radius_m"] == 5000
     assert (home["lat"], home["lon"]) == pytest.approx(h3.cell_to_latlng(cell))
-    assert home["consented_at"]
+    assert home["consented_at"] == EPOCH.isoformat().replace("+00:00", "Z")  # the service's (pinned) clock
     row = await _profile_row(app, alice)
     assert row is not None
     assert row["home_wkt"] is None and row["home_cell"] == h3.str_to_int(cell)
