@@ -6,14 +6,14 @@ person and would help anyone who intercepts the file.
 
 from __future__ import annotations
 
-from app.accounts.context import Limits
-from app.accounts.sessions import SessionsChanged
-from app.kit.ratelimit import Limit, email_subject
 from psycopg import sql
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.accounts.context import Limits
+from app.accounts.sessions import SessionsChanged
 from app.db import Conn
+from app.kit.ratelimit import Limit, email_subject
 from app.privacy.registry import Erasure, Exported, Holder, Person, fetch_json, owned_rows
 
 _ACCOUNT = sql.SQL(
