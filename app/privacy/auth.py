@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from app.accounts.auth import Subject, SubjectDep
-from app.accounts.context import AccountsDep
-from app.accounts.errors import WrongCredentials
-from app.kit.ratelimit import ip_subject
 from fastapi import Body, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.accounts import service as accounts_service
+from app.accounts.auth import Subject, SubjectDep
+from app.accounts.context import AccountsDep
+from app.accounts.errors import WrongCredentials
 from app.errors import ProblemError
+from app.kit.ratelimit import ip_subject
+from app.privacy import repository
 from app.privacy.registry import Person
 
 MAX_PASSWORD_LENGTH = 256
@@ -50,12 +51,7 @@ async def recently_authenticated(
     """The person behind ``subject``, once they proved it again (see the module's docstring)."""
     password = None if body is None else body.password
     async with accounts.pool.connection() as conn, conn.transaction():
-        cur = await conn.execute(
-            "SELECT a.email, a.password_hash IS NOT NULL AS has_password, s.created_at AS signed_in_at "
-            "FROM accounts a JOIN auth_sessions s ON s.account_id = a.id WHERE a.id = %s AND s.id = %s",
-            (subject.account_id, subject.session_id),
-        )
-        row = await cur.fetchone()
+        row = await repository.sign_in_facts(conn, subject.account_id, subject.session_id)
     if row is None:
         raise ReauthenticationRequired("sign in again, then erase the account")
     person = Person(subject.account_id, row["email"])

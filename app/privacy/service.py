@@ -18,9 +18,11 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.accounts.errors import Unauthorized
 from app.db import Conn, UnitOfWork
-from app.errors import Conflict, NotFound, ServiceUnavailable
+from app.errors import Conflict, ServiceUnavailable
 from app.kit.media import MediaStore
+from app.privacy import repository
 from app.privacy.registry import Erasure, Person, PersonalData
 
 log = logging.getLogger("happenings.privacy")
@@ -30,11 +32,10 @@ _DELETE_BATCH = 500
 
 
 async def person_of(conn: Conn, account_id: UUID) -> Person:
-    cur = await conn.execute("SELECT email FROM accounts WHERE id = %s", (account_id,))
-    row = await cur.fetchone()
-    if row is None:  # erased between the token check and this read
-        raise NotFound("the account no longer exists")
-    return Person(account_id, row["email"])
+    email = await repository.account_email(conn, account_id)
+    if email is None:  # erased between the token check and this read
+        raise Unauthorized("the account no longer exists", invalid_token=True)
+    return Person(account_id, email)
 
 
 async def export(conn: Conn, registry: PersonalData, person: Person, now: datetime) -> dict[str, Any]:
@@ -54,7 +55,7 @@ async def erase(
         raise Conflict("the account cannot be erased yet: " + "; ".join(reasons))
     erasure = Erasure(person, pseudonym=uuid.uuid4())
     await registry.erase(work.conn, erasure)
-    await work.conn.execute("INSERT INTO erasures (pseudonym) VALUES (%s)", (erasure.pseudonym,))
+    await repository.record_erasure(work.conn, erasure.pseudonym)
     await _delete_keys(redis, [key_prefix + key for key in sorted(erasure.redis_keys)])
     await _remove_media(media, sorted(erasure.media_dirs))
     for event in erasure.after_commit:

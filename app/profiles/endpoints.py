@@ -13,21 +13,21 @@ from uuid import UUID
 
 import anyio
 import anyio.to_thread
-from app.accounts.auth import SubjectDep
-from app.accounts.context import AccountsDep
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from starlette.responses import Response
 
+from app.accounts.auth import SubjectDep
+from app.accounts.context import AccountsDep
 from app.db import UnitOfWorkDep
 from app.errors import NotFound
-from app.kit.cursor import CursorSigner
 from app.kit.media import MediaDep
 from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
-from app.profiles import paging, repository, service
+from app.profiles import service
 from app.profiles.avatars import MEDIA_TYPE, clean_avatar
 from app.profiles.errors import ContentTooLarge, UnsupportedMediaType
+from app.profiles.paging import page_request
 from app.profiles.schemas import FollowedOrganizerPage, Me, PageParams, ProfilePatch, SavedEventPage
 from config.settings import MediaSettings, Settings
 
@@ -160,16 +160,10 @@ async def delete_avatar(subject: SubjectDep, work: UnitOfWorkDep) -> Response:
 async def list_saved_events(
     request: Request, subject: SubjectDep, params: PageQuery, db: ReadConnDep, response: Response
 ) -> SavedEventPage:
-    settings = _settings(request)
-    limit = paging.page_limit(params.limit, settings.profiles)
-    signer, scope = _signer(settings), paging.scope("saved-events", subject.account_id)
-    after = paging.decode_position(signer, params.cursor, scope)
-    rows = await repository.saved_events_page(await db.get(), subject.account_id, after, limit + 1)
-    last = (rows[limit - 1]["saved_at"], rows[limit - 1]["event_id"]) if len(rows) > limit else None
+    page = page_request("saved-events", subject.account_id, params.limit, params.cursor, _settings(request))
+    rows = await service.saved_events(await db.get(), subject.account_id, page.after, page.limit + 1)
     response.headers.update(NO_STORE)
-    return SavedEventPage.model_validate(
-        {"items": rows[:limit], "next_cursor": paging.next_cursor(signer, last, scope)}
-    )
+    return SavedEventPage.model_validate(page.body(rows, "saved_at", "event_id"))
 
 
 @router.put(
@@ -185,7 +179,7 @@ async def save_event(request: Request, event_id: UUID, subject: SubjectDep, work
 
 @router.delete("/saved-events/{event_id}", status_code=204, responses=_auth, summary="Forget a saved event")
 async def unsave_event(event_id: UUID, subject: SubjectDep, work: UnitOfWorkDep) -> Response:
-    await repository.unsave_event(work.conn, subject.account_id, event_id)
+    await service.unsave_event(work.conn, subject.account_id, event_id)
     return Response(status_code=204)
 
 
@@ -202,16 +196,10 @@ async def unsave_event(event_id: UUID, subject: SubjectDep, work: UnitOfWorkDep)
 async def list_following(
     request: Request, subject: SubjectDep, params: PageQuery, db: ReadConnDep, response: Response
 ) -> FollowedOrganizerPage:
-    settings = _settings(request)
-    limit = paging.page_limit(params.limit, settings.profiles)
-    signer, scope = _signer(settings), paging.scope("following", subject.account_id)
-    after = paging.decode_position(signer, params.cursor, scope)
-    rows = await repository.following_page(await db.get(), subject.account_id, after, limit + 1)
-    last = (rows[limit - 1]["followed_at"], rows[limit - 1]["organizer_id"]) if len(rows) > limit else None
+    page = page_request("following", subject.account_id, params.limit, params.cursor, _settings(request))
+    rows = await service.followed_organizers(await db.get(), subject.account_id, page.after, page.limit + 1)
     response.headers.update(NO_STORE)
-    return FollowedOrganizerPage.model_validate(
-        {"items": rows[:limit], "next_cursor": paging.next_cursor(signer, last, scope)}
-    )
+    return FollowedOrganizerPage.model_validate(page.body(rows, "followed_at", "organizer_id"))
 
 
 @router.put(
@@ -227,12 +215,8 @@ async def follow(request: Request, organizer_id: UUID, subject: SubjectDep, work
 
 @router.delete("/following/{organizer_id}", status_code=204, responses=_auth, summary="Stop following")
 async def unfollow(organizer_id: UUID, subject: SubjectDep, work: UnitOfWorkDep) -> Response:
-    await repository.unfollow(work.conn, subject.account_id, organizer_id)
+    await service.unfollow_organizer(work.conn, subject.account_id, organizer_id)
     return Response(status_code=204)
-
-
-def _signer(settings: Settings) -> CursorSigner:
-    return CursorSigner(settings.discovery.cursor_secret)
 
 
 # ---------------------------------------------------------------- avatar files

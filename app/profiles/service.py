@@ -10,14 +10,15 @@ from typing import Any, Literal
 from uuid import UUID
 
 import h3
-from app.accounts.errors import Unauthorized
 
+from app.accounts.errors import Unauthorized
 from app.db import Conn
 from app.errors import InvalidParameter, NotFound
 from app.kit.media import MediaStore
 from app.profiles import repository
 from app.profiles.avatars import EXTENSION
 from app.profiles.errors import LimitReached
+from app.profiles.paging import Position
 from app.profiles.schemas import HomeIn, HomeOut, Me, ProfilePatch
 from config.settings import ProfileSettings
 from geo.cells import cell_at, cell_center
@@ -172,3 +173,22 @@ async def follow_organizer(conn: Conn, account_id: UUID, organizer_id: UUID, set
         raise NotFound(f"organizer {organizer_id} does not exist")
     if not await repository.follow(conn, account_id, organizer_id, settings.max_following):
         raise LimitReached(f"at most {settings.max_following} organizers can be followed; unfollow some first")
+
+
+async def unsave_event(conn: Conn, account_id: UUID, event_id: UUID) -> None:
+    await repository.unsave_event(conn, account_id, event_id)
+
+
+async def unfollow_organizer(conn: Conn, account_id: UUID, organizer_id: UUID) -> None:
+    await repository.unfollow(conn, account_id, organizer_id)
+
+
+async def saved_events(conn: Conn, account_id: UUID, after: Position | None, limit: int) -> list[dict[str, Any]]:
+    """Saved events that are public, most recently saved first."""
+    return await repository.saved_events_page(conn, account_id, after, limit)
+
+
+async def followed_organizers(
+    conn: Conn, account_id: UUID, after: Position | None, limit: int
+) -> list[dict[str, Any]]:
+    return await repository.following_page(conn, account_id, after, limit)
