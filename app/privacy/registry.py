@@ -120,6 +120,7 @@ def owned_rows(
 ) -> Holder:
     """A holder for a table whose rows belong to one account through ``owner``: export them all
     (as JSON objects of their columns, without ``hidden`` ones such as token hashes) and delete them.
+    ``order_by`` is SQL written by the domain (column names of ``table``), never client input.
     """
     hidden_list = list(hidden)
     where = sql.SQL("{} = %(account_id)s").format(sql.Identifier(owner))
