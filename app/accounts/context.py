@@ -106,6 +106,7 @@ class AccountsContext:
         self.mail.start()
 
     async def aclose(self) -> None:
+        self.passwords.close()
         await self.mail.aclose()
         if self._subscription is not None:
             await self._subscription.aclose()
