@@ -13,6 +13,8 @@ from app.accounts.context import AccountsContext
 from app.accounts.endpoints import dev_router as accounts_dev_router
 from app.accounts.endpoints import me_router
 from app.accounts.endpoints import router as auth_router
+from app.accounts.oidc.context import OidcContext
+from app.accounts.oidc.endpoints import router as oidc_router
 from app.db import API_SESSION, make_pool
 from app.errors import install_error_handlers
 from app.events.changes import EventChange
@@ -61,11 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
+        app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
             yield
         finally:
+            await app.state.oidc.aclose()
             await app.state.accounts.aclose()
             await app.state.tiles.aclose()
             await redis.aclose()
@@ -85,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.after_commit = AfterCommit()
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
+    # Social sign-in's HTTP transport: None is real HTTP; tests put an in-process provider here.
+    app.state.oidc_transport = None
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)
@@ -92,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)
+    app.include_router(oidc_router)
     app.include_router(me_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
