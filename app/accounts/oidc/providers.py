@@ -174,7 +174,7 @@ class Provider:
 
     async def _get_json(self, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
         try:
-            response = await self._client.get(url, headers=headers, withhold_token=True)
+            response = await self._client.request("GET", url, headers=headers, withhold_token=True)
         except httpx2.TransportError as exc:  # timeouts included
             log.warning("%s: GET %s failed: %r", self.name, url, exc)
             raise ProviderUnavailable(self.label) from exc
