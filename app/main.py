@@ -12,6 +12,8 @@ from prometheus_client import CollectorRegistry
 from app.accounts.context import AccountsContext
 from app.accounts.endpoints import dev_router as accounts_dev_router
 from app.accounts.endpoints import router as auth_router
+from app.accounts.oidc.context import OidcContext
+from app.accounts.oidc.endpoints import router as oidc_router
 from app.db import API_SESSION, make_pool
 from app.errors import install_error_handlers
 from app.events.changes import EventChange
@@ -74,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
+        app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
         app.state.personal_data = personal_data(app.state.accounts, redis, settings.redis.key_prefix, app.state.media)
         app.state.after_commit.listen(AvatarReplaced, avatar_remover(app.state.media))
         if settings.freeze_gc_at_startup:
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.oidc.aclose()
             await app.state.accounts.aclose()
             await breaker.aclose()
             await app.state.tiles.aclose()
@@ -103,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics_registry = CollectorRegistry()
     app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up
     app.state.media = MediaStore(settings.media.root)
+    # Social sign-in's HTTP transport: None is real HTTP; tests put an in-process provider here.
+    app.state.oidc_transport = None
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)
@@ -111,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)
+    app.include_router(oidc_router)
     app.include_router(profile_router)  # GET|PATCH /me and the person's lists
     app.include_router(privacy_router)  # GET /me/export, DELETE /me
     app.include_router(media_router)
