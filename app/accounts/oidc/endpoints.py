@@ -198,9 +198,7 @@ async def app_token(request: Request, body: HandoffIn, oidc: OidcDep, accounts: 
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _check_app_request(
-    oidc: OidcContext, redirect_uri: str | None, challenge: str | None, method: str | None
-) -> None:
+def _check_app_request(oidc: OidcContext, redirect_uri: str | None, challenge: str | None, method: str | None) -> None:
     """A mobile app's start names an allowed redirect URI and brings its PKCE challenge (S256)."""
     if redirect_uri is None and challenge is None and method is None:
         return

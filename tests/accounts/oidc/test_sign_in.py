@@ -53,7 +53,9 @@ async def test_the_start_redirect_asks_for_code_with_pkce_state_and_nonce(
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_a_new_person_signs_up(app: FastAPI, browser: httpx.AsyncClient, provider_browser: httpx2.AsyncClient) -> None:
+async def test_a_new_person_signs_up(
+    app: FastAPI, browser: httpx.AsyncClient, provider_browser: httpx2.AsyncClient
+) -> None:
     response = await journey.sign_in(browser, provider_browser, next="/#/events")
     assert response.status_code == 303, response.text
     assert response.headers["location"] == f"{SERVICE}/#/events"
@@ -200,7 +202,10 @@ async def test_the_person_declining_at_the_provider(
 async def test_providers_are_listed_and_unknown_ones_do_not_exist(browser: httpx.AsyncClient) -> None:
     listed = await browser.get("/api/v1/auth/oidc/providers")
     assert listed.json() == {
-        "items": [{"name": "idp", "display_name": "Test ID", "start_url": "/api/v1/auth/oidc/idp/start"}]
+        "items": [
+            {"name": "idp", "display_name": "Test ID", "start_url": "/api/v1/auth/oidc/idp/start"},
+            {"name": "second", "display_name": "Second", "start_url": "/api/v1/auth/oidc/second/start"},
+        ]
     }
     for path in ("/api/v1/auth/oidc/google/start", "/api/v1/auth/oidc/google/callback?state=x&code=y"):
         response = await browser.get(path)
@@ -221,8 +226,12 @@ async def test_a_mobile_app_gets_its_tokens_through_a_hand_off_code(
     browser: httpx.AsyncClient, provider_browser: httpx2.AsyncClient
 ) -> None:
     verifier, challenge = _pkce()
-    params = {"app_redirect_uri": APP_REDIRECT, "app_state": "app-7", "code_challenge": challenge,
-              "code_challenge_method": "S256"}  # fmt: skip
+    params = {
+        "app_redirect_uri": APP_REDIRECT,
+        "app_state": "app-7",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     response = await journey.sign_in(browser, provider_browser, **params)
     assert response.status_code == 303
     location = response.headers["location"]
@@ -247,8 +256,11 @@ async def test_an_app_redirect_uri_must_be_configured(browser: httpx.AsyncClient
     _, challenge = _pkce()
     response = await browser.get(
         "/api/v1/auth/oidc/idp/start",
-        params={"app_redirect_uri": "https://evil.example.com/cb", "code_challenge": challenge,
-                "code_challenge_method": "S256"},  # fmt: skip
+        params={
+            "app_redirect_uri": "https://evil.example.com/cb",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
     )
     assert response.status_code == 400 and response.json()["reason"] == "app"
     no_pkce = await browser.get("/api/v1/auth/oidc/idp/start", params={"app_redirect_uri": APP_REDIRECT})
