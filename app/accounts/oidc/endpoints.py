@@ -97,6 +97,7 @@ async def start(
     """Send the browser to the provider: authorization code flow with PKCE, a state and a nonce."""
     chosen = oidc.provider(provider)
     _check_app_request(oidc, app_redirect_uri, code_challenge, code_challenge_method)
+    await accounts.limiter.hit((oidc.start_limit, _client(request)))  # each start holds state in Redis
     metadata = await chosen.metadata()
     state, nonce, verifier = new_secret(), new_secret(), secrets.token_urlsafe(64)
     cookie_name = binding_cookie(accounts.settings.cookie_secure)
