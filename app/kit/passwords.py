@@ -1,18 +1,25 @@
 """Password hashing (argon2id) off the event loop, a bounded number at a time, and the strength rule.
 
-A hash costs tens of milliseconds of one core by design. Each runs in a worker thread
-(``anyio.to_thread``; argon2's C code releases the GIL), and at most ``concurrency`` run at once per
-process, so a storm of sign-ins queues here instead of taking every core from the event loop that
-serves map tiles. A sign-in for an unknown email still spends one hash (``spend``), so the time of
-the answer does not tell whether the address is registered.
+A hash costs tens of milliseconds of one core by design. Each runs in one of ``concurrency``
+worker threads of this process's own pool (argon2's C code releases the GIL), so a storm of
+sign-ins queues here instead of taking every core from the event loop that serves map tiles. The
+pool's threads also run at a lower scheduling priority (``nice`` +10 for the thread alone, which
+Linux allows any process): when the event loop, PostgreSQL or Redis want a core, they get it first,
+and hashes use what is left. A sign-in for an unknown email still spends one hash (``spend``), so
+the time of the answer does not tell whether the address is registered.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
-import anyio
-import anyio.to_thread
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
@@ -21,6 +28,11 @@ from zxcvbn import zxcvbn
 MAX_PASSWORD_LENGTH = 256
 # zxcvbn's cost grows with length; a password past this is judged by its first part.
 STRENGTH_PREFIX = 72
+# How much lower than the event loop the hashing threads run (Linux: per thread; 10 ≈ a ninth of the weight).
+HASH_NICENESS = 10
+
+log = logging.getLogger("happenings.passwords")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,32 +49,39 @@ class Passwords:
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
         )
-        self._limiter = anyio.CapacityLimiter(concurrency)
+        self._pool = ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix="argon2", initializer=_lower_thread_priority
+        )
         self._decoy: str | None = None
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _run(self, function: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, function)
+
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter)
+        return await self._run(lambda: self._hasher.hash(password))
 
     async def verify(self, stored: str | None, password: str) -> Verdict:
         """Check ``password`` against ``stored``; without a stored hash, spend one anyway and refuse."""
         if stored is None:
             await self.spend(password)
             return Verdict(False)
-        return await anyio.to_thread.run_sync(self._verify, stored, password, limiter=self._limiter)
+        return await self._run(lambda: self._verify(stored, password))
 
     async def spend(self, password: str) -> None:
         """Cost what a real check costs (for an unknown email), and always fail."""
         if self._decoy is None:
             self._decoy = await self.hash("decoy password that matches nothing")
-        await anyio.to_thread.run_sync(self._verify, self._decoy, password, limiter=self._limiter)
+        decoy = self._decoy
+        await self._run(lambda: self._verify(decoy, password))
 
     async def weakness(self, password: str, *, min_length: int, min_score: int, context: list[str]) -> str | None:
         """``weakness`` in a worker thread (zxcvbn is pure Python and may take tens of milliseconds)."""
         if len(password) < min_length or len(password) > MAX_PASSWORD_LENGTH or min_score == 0:
             return weakness(password, min_length=min_length, min_score=min_score, context=context)
-        return await anyio.to_thread.run_sync(
-            lambda: weakness(password, min_length=min_length, min_score=min_score, context=context)
-        )
+        return await self._run(lambda: weakness(password, min_length=min_length, min_score=min_score, context=context))
 
     def _verify(self, stored: str, password: str) -> Verdict:
         try:
@@ -70,6 +89,14 @@ class Passwords:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return Verdict(False)
         return Verdict(True, self._hasher.check_needs_rehash(stored))
+
+
+def _lower_thread_priority() -> None:
+    """Make the calling thread (only) yield the CPU to the process's other threads and to other processes."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+    except (AttributeError, OSError) as exc:  # not Linux, or not allowed: hashes run at normal priority
+        log.info("could not lower the hashing threads' priority: %r", exc)
 
 
 def weakness(password: str, *, min_length: int, min_score: int, context: list[str]) -> str | None:

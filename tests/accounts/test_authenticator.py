@@ -80,3 +80,17 @@ async def test_subject_is_current(client: httpx.AsyncClient) -> None:
     response = await client.get("/probe/admin", headers=bearer(rio))
     assert response.status_code == 200
     assert response.json() == {"who": str(rio.account_id), "role": "admin", "verified": True}
+
+
+async def test_openapi_lists_the_endpoints_and_the_scheme(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    for path in (
+        "/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout",
+        "/api/v1/auth/logout-all", "/api/v1/auth/verify", "/api/v1/auth/password-reset",
+        "/api/v1/auth/password-reset/confirm", "/api/v1/me",
+    ):  # fmt: skip
+        assert path in document["paths"], path
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert document["paths"]["/api/v1/me"]["get"]["security"] == [{"bearer": []}]
+    login_schema = document["components"]["schemas"]["LoginIn"]
+    assert login_schema.get("additionalProperties") is False

@@ -80,3 +80,17 @@ def test_production_accepts_a_real_key_file() -> None:
         auth={"jwt_private_key_file": "/run/secrets/jwt.pem"},  # type: ignore[arg-type]
     )
     assert settings.auth.jwt_private_key_file == "/run/secrets/jwt.pem"
+
+
+async def test_hashes_run_off_the_event_loop_at_a_lower_priority() -> None:
+    import os
+    import threading
+
+    passwords = Passwords(time_cost=1, memory_kib=64, parallelism=1, concurrency=1)
+    try:
+        where = await passwords._run(lambda: (threading.get_ident(), os.getpriority(os.PRIO_PROCESS, 0)))
+        own = await passwords._run(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        assert where[0] != threading.get_ident()
+        assert own > os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    finally:
+        passwords.close()
