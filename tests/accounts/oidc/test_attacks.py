@@ -290,6 +290,12 @@ async def test_redis_down_refuses_sign_in(app: FastAPI, browser: httpx.AsyncClie
     """The state store is required: without it sign-in answers 503 (fail closed)."""
     from redis.asyncio import Redis
 
-    app.state.oidc.flows._redis = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
-    response = await browser.get("/api/v1/auth/oidc/idp/start")
-    assert response.status_code == 503 and response.headers["retry-after"]
+    unreachable = Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
+    app.state.oidc.flows._redis = unreachable
+    try:
+        response = await browser.get("/api/v1/auth/oidc/idp/start")
+        assert response.status_code == 503 and response.headers["retry-after"]
+        callback = await browser.get("/api/v1/auth/oidc/idp/callback?state=x&code=y")
+        assert callback.status_code == 503
+    finally:
+        await unreachable.aclose()
