@@ -6,11 +6,13 @@ import hashlib
 import json
 from base64 import urlsafe_b64encode
 from typing import Any
+from uuid import UUID
 
 import httpx
 import httpx2
 from fastapi import FastAPI
 
+from app.accounts.oidc.repository import identities_of
 from tests.accounts.helpers import STRONG_PASSWORD, sign_up, token_from_mail
 from tests.accounts.oidc import journey
 from tests.accounts.oidc.conftest import APP_REDIRECT, SERVICE
@@ -69,6 +71,9 @@ async def test_a_new_person_signs_up(
     assert (link["provider"], link["subject"], str(link["account_id"])) == ("idp", "idp-user-1", account["id"])
     [row] = await _rows(app, "SELECT password_hash FROM accounts")
     assert row["password_hash"] is None  # signs in through the provider only
+    async with app.state.pool.connection() as conn:
+        held = await identities_of(conn, UUID(account["id"]))  # what an export of the account lists
+    assert [(item["provider"], item["subject"]) for item in held] == [("idp", "idp-user-1")]
 
 
 async def test_the_link_signs_in_again_whatever_the_address_now(
@@ -265,3 +270,16 @@ async def test_an_app_redirect_uri_must_be_configured(browser: httpx.AsyncClient
     assert response.status_code == 400 and response.json()["reason"] == "app"
     no_pkce = await browser.get("/api/v1/auth/oidc/idp/start", params={"app_redirect_uri": APP_REDIRECT})
     assert no_pkce.status_code == 400
+
+
+async def test_bad_input_is_refused_and_writes_nothing(app: FastAPI, browser: httpx.AsyncClient) -> None:
+    for next_path in ("//evil.example.com/", "https://evil.example.com/", "/\\evil.example.com", "x" * 300):
+        response = await browser.get("/api/v1/auth/oidc/idp/start", params={"next": next_path})
+        assert response.status_code == 422, next_path
+    extra = {"code": "c" * 43, "code_verifier": "v" * 43, "role": "admin"}
+    for body in (extra, {"code": "c" * 43}, {"code": "short", "code_verifier": "v" * 43}):
+        response = await browser.post("/api/v1/auth/oidc/token", json=body)
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert await _rows(app, "SELECT id FROM accounts") == []
+    keys = [key async for key in app.state.redis.scan_iter(match=f"{app.state.settings.redis.key_prefix}oidc:*")]
+    assert keys == []
