@@ -97,6 +97,7 @@ async def start(
     """Send the browser to the provider: authorization code flow with PKCE, a state and a nonce."""
     chosen = oidc.provider(provider)
     _check_app_request(oidc, app_redirect_uri, code_challenge, code_challenge_method)
+    await accounts.limiter.hit((oidc.start_limit, _client(request)))  # each start holds state in Redis
     metadata = await chosen.metadata()
     state, nonce, verifier = new_secret(), new_secret(), secrets.token_urlsafe(64)
     cookie_name = binding_cookie(accounts.settings.cookie_secure)
@@ -198,9 +199,7 @@ async def app_token(request: Request, body: HandoffIn, oidc: OidcDep, accounts: 
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _check_app_request(
-    oidc: OidcContext, redirect_uri: str | None, challenge: str | None, method: str | None
-) -> None:
+def _check_app_request(oidc: OidcContext, redirect_uri: str | None, challenge: str | None, method: str | None) -> None:
     """A mobile app's start names an allowed redirect URI and brings its PKCE challenge (S256)."""
     if redirect_uri is None and challenge is None and method is None:
         return

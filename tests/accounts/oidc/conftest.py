@@ -28,9 +28,10 @@ def idp() -> TestProvider:
 def settings(clean_db: str, redis_prefix: str) -> Settings:
     oidc = OidcSettings(
         providers={
-            "idp": OidcProviderSettings(
-                issuer=ISSUER, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, display_name="Test ID"
+            name: OidcProviderSettings(
+                issuer=ISSUER, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, display_name=label
             )
+            for name, label in (("idp", "Test ID"), ("second", None))
         },
         public_url=SERVICE,
         app_redirect_uris=[APP_REDIRECT],

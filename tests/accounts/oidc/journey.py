@@ -29,9 +29,7 @@ async def authorize(provider_browser: httpx2.AsyncClient, authorization_url: str
     return response.headers["location"]
 
 
-async def sign_in(
-    browser: httpx.AsyncClient, provider_browser: httpx2.AsyncClient, **params: Any
-) -> httpx.Response:
+async def sign_in(browser: httpx.AsyncClient, provider_browser: httpx2.AsyncClient, **params: Any) -> httpx.Response:
     """The whole trip: start, the provider, and the service's answer to the callback."""
     callback = await authorize(provider_browser, await start(browser, **params))
     return await browser.get(callback)
@@ -40,7 +38,9 @@ async def sign_in(
 async def access_token(browser: httpx.AsyncClient) -> str:
     """What the front end does on landing: trade the session cookie (with its CSRF token) for an access token."""
     csrf = browser.cookies["hp_csrf"]
-    response = await browser.post("/api/v1/auth/refresh", headers={"X-CSRF-Token": csrf, "Origin": str(browser.base_url).rstrip("/")})
+    response = await browser.post(
+        "/api/v1/auth/refresh", headers={"X-CSRF-Token": csrf, "Origin": str(browser.base_url).rstrip("/")}
+    )
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     return token

@@ -6,11 +6,13 @@ import hashlib
 import json
 from base64 import urlsafe_b64encode
 from typing import Any
+from uuid import UUID
 
 import httpx
 import httpx2
 from fastapi import FastAPI
 
+from app.accounts.oidc.repository import identities_of
 from tests.accounts.helpers import STRONG_PASSWORD, sign_up, token_from_mail
 from tests.accounts.oidc import journey
 from tests.accounts.oidc.conftest import APP_REDIRECT, SERVICE
@@ -53,7 +55,9 @@ async def test_the_start_redirect_asks_for_code_with_pkce_state_and_nonce(
     assert response.headers["cache-control"] == "no-store"
 
 
-async def test_a_new_person_signs_up(app: FastAPI, browser: httpx.AsyncClient, provider_browser: httpx2.AsyncClient) -> None:
+async def test_a_new_person_signs_up(
+    app: FastAPI, browser: httpx.AsyncClient, provider_browser: httpx2.AsyncClient
+) -> None:
     response = await journey.sign_in(browser, provider_browser, next="/#/events")
     assert response.status_code == 303, response.text
     assert response.headers["location"] == f"{SERVICE}/#/events"
@@ -67,6 +71,9 @@ async def test_a_new_person_signs_up(app: FastAPI, browser: httpx.AsyncClient, p
     assert (link["provider"], link["subject"], str(link["account_id"])) == ("idp", "idp-user-1", account["id"])
     [row] = await _rows(app, "SELECT password_hash FROM accounts")
     assert row["password_hash"] is None  # signs in through the provider only
+    async with app.state.pool.connection() as conn:
+        held = await identities_of(conn, UUID(account["id"]))  # what an export of the account lists
+    assert [(item["provider"], item["subject"]) for item in held] == [("idp", "idp-user-1")]
 
 
 async def test_the_link_signs_in_again_whatever_the_address_now(
@@ -200,7 +207,10 @@ async def test_the_person_declining_at_the_provider(
 async def test_providers_are_listed_and_unknown_ones_do_not_exist(browser: httpx.AsyncClient) -> None:
     listed = await browser.get("/api/v1/auth/oidc/providers")
     assert listed.json() == {
-        "items": [{"name": "idp", "display_name": "Test ID", "start_url": "/api/v1/auth/oidc/idp/start"}]
+        "items": [
+            {"name": "idp", "display_name": "Test ID", "start_url": "/api/v1/auth/oidc/idp/start"},
+            {"name": "second", "display_name": "Second", "start_url": "/api/v1/auth/oidc/second/start"},
+        ]
     }
     for path in ("/api/v1/auth/oidc/google/start", "/api/v1/auth/oidc/google/callback?state=x&code=y"):
         response = await browser.get(path)
@@ -221,8 +231,12 @@ async def test_a_mobile_app_gets_its_tokens_through_a_hand_off_code(
     browser: httpx.AsyncClient, provider_browser: httpx2.AsyncClient
 ) -> None:
     verifier, challenge = _pkce()
-    params = {"app_redirect_uri": APP_REDIRECT, "app_state": "app-7", "code_challenge": challenge,
-              "code_challenge_method": "S256"}  # fmt: skip
+    params = {
+        "app_redirect_uri": APP_REDIRECT,
+        "app_state": "app-7",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     response = await journey.sign_in(browser, provider_browser, **params)
     assert response.status_code == 303
     location = response.headers["location"]
@@ -247,9 +261,25 @@ async def test_an_app_redirect_uri_must_be_configured(browser: httpx.AsyncClient
     _, challenge = _pkce()
     response = await browser.get(
         "/api/v1/auth/oidc/idp/start",
-        params={"app_redirect_uri": "https://evil.example.com/cb", "code_challenge": challenge,
-                "code_challenge_method": "S256"},  # fmt: skip
+        params={
+            "app_redirect_uri": "https://evil.example.com/cb",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        },
     )
     assert response.status_code == 400 and response.json()["reason"] == "app"
     no_pkce = await browser.get("/api/v1/auth/oidc/idp/start", params={"app_redirect_uri": APP_REDIRECT})
     assert no_pkce.status_code == 400
+
+
+async def test_bad_input_is_refused_and_writes_nothing(app: FastAPI, browser: httpx.AsyncClient) -> None:
+    for next_path in ("//evil.example.com/", "https://evil.example.com/", "/\\evil.example.com", "x" * 300):
+        response = await browser.get("/api/v1/auth/oidc/idp/start", params={"next": next_path})
+        assert response.status_code == 422, next_path
+    extra = {"code": "c" * 43, "code_verifier": "v" * 43, "role": "admin"}
+    for body in (extra, {"code": "c" * 43}, {"code": "short", "code_verifier": "v" * 43}):
+        response = await browser.post("/api/v1/auth/oidc/token", json=body)
+        assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert await _rows(app, "SELECT id FROM accounts") == []
+    keys = [key async for key in app.state.redis.scan_iter(match=f"{app.state.settings.redis.key_prefix}oidc:*")]
+    assert keys == []
