@@ -77,7 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
         app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
-        app.state.personal_data = personal_data(app.state.accounts, redis, settings.redis.key_prefix, app.state.media)
+        app.state.personal_data = personal_data(
+            app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
+        )
         app.state.after_commit.listen(AvatarReplaced, avatar_remover(app.state.media))
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()

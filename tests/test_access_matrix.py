@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,7 +32,7 @@ from psycopg import sql
 from redis.asyncio import Redis
 
 from app.main import create_app
-from config.settings import Settings
+from config.settings import MediaSettings, Settings
 from tests.accounts.helpers import STRONG_PASSWORD, FrozenClock, SignedIn, bearer, make_admin, sign_up
 from tests.conftest import REDIS_URL, make_settings
 from tests.organizers.helpers import found, invitation_token, invite, join
@@ -98,7 +99,30 @@ MATRIX: dict[tuple[str, str], Row] = {
         body=lambda w, a: {"email": own_credentials(w, a)["email"]}),
     ("POST", "/api/v1/auth/password-reset/confirm"): Row(             "400  400  400  400  400  400  400  400",
         body=lambda w, a: {"token": UNUSED_TOKEN, "password": STRONG_PASSWORD}),
+    ("POST", "/api/v1/auth/verify/resend"): Row(                      "401  202  202  202  202  202  202  202"),
+    # social sign-in: no provider is configured here, so a provider's routes do not exist for anyone
+    ("GET", "/api/v1/auth/oidc/providers"): Row(                      "200  200  200  200  200  200  200  200"),
+    ("GET", "/api/v1/auth/oidc/{provider}/start"): Row(               "404  404  404  404  404  404  404  404"),
+    ("GET", "/api/v1/auth/oidc/{provider}/callback"): Row(            "404  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/auth/oidc/token"): Row(                         "400  400  400  400  400  400  400  400",
+        body=lambda w, a: {"code": UNUSED_TOKEN, "code_verifier": UNUSED_TOKEN}),
+    # the signed-in person's own data: everyone signed in, nobody else's
     ("GET", "/api/v1/me"): Row(                                       "401  200  200  200  200  200  200  200"),
+    ("PATCH", "/api/v1/me"): Row(                                     "401  200  200  200  200  200  200  200",
+        body=lambda w, a: {"units": "imperial"}),
+    # erase: A's owner is its last owner while others are members (409 until they hand it over)
+    ("DELETE", "/api/v1/me"): Row(                                    "401  204  204  409  204  204  204  204",
+        body=lambda w, a: {"password": STRONG_PASSWORD}),
+    ("GET", "/api/v1/me/export"): Row(                                "401  200  200  200  200  200  200  200"),
+    ("PUT", "/api/v1/me/avatar"): Row(                                "401  415  415  415  415  415  415  415",
+        body=lambda w, a: {"not": "an image"}),
+    ("DELETE", "/api/v1/me/avatar"): Row(                             "401  204  204  204  204  204  204  204"),
+    ("GET", "/api/v1/me/saved-events"): Row(                          "401  200  200  200  200  200  200  200"),
+    ("PUT", "/api/v1/me/saved-events/{event_id}"): Row(               "401  404  404  404  404  404  404  404"),
+    ("DELETE", "/api/v1/me/saved-events/{event_id}"): Row(            "401  204  204  204  204  204  204  204"),
+    ("GET", "/api/v1/me/following"): Row(                             "401  200  200  200  200  200  200  200"),
+    ("PUT", "/api/v1/me/following/{organizer_id}"): Row(              "401  204  204  204  204  204  204  204"),
+    ("DELETE", "/api/v1/me/following/{organizer_id}"): Row(           "401  204  204  204  204  204  204  204"),
     # organizers: founding needs a verified address; listing is one's own
     ("POST", "/api/v1/organizers"): Row(                              "401  403  201  201  201  201  201  201",
         body=lambda w, a: {"name": f"Founded by {a}"}),
@@ -127,6 +151,8 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "account_id": lambda w: str(w.people["target"].account_id),
     "invitation_id": lambda w: w.invitation_id,
     "token": lambda w: w.invitation_token,
+    "event_id": lambda w: "5d1f0c9e-7a4b-4c1e-9f3a-2b6d8e0a1c47",  # no such event
+    "provider": lambda w: "nowhere",  # no such provider
 }
 
 
@@ -256,11 +282,12 @@ def _copy_in(table: str, columns: list[str]) -> sql.Composed:
 
 
 @pytest.fixture
-def settings(clean_db: str, redis_prefix: str) -> Settings:
+def settings(clean_db: str, redis_prefix: str, tmp_path: Path) -> Settings:
     from tests.accounts.helpers import with_cheap_auth
     from tests.organizers.conftest import GENEROUS
 
-    return with_cheap_auth(make_settings(clean_db, redis_prefix), **GENEROUS)
+    cheap = with_cheap_auth(make_settings(clean_db, redis_prefix), **GENEROUS)
+    return cheap.model_copy(update={"media": MediaSettings(root=str(tmp_path / "media"))})
 
 
 @pytest.fixture
@@ -269,8 +296,9 @@ async def clean_db(database_url: str) -> AsyncIterator[str]:
     yield database_url
     async with await psycopg.AsyncConnection.connect(database_url) as conn, conn.transaction():
         await conn.execute("SET LOCAL session_replication_role = replica")
-        for table in ("organizer_invitations", "organizer_members", "organizers", "mail_outbox", "account_tokens",
-                      "refresh_tokens", "auth_sessions", "accounts"):  # fmt: skip
+        for table in ("saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
+                      "account_identities", "organizer_invitations", "organizer_members", "organizers",
+                      "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts"):  # fmt: skip
             await conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
 
 

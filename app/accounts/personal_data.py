@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from app.accounts.context import Limits
 from app.accounts.sessions import SessionsChanged
 from app.db import Conn
-from app.kit.ratelimit import Limit, email_subject
+from app.kit.ratelimit import counter_key, email_subject
 from app.privacy.registry import Erasure, Exported, Holder, Person, fetch_json, owned_rows
 
 _ACCOUNT = sql.SQL(
@@ -70,7 +70,7 @@ def _abuse_counters(limits: Limits, redis: Redis, key_prefix: str) -> Holder:
 
     def keys(person: Person) -> dict[str, str]:
         subject = email_subject(person.email)
-        return {limit.name: _counter_key(limit, subject) for limit in per_address}
+        return {limit.name: counter_key(limit, subject) for limit in per_address}
 
     async def export(conn: Conn, person: Person) -> Exported:
         named = keys(person)
@@ -84,8 +84,3 @@ def _abuse_counters(limits: Limits, redis: Redis, key_prefix: str) -> Holder:
         erasure.redis_keys.update(keys(erasure.person).values())
 
     return Holder("abuse_counters", (), export, erase)
-
-
-def _counter_key(limit: Limit, subject: str) -> str:
-    # The name ``app.kit.ratelimit.RateLimiter`` counts under (after the deployment's key prefix).
-    return f"rl:{limit.name}:{subject}"

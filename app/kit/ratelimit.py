@@ -62,12 +62,12 @@ class Limit:
 class RateLimiter:
     def __init__(self, redis: Redis, key_prefix: str) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}rl:"
+        self._key_prefix = key_prefix
         self._script = redis.register_script(_HIT)
 
     async def hit(self, *checks: tuple[Limit, str]) -> None:
         """Count one attempt for each (limit, subject); raise 429 if any is over, 503 if Redis is down."""
-        keys = [f"{self._prefix}{limit.name}:{subject}" for limit, subject in checks]
+        keys = [self._key_prefix + counter_key(limit, subject) for limit, subject in checks]
         args: list[int] = []
         for limit, _ in checks:
             args += [limit.count, limit.window_s * 1000]
@@ -85,7 +85,12 @@ class RateLimiter:
 
     async def forget(self, limit: Limit, subject: str) -> None:
         """Drop one counter (e.g. an account's after it is erased)."""
-        await self._redis.delete(f"{self._prefix}{limit.name}:{subject}")
+        await self._redis.delete(self._key_prefix + counter_key(limit, subject))
+
+
+def counter_key(limit: Limit, subject: str) -> str:
+    """The name ``limit`` counts ``subject`` under, after the deployment's key prefix."""
+    return f"rl:{limit.name}:{subject}"
 
 
 def email_subject(email: str) -> str:

@@ -205,3 +205,48 @@ async def delete_invitations_to(conn: Conn, emails: Sequence[str]) -> int:
         "DELETE FROM organizer_invitations WHERE lower(email) = ANY(%s)", ([e.lower() for e in emails],)
     )
     return cur.rowcount
+
+
+# ------------------------------------------------------------------------------ the erase of a person
+
+
+async def lock_teams_of(conn: Conn, account_id: UUID, lock_timeout_ms: int) -> list[Row]:
+    """Every membership row of every organizer ``account_id`` belongs to, with the organizer's name,
+    locked until the transaction ends: by organizer, then by account id, the order ``lock_team``
+    keeps within one organizer, so a team change and an erase queue instead of deadlocking."""
+    await conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{lock_timeout_ms}ms",))
+    cur = await conn.execute(
+        "SELECT m.organizer_id, o.name AS organizer_name, m.account_id, m.role "
+        "FROM organizer_members m JOIN organizers o ON o.id = m.organizer_id "
+        "WHERE m.organizer_id IN (SELECT organizer_id FROM organizer_members WHERE account_id = %s) "
+        "ORDER BY m.organizer_id, m.account_id FOR UPDATE OF m",
+        (account_id,),
+    )
+    return await cur.fetchall()
+
+
+async def organizers_only_of(conn: Conn, account_id: UUID) -> list[UUID]:
+    """The organizers whose one member is ``account_id``."""
+    cur = await conn.execute(
+        "SELECT m.organizer_id FROM organizer_members m WHERE m.account_id = %s AND NOT EXISTS "
+        "(SELECT 1 FROM organizer_members o WHERE o.organizer_id = m.organizer_id AND o.account_id <> m.account_id) "
+        "ORDER BY m.organizer_id",
+        (account_id,),
+    )
+    return [row["organizer_id"] for row in await cur.fetchall()]
+
+
+async def delete_organizers(conn: Conn, organizer_ids: list[UUID]) -> None:
+    """Members, invitations and follows go with them (``ON DELETE CASCADE``); venues stay, unowned."""
+    await conn.execute("DELETE FROM organizers WHERE id = ANY(%s)", (organizer_ids,))
+
+
+async def delete_memberships_of(conn: Conn, account_id: UUID) -> None:
+    await conn.execute("DELETE FROM organizer_members WHERE account_id = %s", (account_id,))
+
+
+async def forget_contact_email(conn: Conn, email: str, now: datetime) -> None:
+    """An organizer whose contact address is ``email`` (any case) keeps no contact address."""
+    await conn.execute(
+        "UPDATE organizers SET email = NULL, updated_at = %s WHERE lower(email) = lower(%s)", (now, email)
+    )

@@ -16,6 +16,8 @@ Rules:
   owner: its last owner can neither leave, nor be removed, nor be demoted (409 ``last-owner``).
   These changes lock the team's membership rows in one order and re-check under the lock
   (``repository.lock_team``), so two owners demoting each other at once leave one owner, not none.
+- Erasing an account waits while it is the last owner of an organizer with other members (409); an
+  organizer whose only member it is goes with it (``erase_blockers``, ``forget_member``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from app.accounts.auth import Subject
 from app.accounts.tokens import digest, new_secret
 from app.db import Conn, UnitOfWork
 from app.errors import ServiceUnavailable
+from app.events.changes import EventChange
+from app.events.service import delete_events_of_organizers
 from app.kit.mail import enqueue
 from app.kit.ratelimit import email_subject
 from app.organizers import messages, repository
@@ -152,12 +156,45 @@ async def accept_invitation(work: UnitOfWork, ctx: OrganizersContext, subject: S
 
 
 async def forget_invitations_to(conn: Conn, emails: list[str]) -> int:
-    """Erase step for a person: remove every invitation addressed to one of their addresses.
-
-    Memberships go with the account row (``ON DELETE CASCADE``). An account that is the last owner
-    of an organizer leaves it without owners; admins can act on such an organizer.
-    """
+    """Erase step for a person: remove every invitation addressed to one of their addresses."""
     return await repository.delete_invitations_to(conn, emails)
+
+
+# ------------------------------------------------------------------------------ the erase of a person
+
+
+async def erase_blockers(conn: Conn, ctx: OrganizersContext, account_id: UUID) -> list[str]:
+    """Names of the organizers ``account_id`` is the last owner of while others are members.
+
+    Such an organizer would be left to people none of whom may run it: the erase waits until the
+    person makes another member an owner (or removes the others). The teams stay locked to the end
+    of the transaction, so no owner leaves between this check and the erase.
+    """
+    try:
+        rows = await repository.lock_teams_of(conn, account_id, ctx.settings.lock_timeout_ms)
+    except LockNotAvailable as exc:
+        raise TeamBusy("a team of yours is being changed; try again", headers={"Retry-After": "1"}) from exc
+    teams: dict[UUID, tuple[str, dict[UUID, Role]]] = {}
+    for row in rows:
+        teams.setdefault(row["organizer_id"], (row["organizer_name"], {}))[1][row["account_id"]] = Role(row["role"])
+    return [
+        name
+        for name, team in teams.values()
+        if team.get(account_id) is Role.OWNER and _owners(team) == 1 and len(team) > 1
+    ]
+
+
+async def forget_member(conn: Conn, ctx: OrganizersContext, account_id: UUID, email: str) -> list[EventChange]:
+    """Erase step for a person: the organizers they alone are members of go with them (their events,
+    invitations and follows too); their other memberships end; their address stops being an
+    organizer's contact. Returns the map changes of the deleted events, to publish after commit."""
+    alone = await repository.organizers_only_of(conn, account_id)
+    changes = await delete_events_of_organizers(conn, alone)
+    if alone:
+        await repository.delete_organizers(conn, alone)
+    await repository.delete_memberships_of(conn, account_id)
+    await repository.forget_contact_email(conn, email, ctx.clock())
+    return changes
 
 
 # ------------------------------------------------------------------------------------------ the team

@@ -12,15 +12,28 @@ from redis.asyncio import Redis
 
 from app.accounts import personal_data as accounts
 from app.accounts.context import AccountsContext
+from app.accounts.oidc import personal_data as oidc
+from app.accounts.oidc.context import OidcContext
 from app.kit.media import MediaStore
+from app.organizers import personal_data as organizers
+from app.organizers.context import OrganizersContext
 from app.privacy.registry import PersonalData
 from app.profiles import personal_data as profiles
 
 
-def personal_data(accounts_context: AccountsContext, redis: Redis, key_prefix: str, media: MediaStore) -> PersonalData:
+def personal_data(
+    accounts_context: AccountsContext,
+    organizers_context: OrganizersContext,
+    oidc_context: OidcContext,
+    redis: Redis,
+    key_prefix: str,
+    media: MediaStore,
+) -> PersonalData:
     return PersonalData(
         [
             *profiles.holders(media),
+            *organizers.holders(organizers_context),
+            *oidc.holders(oidc_context.flows),
             *accounts.holders(accounts_context.limits, redis, key_prefix),
         ],
         account=accounts.account_holder(),

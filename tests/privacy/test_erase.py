@@ -12,13 +12,16 @@ from redis.asyncio import Redis
 
 from app.accounts.service import start_session
 from app.errors import ServiceUnavailable
+from app.events.changes import EventChange
 from app.kit.media import MediaStore
 from app.privacy import service
 from app.privacy.registry import Erasure, Holder, Person, PersonalData
 from tests.accounts.helpers import STRONG_PASSWORD, FrozenClock, bearer, sign_up
 from tests.conftest import REDIS_URL
+from tests.organizers.helpers import found, join, members_path, roles_of
 from tests.privacy.people import person_with_everything
 from tests.privacy.scan import scan_database, scan_redis
+from tests.profiles.world import event
 
 ME = "/api/v1/me"
 
@@ -67,11 +70,20 @@ async def test_after_erase_no_table_and_no_redis_key_holds_anything_of_the_perso
             ("public.account_tokens.token_hash", "mailed token hash 1"),
             ("public.mail_outbox.to_address", "email"),
             ("public.mail_outbox.body", "mailed token 1"),
+            ("public.organizer_members.account_id", "account id"),
+            ("public.organizers.name", "display name"),
+            ("public.organizers.email", "email"),
+            ("public.organizer_invitations.email", "email"),
+            ("public.organizer_invitations.token_hash", "mailed token hash 2"),
+            ("public.account_identities.account_id", "account id"),
+            ("public.account_identities.subject", "provider subject"),
         ]:
             assert (where, needles[what]) in found_before, f"the scan did not find the {what} in {where}"
         assert columns > 50
         redis_before, _ = await scan_redis(redis, redis_prefix, [needles["hashed email (rate-limit keys)"]])
         assert redis_before, "the per-address abuse counters should name the hashed email"
+        handoff, _ = await scan_redis(redis, redis_prefix, [needles["account id"], needles["hand-off code hash"]])
+        assert {f.needle for f in handoff} == {needles["account id"], needles["hand-off code hash"]}
         assert len(_files(media_root)) == 2
 
         response = await _erase(client, zoe.access_tokens[-1], {"password": STRONG_PASSWORD})
@@ -90,10 +102,15 @@ async def test_after_erase_no_table_and_no_redis_key_holds_anything_of_the_perso
         assert [path.parent.name for path in _files(media_root)] == [bob.media_token]
         assert (await client.get(bob.avatar_url)).status_code == 200
         assert (await client.get(ME, headers=bearer(bob.access_tokens[-1]))).status_code == 200
-        # What is kept: a count of erasures, nothing that names anyone.
+        # What is kept: a count of erasures, nothing that names anyone; the team Zoe was an editor of
+        # stays with its owner, the organizer she alone ran went with her.
         async with app.state.pool.connection() as conn:
             cur = await conn.execute("SELECT count(*) AS n FROM erasures")
             assert (await cur.fetchone())["n"] == 1
+            cur = await conn.execute(
+                "SELECT id FROM organizers WHERE id = ANY(%s)", ([zoe.own_organizer, zoe.team, bob.own_organizer],)
+            )
+            assert {row["id"] for row in await cur.fetchall()} == {zoe.team, bob.own_organizer}
     finally:
         await redis.aclose()
 
@@ -245,3 +262,68 @@ async def test_erasure_collects_what_lives_outside_postgresql(client: httpx.Asyn
         await app.state.personal_data.erase(conn, erasure)
     assert ("avatars", zoe.media_token) in erasure.media_dirs
     assert any(key.startswith("rl:login-acct:") for key in erasure.redis_keys)
+    assert f"oidc:handoffs:{zoe.account_id}" in erasure.redis_keys
+    assert any(key.startswith("oidc:handoff:") for key in erasure.redis_keys)
+
+
+# ---------------------------------------------------------------- organizer teams
+
+
+async def test_the_last_owner_of_a_team_erases_only_after_handing_it_over(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    owner = await sign_up(client, "owner@example.com")
+    editor = await sign_up(client, "editor@example.com")
+    team = await found(client, owner, "Night Owls")
+    await join(client, owner, team, editor, "editor")
+
+    refused = await _erase(client, owner.access_token, {"password": STRONG_PASSWORD})
+    assert refused.status_code == 409, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "last owner of \u201cNight Owls\u201d" in refused.json()["detail"]
+    assert await _count(app, "accounts", owner.account_id) == 1
+    assert await roles_of(client, team) == {owner.account_id: "owner", editor.account_id: "editor"}
+
+    promoted = await client.patch(members_path(team, editor.account_id), json={"role": "owner"}, headers=bearer(owner))
+    assert promoted.status_code == 200, promoted.text
+    assert (await _erase(client, owner.access_token, {"password": STRONG_PASSWORD})).status_code == 204
+    assert await roles_of(client, team) == {editor.account_id: "owner"}  # the team lives on under its new owner
+
+
+async def test_one_of_several_owners_just_leaves(client: httpx.AsyncClient, app: FastAPI) -> None:
+    first = await sign_up(client, "first@example.com")
+    second = await sign_up(client, "second@example.com")
+    team = await found(client, first, "Two Owners")
+    await join(client, first, team, second, "owner")
+    assert (await _erase(client, first.access_token, {"password": STRONG_PASSWORD})).status_code == 204
+    assert await roles_of(client, team) == {second.account_id: "owner"}
+
+
+async def test_an_organizer_run_alone_goes_with_its_only_member_and_leaves_the_map(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    solo = await sign_up(client, "solo@example.com")
+    fan = await sign_up(client, "fan@example.com")
+    org = await found(client, solo, "Solo Shows")
+    shows = [await event(app, org, title=f"Show {n}", lat=48.85 + n / 100) for n in range(2)]
+    assert (await client.put(f"{ME}/following/{org}", headers=bearer(fan))).status_code == 204
+    assert (await client.put(f"{ME}/saved-events/{shows[0]['id']}", headers=bearer(fan))).status_code == 204
+    changes: list[EventChange] = []
+
+    async def seen(change: EventChange) -> None:
+        changes.append(change)
+
+    app.state.after_commit.listen(EventChange, seen)
+    assert (await _erase(client, solo.access_token, {"password": STRONG_PASSWORD})).status_code == 204
+
+    async with app.state.pool.connection() as conn:
+        cur = await conn.execute(
+            "SELECT (SELECT count(*) FROM organizers WHERE id = %(org)s) AS organizers, "
+            "(SELECT count(*) FROM events WHERE organizer_id = %(org)s) AS events",
+            {"org": org},
+        )
+        assert await cur.fetchone() == {"organizers": 0, "events": 0}
+    assert sorted((c.event_id, c.kind) for c in changes) == sorted((show["id"], "deleted") for show in shows)
+    # The fan's follow and saved event of the organizer's went with it; the fan is otherwise untouched.
+    assert (await client.get(f"{ME}/following", headers=bearer(fan))).json()["items"] == []
+    assert (await client.get(f"{ME}/saved-events", headers=bearer(fan))).json()["items"] == []

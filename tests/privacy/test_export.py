@@ -44,12 +44,25 @@ async def test_export_holds_every_section_of_the_person(client: httpx.AsyncClien
     assert len(export["refresh_tokens"]) == 3
     assert {token["purpose"] for token in export["one_time_tokens"]} == {"verify", "reset"}
     kinds = sorted(mail["kind"] for mail in export["mail"])
-    assert kinds == ["invitation", "password-reset", "verify-email"]  # the one sent before the account too
+    # the one sent before the account too, and the two invitations to teams
+    assert kinds == ["invitation", "organizer-invitation", "organizer-invitation", "password-reset", "verify-email"]
     assert export["abuse_counters"]["login-acct"] >= 2
+    memberships = {item["organizer_id"]: item for item in export["organizer_memberships"]}
+    assert {item["role"] for item in memberships.values()} == {"owner", "editor"}
+    own = memberships[str(zoe.own_organizer)]
+    assert own["role"] == "owner" and own["organizer_name"] == "Picnics by Zoe Quokka"
+    assert own["organizer_email"] == "zoe@example.org"
+    assert memberships[str(zoe.team)]["role"] == "editor"
+    [invitation] = export["organizer_invitations"]
+    assert invitation["email"] == "zoe@example.org" and invitation["role"] == "checker"
+    assert set(invitation) == {"id", "organizer_id", "organizer_name", "email", "role", "created_at", "expires_at"}
+    [identity] = export["sign_in_identities"]
+    assert identity["provider"] == "idp" and identity["subject"] == zoe.provider_subject
 
     # No secret, and nobody else.
     text = response.text
-    for secret in [*zoe.access_tokens, *zoe.refresh_tokens, "$argon2", "password_hash", "token_hash", "csrf_hash"]:
+    secrets = [*zoe.access_tokens, *zoe.refresh_tokens, zoe.handoff_code, "$argon2", "password_hash", "token_hash"]
+    for secret in [*secrets, "csrf_hash", "invited_by"]:
         assert secret not in text
     for other in (bob.email, "Bob Builder", str(bob.account_id)):
         assert other not in text

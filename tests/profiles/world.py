@@ -22,6 +22,7 @@ from tests.conftest import make_settings
 # Children first: DELETE (not TRUNCATE: truncating 64 event partitions costs half a second a test).
 TABLES = (
     "saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
+    "organizer_invitations", "organizer_members", "account_identities",
     "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts",
     "events", "venues", "organizers",
 )  # fmt: skip
@@ -52,6 +53,7 @@ def settings(clean_db: str, redis_prefix: str, media_root: Path) -> Settings:
 def clock(app: FastAPI) -> FrozenClock:
     pinned = FrozenClock()
     app.state.accounts.clock = pinned
+    app.state.organizers.clock = pinned
     return pinned
 
 

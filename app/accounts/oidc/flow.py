@@ -10,7 +10,9 @@ finished in the victim's browser) finds no matching cookie and is refused.
 Mobile apps get their tokens through a hand-off code: the callback stores
 ``{prefix}oidc:handoff:{sha256(code)}`` (the account and the app's PKCE challenge) for
 ``HANDOFF_TTL_S`` and sends the code to the app's redirect URI; the app trades it once, with its
-verifier, for the same tokens a password sign-in returns.
+verifier, for the same tokens a password sign-in returns. A hand-off names an account, so the
+account's hand-offs are also listed under ``{prefix}oidc:handoffs:{account_id}`` (as long): an
+erase finds and removes them (``handoff_keys_of``).
 
 Redis is required here: when it cannot be asked, social sign-in answers 503 (fail closed).
 """
@@ -31,6 +33,8 @@ from app.errors import ServiceUnavailable
 log = logging.getLogger("happenings.accounts.oidc")
 
 HANDOFF_TTL_S = 120
+# Every key of social sign-in starts so (after the deployment's key prefix).
+KEY_SPACE = "oidc:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +59,7 @@ class Handoff:
 class Flows:
     def __init__(self, redis: Redis, key_prefix: str, ttl_s: int) -> None:
         self._redis = redis
-        self._prefix = f"{key_prefix}oidc:"
+        self._prefix = f"{key_prefix}{KEY_SPACE}"
         self._ttl_s = ttl_s
 
     async def put(self, state: str, pending: PendingSignIn) -> None:
@@ -68,7 +72,26 @@ class Flows:
 
     async def put_handoff(self, code: str, handoff: Handoff) -> None:
         value = json.dumps({"account_id": str(handoff.account_id), "app_challenge": handoff.app_challenge})
-        await self._set(f"handoff:{digest(code).hex()}", value, HANDOFF_TTL_S)
+        key = f"handoff:{digest(code).hex()}"
+        listed = f"{self._prefix}handoffs:{handoff.account_id}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.set(f"{self._prefix}{key}", value, ex=HANDOFF_TTL_S)
+                pipe.sadd(listed, key)
+                pipe.expire(listed, HANDOFF_TTL_S)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise _unavailable(exc) from exc
+
+    async def handoff_keys_of(self, account_id: UUID) -> list[str]:
+        """The keys of the account's hand-offs and of their list, below the deployment's key prefix."""
+        listed = f"handoffs:{account_id}"
+        try:
+            members = await self._redis.smembers(f"{self._prefix}{listed}")
+        except (RedisError, OSError) as exc:
+            raise _unavailable(exc) from exc
+        names = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+        return [f"{KEY_SPACE}{name}" for name in (*names, listed)]
 
     async def take_handoff(self, code: str) -> Handoff | None:
         raw = await self._take(f"handoff:{digest(code).hex()}")

@@ -48,3 +48,8 @@ async def identities_of(conn: Conn, account_id: UUID) -> list[dict[str, Any]]:
         (account_id,),
     )
     return await cur.fetchall()
+
+
+async def forget_identities(conn: Conn, account_id: UUID) -> None:
+    """Unlink every provider identity of the account (the erase of a person)."""
+    await conn.execute("DELETE FROM account_identities WHERE account_id = %s", (account_id,))
