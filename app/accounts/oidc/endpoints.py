@@ -22,6 +22,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
+from uuid import UUID
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Path, Query, Request
@@ -236,7 +237,7 @@ def _signed_in(
     return response
 
 
-async def _hand_off(oidc: OidcContext, pending: PendingSignIn, account_id: Any) -> Response:
+async def _hand_off(oidc: OidcContext, pending: PendingSignIn, account_id: UUID) -> Response:
     assert pending.app_redirect_uri is not None and pending.app_challenge is not None
     code = new_secret()
     await oidc.flows.put_handoff(code, Handoff(account_id, pending.app_challenge))
