@@ -48,6 +48,8 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "serve":
         import uvicorn
 
+        from app.serving import uvicorn_options
+
         run_preflight(settings)
         uvicorn.run(
             "app.main:create_app",
@@ -57,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level=settings.log_level.lower(),
             access_log=False,
+            **uvicorn_options(settings),
         )
     return 0
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -54,6 +55,27 @@ class ServiceUnavailable(ProblemError):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
 
 
+class Problem(BaseModel):
+    """RFC 9457 problem details: the body of every error answer, as the OpenAPI document states it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    param: str | None = None  # the request parameter at fault, when there is one
+    errors: list[dict[str, str | None]] | None = None  # every invalid parameter (422)
+
+
+PROBLEM_SCHEMA = Problem.model_json_schema()
+
+
+def problem_responses(descriptions: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for error answers: problem+json, with what each status means here."""
+    content = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}
+    return {status: {"description": description, "content": content} for status, description in descriptions.items()}
+
+
 class ConfigurationError(Exception):
     """The service cannot start; the message says what is wrong and what to do."""
 
@@ -78,6 +100,13 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def render_problem(exc: ProblemError, instance: str) -> JSONResponse:
+    """The problem+json answer to ``exc``: the one rendering of every ``ProblemError``, routed or not."""
+    return problem_response(
+        exc.status, exc.slug, exc.title, exc.detail, instance, exc.headers, param=exc.param, **exc.extra
+    )
+
+
 def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
     errors = []
     for err in exc.errors():
@@ -91,9 +120,7 @@ def _validation_detail(exc: RequestValidationError) -> tuple[str, list[dict[str,
 def install_error_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
-        return problem_response(
-            exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.headers, param=exc.param, **exc.extra
-        )
+        return render_problem(exc, request.url.path)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -21,6 +21,7 @@ from app.events.endpoints import router as events_router
 from app.health.endpoints import router as health_router
 from app.kit.after_commit import AfterCommit
 from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
+from app.kit.http_policy import HttpPolicy
 from app.kit.logging import configure_logging
 from app.kit.media import MediaStore
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
@@ -36,7 +37,7 @@ from app.redis import make_redis
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
 from config.settings import Settings
-from tiles.endpoints import TileRequests
+from tiles.endpoints import TileRequests, document_tiles
 from tiles.endpoints import router as tiles_router
 from tiles.service import TileService
 
@@ -102,6 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # FastAPI's OpenTelemetry hooks would look for global providers on every request and find
         # none: a tenth of the CPU of a near-cache tile hit.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # /docs is served from a package (app.web.docs), not from a CDN; ReDoc is not served.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.after_commit = AfterCommit()
@@ -112,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Social sign-in's HTTP transport: None is real HTTP; tests put an in-process provider here.
     app.state.oidc_transport = None
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
+    app.add_middleware(HttpPolicy, settings=settings)  # limits, HEAD, Allow, CORS, security headers
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)
     answer_database_errors(app)
@@ -127,4 +132,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*
+    document_tiles(app)
     return app

@@ -27,6 +27,7 @@ from psycopg.rows import dict_row
 from app.db import API_SESSION, session_options
 from app.events.criteria import Criteria
 from app.events.discovery import page_rows
+from app.events.filters import Filters
 from app.events.paging import Position
 from app.seed.cities import City, load_cities
 from bench.server import run_service
@@ -103,7 +104,8 @@ class Workload:
         return round(lat, 5), round(lon, 5)
 
     def _next_30_days(self, bbox: BBox) -> Criteria:
-        return Criteria(area=bbox, sort="start", starts_after=self.now, starts_before=self.now + timedelta(days=30))
+        window = Filters(starts_after=self.now, starts_before=self.now + timedelta(days=30))
+        return Criteria(area=bbox, sort="start", filters=window)
 
     def city(self) -> Call:
         bbox = web_mercator_view(*self._centre(), zoom=12)
@@ -120,7 +122,7 @@ class Workload:
     def text(self) -> Call:
         bbox = web_mercator_view(*self._centre(), zoom=12)
         q = self.rng.choice(TYPOS) if self.rng.random() < 0.2 else self.rng.choice(WORDS)
-        return self._call("/api/v1/events", Criteria(area=bbox, sort="relevance", text=q), 50)
+        return self._call("/api/v1/events", Criteria(area=bbox, sort="relevance", filters=Filters(text=q)), 50)
 
     def walk(self) -> Call:
         """The first page of a walk; later pages follow the cursors."""
@@ -129,7 +131,8 @@ class Workload:
 
     @staticmethod
     def _call(path: str, criteria: Criteria, limit: int) -> Call:
-        return Call(f"{path}?{urlencode(_query(criteria, limit), doseq=True)}", criteria, limit)
+        filters = criteria.filters.query  # the filters' canonical query string
+        return Call(f"{path}?{urlencode(_query(criteria, limit))}{'&' if filters else ''}{filters}", criteria, limit)
 
 
 def _query(criteria: Criteria, limit: int) -> dict[str, Any]:
@@ -140,12 +143,6 @@ def _query(criteria: Criteria, limit: int) -> dict[str, Any]:
         query["sort"] = criteria.sort
     else:
         query.update(lat=criteria.area.lat, lon=criteria.area.lon, radius_m=criteria.area.radius_m)
-    if criteria.text:
-        query["q"] = criteria.text
-    for name in ("starts_after", "starts_before"):
-        value = getattr(criteria, name)
-        if value is not None:
-            query[name] = value.isoformat().replace("+00:00", "Z")
     return query
 
 

@@ -7,12 +7,14 @@ Nothing here is read at import time: ``Settings()`` is built by whoever starts t
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "HAPPENINGS_"
 
@@ -49,10 +51,14 @@ class RedisSettings(BaseModel):
 
 class DiscoverySettings(BaseModel):
     default_limit: int = Field(50, ge=1)
-    max_limit: int = Field(500, ge=1)
+    # At most the API contract's bounds (app.events.discovery_schemas: 500 items, 200 km).
+    max_limit: int = Field(500, ge=1, le=500)
     # A bbox bigger than this is refused: the client should zoom in or use the tiles.
     max_bbox_area_deg2: float = Field(400.0, gt=0)
-    max_radius_m: float = Field(200_000.0, gt=0)
+    # ... and so is a long thin one (little area, but a partition cover as long as the box).
+    max_bbox_width_deg: float = Field(90.0, gt=0, le=360)
+    max_bbox_height_deg: float = Field(45.0, gt=0, le=180)
+    max_radius_m: float = Field(200_000.0, gt=0, le=200_000)
     cursor_secret: str = "dev-cursor-secret-change-me"
 
 
@@ -265,6 +271,64 @@ class OidcSettings(BaseModel):
         return AuthSettings._limit(value)
 
 
+def _origin(value: str) -> str:
+    """``scheme://host[:port]``, lower-case, as browsers send it in ``Origin``."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"} or parts.query:
+        raise ValueError(f"{value!r} is not an origin (scheme://host[:port], no path)")
+    if not parts.netloc.isascii():
+        raise ValueError(f"{value!r}: write the host in its ASCII (punycode) form, as browsers send it")
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+# Read from the environment as comma-separated values (or a JSON array), not only as JSON.
+CommaList = Annotated[list[str], NoDecode]
+
+
+class HttpSettings(BaseModel):
+    """The HTTP surface: the public address, trusted proxies, CORS, request limits, the metrics token."""
+
+    # The absolute URL this service is reached at (scheme, host, optional path prefix). TileJSON and the
+    # styles build their URLs from it, never from the request's Host. Required outside development.
+    public_base_url: str | None = None
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's forwarded_allow_ips).
+    forwarded_allow_ips: CommaList = []
+    # Origins that may call the account routes with credentials (cookies, Authorization). None by default.
+    cors_origins: CommaList = []
+    # Origins the map may fetch from besides this one (an external basemap's tiles, sprites, glyphs): CSP.
+    csp_connect_origins: CommaList = []
+    # A request with more header fields, or a bigger head (request line and fields), is refused with 431.
+    max_header_count: int = Field(100, ge=10, le=10_000)
+    max_header_bytes: int = Field(32_768, ge=4_096, le=1_048_576)
+    # A client has this long to send a request's head (slow-header attacks); then 408 and the connection closes.
+    header_timeout_s: float = Field(10.0, gt=0, le=300)
+    # When set, /metrics answers only to ``Authorization: Bearer <token>``; outside development, unset, it is off.
+    metrics_token: SecretStr | None = Field(None, min_length=16)
+
+    @field_validator("forwarded_allow_ips", "cors_origins", "csp_connect_origins", mode="before")
+    @classmethod
+    def _list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith("[") else [p.strip() for p in text.split(",") if p.strip()]
+        return value
+
+    @field_validator("cors_origins", "csp_connect_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [_origin(origin) for origin in value]
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"{value!r} is not an absolute http(s) URL without query or fragment")
+        return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+
+
 class Settings(BaseSettings):
     """Everything the service needs to start, assembled from the environment."""
 
@@ -287,6 +351,7 @@ class Settings(BaseSettings):
     profiles: ProfileSettings = ProfileSettings()
     privacy: PrivacySettings = PrivacySettings()
     oidc: OidcSettings = OidcSettings()
+    http: HttpSettings = HttpSettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
     frontend_dist: str = "frontend/dist"
@@ -303,8 +368,12 @@ class Settings(BaseSettings):
             self.redis = self.redis.model_copy(update={"url": self.redis_url})
         self._refuse_default_secrets()
 
+    @property
+    def is_development(self) -> bool:
+        return self.environment in {"development", "test"}
+
     def _refuse_default_secrets(self) -> None:
-        if self.environment in {"development", "test"}:
+        if self.is_development:
             return
         if self.discovery.cursor_secret.startswith("dev-"):
             raise ValueError(
@@ -321,3 +390,8 @@ class Settings(BaseSettings):
             raise ValueError(f"{key_file} is a development key (made by `make run`): set a real one here.")
         if not self.auth.cookie_secure:
             raise ValueError("HAPPENINGS_AUTH__COOKIE_SECURE may be off only in development.")
+        if not self.http.public_base_url:
+            raise ValueError(
+                "HAPPENINGS_HTTP__PUBLIC_BASE_URL must be set outside development "
+                "(the absolute URL clients reach this service at; documents never trust the request's Host)."
+            )

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+
+# ``west,south,east,north`` as plain decimals within range (no exponent, no spaces, no leading zeros):
+# the text format, as an OpenAPI ``pattern`` states it and as ``BBox.parse`` reads it.
+_LON = r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]+)?)"
+_LAT = r"-?(?:90(?:\.0+)?|[1-8]?[0-9](?:\.[0-9]+)?)"
+BBOX_PATTERN = f"^{_LON},{_LAT},{_LON},{_LAT}$"
+_BBOX = re.compile(BBOX_PATTERN)
 
 
 class InvalidBBox(ValueError):
@@ -35,14 +43,13 @@ class BBox:
 
     @classmethod
     def parse(cls, text: str) -> BBox:
-        """Parse ``west,south,east,north``."""
-        parts = text.split(",")
-        if len(parts) != 4:
-            raise InvalidBBox("bbox needs four comma-separated numbers: west,south,east,north")
-        try:
-            west, south, east, north = (float(p) for p in parts)
-        except ValueError as exc:
-            raise InvalidBBox("bbox values must be numbers") from exc
+        """Parse ``west,south,east,north`` (``BBOX_PATTERN``)."""
+        if not _BBOX.fullmatch(text):
+            raise InvalidBBox(
+                "bbox is four decimal numbers west,south,east,north (e.g. 2.25,48.81,2.42,48.9), "
+                "longitudes within [-180, 180], latitudes within [-90, 90]"
+            )
+        west, south, east, north = (float(part) for part in text.split(","))
         return cls(west, south, east, north)
 
     @property

@@ -178,6 +178,12 @@ compose_ready() {
   apt_install docker-compose || say "docker-compose could not be installed: the compose-file test will be skipped"
 }
 
+# The reverse-proxy test runs config/deploy/nginx in front of the app (on 127.0.0.1 ports of its own).
+nginx_ready() {
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] && return
+  apt_install nginx || say "nginx could not be installed: the reverse-proxy test will be skipped"
+}
+
 services() {
   load_env
   postgres_ready
@@ -188,7 +194,7 @@ services() {
 case "${1:-all}" in
   python) python_env ;;
   services) services ;;
-  test-services) services; browser_ready; node_ready; compose_ready ;;
+  test-services) services; browser_ready; node_ready; compose_ready; nginx_ready ;;
   node) node_ready ;;
   all) python_env; services; browser_ready; node_ready ;;
   *) die "unknown step ${1}" ;;

@@ -25,6 +25,12 @@ def _preflight(**env: str) -> subprocess.CompletedProcess[str]:
         ({"REDIS_URL": "http://nope"}, "fix REDIS_URL"),
         ({"HAPPENINGS_DATABASE__POOL_MAX": "many"}, "bad setting database.pool_max"),
         ({"HAPPENINGS_ENVIRONMENT": "production"}, "CURSOR_SECRET must be set outside development"),
+        (
+            {"HAPPENINGS_ENVIRONMENT": "production", "HAPPENINGS_DISCOVERY__CURSOR_SECRET": "a-real-secret"},
+            "PUBLIC_BASE_URL must be set outside development",
+        ),
+        ({"HAPPENINGS_HTTP__PUBLIC_BASE_URL": "maps.example.org"}, "bad setting http.public_base_url"),
+        ({"HAPPENINGS_HTTP__CORS_ORIGINS": "https://app.example/path"}, "bad setting http.cors_origins"),
     ],
 )
 def test_bad_configuration_is_one_clear_line(env: dict[str, str], expected: str, database_url: str) -> None:

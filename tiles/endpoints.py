@@ -4,7 +4,8 @@ HTTP only. The tile address and the filters are checked before anything else (a 
 400 or 404 problem and no query runs); the service answers from the caches or the database; this
 module turns the gzipped bytes into a response: 204 when empty, 304 when the client holds them,
 the gzip bytes as they are for clients that accept gzip (all browsers), decompressed for others.
-Tiles, TileJSON and style are public data: any origin may read them (partner maps).
+Tiles, TileJSON and style are public data: any origin may read them (partner maps); the CORS
+headers, HEAD and the security headers come from ``app.kit.http_policy`` around every route.
 
 The tile URL is served by ``TileRequests``, a pure-ASGI handler installed as a middleware inside
 the request-context middleware (request id, access log and metrics still apply), in front of the
@@ -21,16 +22,19 @@ from __future__ import annotations
 import gzip
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.errors import InvalidParameter, NotFound, ProblemError, problem_response
+from app.errors import InvalidParameter, NotFound, ProblemError, problem_responses, render_problem
+from app.events.filters import Filters
+from app.kit.encoding import VARY, accepts_gzip, coded_etag
 from app.kit.etag import cacheable_response, none_match
+from app.kit.public_url import public_base_url
+from app.kit.query_params import openapi
 from config.settings import Settings
 from tiles.filters import parse_filters
 from tiles.grid import InvalidTile, Tile, TileOutOfRange, parse_tile
@@ -41,16 +45,13 @@ from tiles.tilejson import events_style, tilejson
 MVT = "application/vnd.mapbox-vector-tile"
 MVT_BYTES = MVT.encode()
 TILEJSON = "application/json"
-CORS = "*"
-CORS_BYTES = CORS.encode()
+VARY_BYTES = VARY.encode()
 TILE_PATH = "/tiles/events/{z}/{x}/{y}.mvt"
-_TILE_URL = re.compile(r"^/tiles/events/([^/]+)/([^/]+)/([^/]+)\.mvt$")
+_TILE_URL = re.compile(r"/tiles/events/([^/]+)/([^/]+)/([^/]+)\.mvt")
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
-_problems: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed filter (problem+json naming it)"},
-}
+_problems = problem_responses({400: "A filter is malformed, out of range or unknown (names it)"})
 
 
 class MethodNotAllowed(ProblemError):
@@ -76,20 +77,15 @@ class TileRequests:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = _TILE_URL.match(_route_path(scope)) if scope["type"] == "http" else None
+        match = _TILE_URL.fullmatch(_route_path(scope)) if scope["type"] == "http" else None
         if match is None:
             await self.app(scope, receive, send)
             return
         scope["route"] = _Route
         try:
             reply = await events_tile(scope, *match.groups())
-        except ProblemError as exc:
-            response = problem_response(
-                exc.status, exc.slug, exc.title, exc.detail, scope["path"], exc.headers, param=exc.param, **exc.extra
-            )
-            if isinstance(exc, MethodNotAllowed):
-                response.headers["Allow"] = "GET"
-            await response(scope, receive, send)
+        except ProblemError as exc:  # outside the router: rendered here, by the same function
+            await render_problem(exc, scope["path"])(scope, receive, send)
             return
         await reply.send(send)
 
@@ -104,18 +100,22 @@ def _route_path(scope: Scope) -> str:
 async def events_tile(scope: Scope, z: str, x: str, y: str) -> TileReply:
     """The tile's reply; the address and the filters are checked before the service is asked."""
     if scope["method"] != "GET":
-        raise MethodNotAllowed(f"{scope['method']} is not allowed here; tiles are read with GET")
+        raise MethodNotAllowed(
+            f"{scope['method']} is not allowed here; tiles are read with GET", headers={"Allow": "GET, HEAD"}
+        )
     state = scope["app"].state
     settings: Settings = state.settings
     tile = _tile(z, x, y, settings.tiles.max_zoom)
-    filters = parse_filters(scope["query_string"].decode("latin-1"))
+    filters = parse_filters(scope["query_string"])
     service: TileService = state.tiles
     rendered = await service.tile(tile, filters)
     accept_encoding, if_none_match = _conditions(scope["headers"])
     return tile_reply(rendered, accept_encoding, if_none_match, settings.tiles.browser_max_age_s)
 
 
-@router.get("/events.json", summary="TileJSON 3.0.0 of the events tiles", responses=_problems)
+@router.get(
+    "/events.json", summary="TileJSON 3.0.0 of the events tiles", responses=_problems, openapi_extra=openapi(Filters)
+)
 async def events_tilejson(request: Request) -> Response:
     """The tile URL template carries the normalised filters of this request.
 
@@ -123,16 +123,70 @@ async def events_tilejson(request: Request) -> Response:
     ``events``, gzip; 204 when empty, 304 on If-None-Match; 400/404 problem+json for a bad address).
     """
     settings = _settings(request)
-    document = tilejson(str(request.base_url), parse_filters(request.url.query), settings.tiles)
+    document = tilejson(public_base_url(request), parse_filters(request.scope["query_string"]), settings.tiles)
     return _json(request, document, settings.tiles.browser_max_age_s)
 
 
-@router.get("/events/style.json", summary="MapLibre style of the events layer", responses=_problems)
+@router.get(
+    "/events/style.json",
+    summary="MapLibre style of the events layer",
+    responses=_problems,
+    openapi_extra=openapi(Filters),
+)
 async def events_style_json(request: Request) -> Response:
-    """``config/events-style.json``, its source pointing at this host's TileJSON (with the request's filters)."""
+    """``config/events-style.json``, its source pointing at this service's TileJSON (with the request's filters)."""
     settings = _settings(request)
-    document = events_style(str(request.base_url), parse_filters(request.url.query))
+    document = events_style(public_base_url(request), parse_filters(request.scope["query_string"]))
     return _json(request, document, settings.tiles.browser_max_age_s)
+
+
+def document_tiles(app: FastAPI) -> None:
+    """Add the tile URL, which ``TileRequests`` serves outside the router, to ``app``'s OpenAPI document."""
+    build = app.openapi
+
+    def with_tiles() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document["paths"][TILE_PATH] = _tile_path_item(app.state.settings.tiles.max_zoom)
+        return app.openapi_schema or {}
+
+    app.openapi = with_tiles  # type: ignore[method-assign]
+
+
+def _tile_path_item(max_zoom: int) -> dict[str, Any]:
+    def index(name: str, maximum: int, description: str) -> dict[str, Any]:
+        schema = {"type": "integer", "minimum": 0, "maximum": maximum}
+        return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
+
+    last = 2**max_zoom - 1
+    operation = {
+        "tags": ["tiles"],
+        "summary": "One vector tile of the events",
+        "operationId": "events_tile",
+        "description": (
+            "Mapbox Vector Tile 2.1, layer `events`, gzip-encoded for clients that accept it. Clusters below the "
+            "cluster zoom, single events from it (see the TileJSON). Filters as `GET /api/v1/events`. Read the URL "
+            "template from `/tiles/events.json` rather than building it."
+        ),
+        "parameters": [
+            index("z", max_zoom, "Zoom."),
+            index("x", last, "Column, below 2^z."),
+            index("y", last, "Row from the north, below 2^z."),
+            *openapi(Filters)["parameters"],
+        ],
+        "responses": {
+            "200": {"description": "The tile", "content": {MVT: {"schema": {"type": "string", "format": "binary"}}}},
+            "204": {"description": "No event in the tile"},
+            "304": {"description": "Not modified (If-None-Match)"},
+            **problem_responses(
+                {
+                    400: "The address or a filter is malformed, out of range or unknown (names it)",
+                    404: "No such tile at this zoom (x or y not below 2^z, or z beyond the deepest zoom)",
+                }
+            ),
+        },
+    }
+    return {"get": operation}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +210,12 @@ def tile_reply(
     rendered: RenderedTile, accept_encoding: str | None, if_none_match: str | None, max_age_s: int
 ) -> TileReply:
     """204 when empty; else 304 when the client holds this representation, or 200 with it."""
-    headers = [(b"cache-control", b"public, max-age=%d" % max_age_s), (b"access-control-allow-origin", CORS_BYTES)]
+    headers = [(b"cache-control", b"public, max-age=%d" % max_age_s)]
     if rendered.empty:
         return TileReply(204, headers)
     gzip_ok = accepts_gzip(accept_encoding)
-    # Each content coding is its own representation, with its own strong validator.
-    etag = rendered.etag if gzip_ok else rendered.etag[:-1] + '.identity"'
-    headers += [(b"etag", etag.encode("latin-1")), (b"vary", b"Accept-Encoding")]
+    etag = coded_etag(rendered.etag, gzip_ok)
+    headers += [(b"etag", etag.encode("latin-1")), (b"vary", VARY_BYTES)]
     if none_match(if_none_match, etag):
         return TileReply(304, headers)
     body = rendered.gzipped if gzip_ok else gzip.decompress(rendered.gzipped)
@@ -183,25 +236,6 @@ def _conditions(headers: list[tuple[bytes, bytes]]) -> tuple[str | None, str | N
     return accept_encoding, if_none_match
 
 
-@lru_cache(maxsize=256)
-def accepts_gzip(accept_encoding: str | None) -> bool:
-    """True when ``Accept-Encoding`` allows gzip (explicitly, or through ``*``) with a non-zero q."""
-    if not accept_encoding:
-        return False
-    weights: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        coding, *options = (part.strip() for part in item.split(";"))
-        weight = 1.0
-        for option in options:
-            if option.lower().startswith("q="):
-                try:
-                    weight = float(option[2:])
-                except ValueError:
-                    weight = 0.0
-        weights[coding.lower()] = weight
-    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
-
-
 def _tile(z: str, x: str, y: str, max_zoom: int) -> Tile:
     try:
         return parse_tile(z, x, y, max_zoom)
@@ -212,14 +246,12 @@ def _tile(z: str, x: str, y: str, max_zoom: int) -> Tile:
 
 
 def _json(request: Request, document: dict[str, Any], max_age_s: int) -> Response:
-    response = cacheable_response(
+    return cacheable_response(
         orjson.dumps(document),
         media_type=TILEJSON,
         if_none_match=request.headers.get("if-none-match"),
         cache_control=f"public, max-age={max_age_s}",
     )
-    response.headers["Access-Control-Allow-Origin"] = CORS
-    return response
 
 
 def _settings(request: Request) -> Settings:

@@ -41,7 +41,7 @@ ORIGIN_M = 20037508.342789244
 # Points are drawn up to this many extent units outside their tile (symbols are not cut at edges).
 POINT_BUFFER = 64
 
-_INDEX = re.compile(r"^(0|[1-9][0-9]{0,9})$")
+_INDEX = re.compile(r"0|[1-9][0-9]{0,9}")
 
 
 class InvalidTile(ValueError):
@@ -104,7 +104,7 @@ def parse_tile(z: str, x: str, y: str, max_zoom: int = MAX_ZOOM) -> Tile:
     """A tile from the three path segments, or ``InvalidTile`` / ``TileOutOfRange``."""
     values = []
     for name, text in (("z", z), ("x", x), ("y", y)):
-        if not _INDEX.match(text):
+        if not _INDEX.fullmatch(text):
             raise InvalidTile(f"{name} must be a non-negative integer, not {text[:20]!r}")
         values.append(int(text))
     if values[0] > max_zoom:

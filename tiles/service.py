@@ -39,10 +39,10 @@ from redis.asyncio import Redis
 
 from app.db import Conn, make_pool
 from app.events.changes import EventChange
+from app.events.filters import Filters
 from app.kit.database_breaker import DatabaseBreaker, connection_lost
 from config.settings import DatabaseSettings, Settings, TileSettings
 from tiles.cache import Lookup, TileCache
-from tiles.filters import TileFilters
 from tiles.grid import Tile
 from tiles.rendered import RenderedTile, compress
 from tiles.rollup import RollupHorizon
@@ -177,7 +177,7 @@ class TileService:
         await self.cache.aclose()
         await self.pools.close()
 
-    async def tile(self, tile: Tile, filters: TileFilters) -> RenderedTile:
+    async def tile(self, tile: Tile, filters: Filters) -> RenderedTile:
         """The tile, from the cache when its entry is current, else rendered (once) and cached."""
         seen = await self.cache.lookup(tile, filters.digest)
         if seen.tile is not None:
@@ -203,7 +203,7 @@ class TileService:
         """Drop the cached tiles that show the change's old or new place. Call after commit."""
         await self.cache.invalidate(change)
 
-    async def render(self, tile: Tile, filters: TileFilters) -> RenderedTile:
+    async def render(self, tile: Tile, filters: Filters) -> RenderedTile:
         """Query the database for the tile and compress it; never reads or writes the cache."""
         limit: int | None = None
         while True:
@@ -215,7 +215,7 @@ class TileService:
             log.warning("tile %s over %d bytes with %d features; retrying with %d", tile, len(mvt), features, limit)
         return await compress(mvt, features, truncated or limit is not None)
 
-    async def _fill(self, tile: Tile, filters: TileFilters, seen: Lookup) -> RenderedTile:
+    async def _fill(self, tile: Tile, filters: Filters, seen: Lookup) -> RenderedTile:
         if not seen.render and seen.stamp is not None:
             rendered = await self.cache.wait_for(tile, filters.digest, seen.stamp)
             if rendered is not None:

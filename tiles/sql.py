@@ -31,12 +31,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.events.filters import Filters
 from config.settings import TileSettings
 from geo.cells import cached_cells_covering_bbox
 from geo.mercator import FINE_ZOOM
-from tiles.filters import TileFilters
+from tiles.filters import tile_conditions
 from tiles.grid import CLUSTER_LEVELS, COARSE_ROLLUP_ZOOM, EXTENT, FINE_ROLLUP_ZOOM, POINT_BUFFER, ROLLUP_ZOOM, Tile
 
+# The filters whose columns events_tile_idx carries (migration 0004): a new filter is planned per tile
+# until its column joins the index and its name this list.
+FILTERS_IN_TILE_INDEX = ("categories", "starts_after", "starts_before", "free", "price_max", "min_popularity")
 # A tile's encoded size is at most MAX_TILE_BYTES; the SQL aims for the budget (estimates below).
 MAX_TILE_BYTES = 500_000
 POINT_BYTES_BUDGET = 470_000
@@ -73,11 +77,11 @@ class TileQuery:
             raise ValueError("a tile statement and its fallback must plan the same way")
 
 
-def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limit: int | None = None) -> TileQuery:
+def tile_query(tile: Tile, filters: Filters, settings: TileSettings, *, limit: int | None = None) -> TileQuery:
     """The statement that renders ``tile`` for ``filters``; ``limit`` lowers the feature cap."""
     params: dict[str, Any] = {}
     if tile.z < settings.cluster_below_zoom:
-        where = [*_space(tile, 0, params, envelope=False), *filters.conditions(params)]
+        where = [*_space(tile, 0, params, envelope=False), *tile_conditions(filters, params)]
         sql = _clusters(tile, where, settings, params)
         if not _rolls_up(tile, filters):
             return TileQuery(sql, params, clustered=True, generic=_plans_once(tile, filters))
@@ -88,28 +92,28 @@ def tile_query(tile: Tile, filters: TileFilters, settings: TileSettings, *, limi
         return TileQuery(
             _rolled_up_clusters(tile, filters, settings, rolled), rolled, clustered=True, generic=True, fallback=live
         )
-    where = [*_space(tile, tile.fine_margin(POINT_BUFFER), params, envelope=True), *filters.conditions(params)]
+    where = [*_space(tile, tile.fine_margin(POINT_BUFFER), params, envelope=True), *tile_conditions(filters, params)]
     cap = min(settings.max_features, limit or settings.max_features)
     return TileQuery(_points(tile, where, cap, params), params, clustered=False)
 
 
-def _rolls_up(tile: Tile, filters: TileFilters) -> bool:
+def _rolls_up(tile: Tile, filters: Filters) -> bool:
     """Whether a rollup holds what the tile counts: its clusters are unions of the finest rollup's
     cells, and the filters are the default ones (public, not ended) with at most a category choice."""
-    return tile.z + CLUSTER_LEVELS <= FINE_ROLLUP_ZOOM and filters == TileFilters(categories=filters.categories)
+    return tile.z + CLUSTER_LEVELS <= FINE_ROLLUP_ZOOM and filters.only("categories")
 
 
-def _plans_once(tile: Tile, filters: TileFilters) -> bool:
+def _plans_once(tile: Tile, filters: Filters) -> bool:
     """Whether a cluster tile can share one generic plan.
 
     Below ``COVER_MIN_ZOOM`` a tile reads all 64 partitions and planning them would cost more
     than many such tiles take to run; the plan is always the same (an index-only range scan of each partition's
     ``events_tile_idx``, then aggregation), whatever the tile, as long as every filter is read
-    from that index (tags and text are not: their selectivity picks the plan). A generic plan
+    from that index (``FILTERS_IN_TILE_INDEX``; tags and text are not: their selectivity picks the plan). A generic plan
     estimates a handful of rows, so it would sort 100k+ rows on disk to group them: the service
     runs these with sorting disabled, which makes the planner hash instead.
     """
-    return tile.z < COVER_MIN_ZOOM and not filters.tags and filters.text is None
+    return tile.z < COVER_MIN_ZOOM and filters.only(*FILTERS_IN_TILE_INDEX)
 
 
 def _space(tile: Tile, margin: int, params: dict[str, Any], *, envelope: bool) -> list[str]:
@@ -148,7 +152,7 @@ def _clusters(tile: Tile, where: list[str], settings: TileSettings, params: dict
     return _cluster_features(tile, members, settings, params)
 
 
-def _rolled_up_clusters(tile: Tile, filters: TileFilters, settings: TileSettings, params: dict[str, Any]) -> str:
+def _rolled_up_clusters(tile: Tile, filters: Filters, settings: TileSettings, params: dict[str, Any]) -> str:
     """Clusters from ``tile_rollup`` plus the events that end before its horizon.
 
     ``complete`` is false when the horizon is not ahead of the clock (nothing has moved it for
@@ -174,7 +178,7 @@ def _rolled_up_clusters(tile: Tile, filters: TileFilters, settings: TileSettings
     params.update(tile_shift=tile.shift, tile_x=tile.x, tile_y=tile.y)
     ending = [
         "e.px >> %(tile_shift)s = %(tile_x)s AND e.py >> %(tile_shift)s = %(tile_y)s",
-        *filters.conditions(params),
+        *tile_conditions(filters, params),
         f"e.ends_at < {_HORIZON}",
     ]
     members = f"""

@@ -12,9 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from app.events.filters import Filters
 from config.settings import TileSettings
 from geo.mercator import MAX_LAT
-from tiles.filters import TileFilters
 
 STYLE_PATH = Path(__file__).resolve().parent.parent / "config" / "events-style.json"
 LAYER = "events"
@@ -40,17 +40,17 @@ POINT_FIELDS = {
 }
 
 
-def tile_url_template(base_url: str, filters: TileFilters) -> str:
+def tile_url_template(base_url: str, filters: Filters) -> str:
     query = f"?{filters.query}" if filters.query else ""
     return f"{base_url.rstrip('/')}/tiles/events/{{z}}/{{x}}/{{y}}.mvt{query}"
 
 
-def tilejson_url(base_url: str, filters: TileFilters) -> str:
+def tilejson_url(base_url: str, filters: Filters) -> str:
     query = f"?{filters.query}" if filters.query else ""
     return f"{base_url.rstrip('/')}/tiles/events.json{query}"
 
 
-def tilejson(base_url: str, filters: TileFilters, settings: TileSettings) -> dict[str, Any]:
+def tilejson(base_url: str, filters: Filters, settings: TileSettings) -> dict[str, Any]:
     """The TileJSON document; stable for the same host and filters (no timestamp: it is cacheable)."""
     description = (
         f"Public events. Below zoom {settings.cluster_below_zoom}: clusters of a world-anchored grid "
@@ -82,7 +82,7 @@ def tilejson(base_url: str, filters: TileFilters, settings: TileSettings) -> dic
     }
 
 
-def events_style(base_url: str, filters: TileFilters) -> dict[str, Any]:
+def events_style(base_url: str, filters: Filters) -> dict[str, Any]:
     """``config/events-style.json`` with its source pointing at this host's TileJSON for ``filters``."""
     style = copy.deepcopy(_style_template())
     style["sources"][LAYER]["url"] = tilejson_url(base_url, filters)

@@ -44,7 +44,7 @@ async def find_events(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(signer, criteria, position.as_of, (last["sort_key"], last["id"]))
+        next_cursor = encode_cursor(signer, criteria, (last["sort_key"], last["id"]))
     return Page([row["item"] for row in rows[:limit]], next_cursor)
 
 

@@ -8,63 +8,72 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.events.filters import NO_FILTERS, Filters
+from app.kit.cursor import MAX_CURSOR_CHARS
+from geo.bbox import BBOX_PATTERN
 
 Sort = Literal["start", "distance", "popularity", "relevance"]
 EventStatus = Literal["published", "cancelled"]
 
-class FilterParams(BaseModel):
-    """What to show, wherever it is."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    category: list[str] = Field(
-        default_factory=list, max_length=20, description="Category slug; repeat for any of several."
-    )
-    tag: list[str] = Field(default_factory=list, max_length=20, description="Tag; repeat for any of several.")
-    q: str | None = Field(
-        None, max_length=200, description="Full-text search: ranked, stemmed, accent-insensitive, typo-tolerant."
-    )
-    starts_after: AwareDatetime | None = Field(
-        None,
-        description="ISO 8601 with an offset. Without it, only events that have not ended are shown.",
-    )
-    starts_before: AwareDatetime | None = Field(None, description="ISO 8601 with an offset.")
-    free: bool | None = Field(None, description="true: only free events; false: only paid ones.")
-    price_max: int | None = Field(None, ge=0, description="Entry (lowest price) at most this, in minor units.")
-    min_popularity: int | None = Field(None, ge=0)
+# The contract's outer bounds; a deployment may set tighter ones (config.settings.DiscoverySettings).
+MAX_PAGE_SIZE = 500
+MAX_RADIUS_M = 200_000.0
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+AREA_RULES = (
+    "Give the area as `bbox`, or as `lat` and `lon` (with an optional `radius_m`), never both; "
+    "`sort=distance` needs `lat`/`lon`, `sort=relevance` needs `q`."
+)
 
 
 class PageParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    limit: int | None = Field(None, description="Items per page (default 50, at most 500).")
-    cursor: str | None = Field(None, max_length=512, description="`next_cursor` of the previous page.")
+    limit: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE, description="Items per page (default 50).")
+    cursor: str | None = Field(
+        None,
+        max_length=MAX_CURSOR_CHARS,
+        pattern=CURSOR_PATTERN,
+        description="`next_cursor` of the previous page of the same query (valid only as the server issued it).",
+    )
 
 
-class CircleParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False, description="WGS84 degrees.")
-    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False, description="WGS84 degrees.")
-    radius_m: float | None = Field(None, gt=0, allow_inf_nan=False, description="Metres; default 10 km.")
-
-
-class ListParams(PageParams, FilterParams, CircleParams):
+class ListParams(PageParams):
     """``GET /api/v1/events``: where (``bbox`` or ``lat``/``lon``/``radius_m``), what, in which order."""
 
     bbox: str | None = Field(
         None,
-        description="west,south,east,north in WGS84 degrees; west > east crosses the antimeridian.",
+        max_length=200,
+        description=(
+            "west,south,east,north in WGS84 degrees; west > east crosses the antimeridian. South at most "
+            "north; its area, width and height are capped (by default 400 square degrees, 90 degrees wide, "
+            "45 high). "
+            "Not with lat/lon/radius_m."
+        ),
         examples=["2.25,48.81,2.42,48.90"],
+        json_schema_extra={"pattern": BBOX_PATTERN},
+    )
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False, description="WGS84 degrees; with lon.")
+    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False, description="WGS84 degrees; with lat.")
+    radius_m: float | None = Field(
+        None, gt=0, le=MAX_RADIUS_M, allow_inf_nan=False, description="Metres; default 10 km. Needs lat and lon."
     )
     sort: Sort | None = Field(
-        None, description="Default: relevance with q, else start. distance needs lat/lon."
+        None, description="Default: relevance with q, else start. distance needs lat/lon; relevance needs q."
     )
+    filters: Filters = NO_FILTERS
 
 
-class NearbyParams(PageParams, FilterParams, CircleParams):
+class NearbyParams(PageParams):
     """``GET /api/v1/events/nearby``: nearest first."""
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="WGS84 degrees.")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="WGS84 degrees.")
+    radius_m: float | None = Field(
+        None, gt=0, le=MAX_RADIUS_M, allow_inf_nan=False, description="Metres; default 10 km."
+    )
+    filters: Filters = NO_FILTERS
 
 
 class VenueRef(BaseModel):

@@ -7,6 +7,7 @@ the bytes as JSON or GeoJSON and answers conditional requests.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,10 +16,10 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.errors import InvalidParameter
+from app.errors import InvalidParameter, problem_responses
 from app.events import discovery
 from app.events.criteria import Criteria, list_criteria, nearby_criteria
-from app.events.discovery_schemas import EventDetail, EventPage, ListParams, NearbyParams, PageParams
+from app.events.discovery_schemas import AREA_RULES, EventDetail, EventPage, ListParams, NearbyParams, PageParams
 from app.events.paging import Position, decode_cursor, first_page
 from app.kit.cursor import CursorSigner
 from app.kit.etag import cacheable_response
@@ -36,12 +37,24 @@ router = APIRouter(prefix="/api/v1/events", tags=["events"])
 ListQuery = Annotated[ListParams, Depends(query_model(ListParams))]
 NearbyQuery = Annotated[NearbyParams, Depends(query_model(NearbyParams))]
 
-_problems: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Invalid parameter (problem+json naming it)"},
-    422: {"description": "Malformed parameter (problem+json naming it)"},
-}
+_problems = problem_responses(
+    {
+        400: "A parameter breaks a rule that spans parameters, or the cursor is not for this query (names it)",
+        422: "A parameter is malformed, out of range or unknown (names it)",
+    }
+)
 _list_responses: dict[int | str, dict[str, Any]] = {
-    200: {"content": {GEOJSON: {"schema": {"type": "object", "description": "RFC 7946 FeatureCollection"}}}},
+    200: {
+        "content": {GEOJSON: {"schema": {"type": "object", "description": "RFC 7946 FeatureCollection"}}},
+        # An OpenAPI link: where a listed event's id leads (clients and schemathesis' stateful runs follow it).
+        "links": {
+            "GetEvent": {
+                "operationId": "get_event",
+                "parameters": {"event_id": "$response.body#/items/0/id"},
+                "description": "The first listed event in full (as JSON; in GeoJSON the id is under properties).",
+            }
+        },
+    },
     304: {"description": "Not modified (If-None-Match)"},
     **_problems,
 }
@@ -52,6 +65,7 @@ _list_responses: dict[int | str, dict[str, Any]] = {
     response_model=EventPage,
     responses=_list_responses,
     summary="Events in an area",
+    description=f"Events in a bbox or a circle, filtered and sorted; keyset-paged with `cursor`. {AREA_RULES}",
     openapi_extra=openapi(ListParams),
 )
 async def list_events(request: Request, params: ListQuery, db: ReadConnDep) -> Response:
@@ -78,8 +92,12 @@ async def nearby_events(request: Request, params: NearbyQuery, db: ReadConnDep) 
 @router.get(
     "/{event_id}",
     response_model=EventDetail,
-    responses={304: {"description": "Not modified"}, 404: {"description": "Unknown or not public"}, **_problems},
+    responses={
+        304: {"description": "Not modified"},
+        **problem_responses({404: "Unknown or not public", 422: "Not an event id"}),
+    },
     summary="One event",
+    operation_id="get_event",
 )
 async def get_event(request: Request, event_id: UUID, db: ReadConnDep) -> Response:
     body = await discovery.get_event(db, event_id)
@@ -93,7 +111,8 @@ async def _page(
 ) -> Response:
     limit = _limit(params.limit, settings)
     signer = _signer(settings.cursor_secret)
-    position: Position = decode_cursor(signer, criteria, params.cursor) if params.cursor else first_page()
+    now = datetime.now(UTC)
+    position: Position = decode_cursor(signer, criteria, params.cursor, now) if params.cursor else first_page(now)
     geojson = wants_geojson(request.headers.get("accept"))
     page = await discovery.find_events(db, criteria, position, limit, signer, geojson=geojson)
     items = ",".join(page.items).encode()

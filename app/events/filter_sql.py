@@ -1,13 +1,15 @@
 """The SQL of the discovery filters, shared by the list API (``app.events.queries``) and the tiles.
 
-One definition, so that a tile and the list show the same events for the same parameters. The
-conditions read ``events e``; every value is a bound parameter added to ``params``.
+One definition, so that a tile and the list show the same events for the same parameters; the
+filters themselves are declared in ``app.events.filters``. The conditions read ``events e``;
+every value is a bound parameter added to ``params``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
+
+from app.events.filters import Filters
 
 # Drafts are never public; cancelled events stay listed so that people see the cancellation.
 PUBLIC = "e.status IN ('published', 'cancelled')"
@@ -16,27 +18,6 @@ FULL_TEXT = f"e.search @@ {TSQUERY}"
 # Typo tolerance: a word of the title is trigram-similar to the query (GIN trigram index).
 FUZZY = "happenings_unaccent(e.title) %%> happenings_unaccent(%(q)s)"
 TEXT = f"({FULL_TEXT} OR {FUZZY})"
-
-
-class Filters(Protocol):
-    """What both ``Criteria`` and ``TileFilters`` carry."""
-
-    @property
-    def categories(self) -> tuple[str, ...]: ...
-    @property
-    def tags(self) -> tuple[str, ...]: ...
-    @property
-    def text(self) -> str | None: ...
-    @property
-    def starts_after(self) -> datetime | None: ...
-    @property
-    def starts_before(self) -> datetime | None: ...
-    @property
-    def free(self) -> bool | None: ...
-    @property
-    def price_max(self) -> int | None: ...
-    @property
-    def min_popularity(self) -> int | None: ...
 
 
 def time_conditions(filters: Filters, params: dict[str, Any], *, now: str) -> list[str]:

@@ -1,10 +1,17 @@
 """Keyset paging for discovery: where a page starts, carried in an opaque, signed cursor.
 
-The cursor holds the sort key of the last item served (value, id) and the instant the
-listing began (``as_of``). Every later page asks for rows strictly after that key in the
-same total order, so rows inserted meanwhile are neither repeated nor skipped: a new row
-sorting after the key appears on a later page, one sorting before it is simply not part of
-this walk. ``as_of`` keeps the "has not ended yet" filter fixed for the whole walk.
+The cursor holds the sort key of the last item served (value, id) and nothing else: it is bound
+to the data it continues from, never to the moment it was made, so equal pages carry equal
+cursors and equal answers have equal ETags (a client polling a view gets 304s). Every later page
+asks for rows strictly after that key in the same total order, so rows inserted meanwhile are
+neither repeated nor skipped: a new row sorting after the key appears on a later page, one
+sorting before it is simply not part of this walk.
+
+"Not ended yet" (the default time window) is measured at each page's own request time
+(``Position.as_of``). It only ever drops rows as time passes, never adds any, so a walk still
+neither repeats nor skips a row: an event that ends while someone pages leaves the later pages,
+as it leaves the map.
+
 The HMAC covers the criteria's fingerprint: a cursor from another query is refused.
 """
 
@@ -18,7 +25,7 @@ from app.errors import InvalidParameter
 from app.events.criteria import Criteria
 from app.kit.cursor import CursorSigner, CursorValue, InvalidCursor
 
-CURSOR_VERSION = 1
+CURSOR_VERSION = 2
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -27,7 +34,7 @@ KeyValue = datetime | int | float
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """Where a page starts: after ``after`` (None on the first page), as of ``as_of``."""
+    """Where a page starts: after ``after`` (None on the first page); "not ended" as of ``as_of``."""
 
     as_of: datetime
     after: tuple[KeyValue, UUID] | None = None
@@ -37,26 +44,26 @@ def first_page(now: datetime | None = None) -> Position:
     return Position(as_of=now or datetime.now(UTC))
 
 
-def encode_cursor(signer: CursorSigner, criteria: Criteria, as_of: datetime, key: tuple[KeyValue, UUID]) -> str:
+def encode_cursor(signer: CursorSigner, criteria: Criteria, key: tuple[KeyValue, UUID]) -> str:
     value, event_id = key
-    values: list[CursorValue] = [CURSOR_VERSION, _micros(as_of), _encode_value(value), event_id.hex]
+    values: list[CursorValue] = [CURSOR_VERSION, _encode_value(value), event_id.hex]
     return signer.encode(values, criteria.fingerprint())
 
 
-def decode_cursor(signer: CursorSigner, criteria: Criteria, token: str) -> Position:
-    """The position a cursor points at, or ``InvalidParameter`` (param ``cursor``)."""
+def decode_cursor(signer: CursorSigner, criteria: Criteria, token: str, now: datetime | None = None) -> Position:
+    """The position a cursor points at, as of ``now``, or ``InvalidParameter`` (param ``cursor``)."""
     try:
         values = signer.decode(token, criteria.fingerprint())
     except InvalidCursor as exc:
         raise InvalidParameter(str(exc), param="cursor") from exc
     try:
-        version, as_of, value, event_hex = values
-        if version != CURSOR_VERSION or not isinstance(as_of, int) or not isinstance(event_hex, str):
+        version, value, event_hex = values
+        if version != CURSOR_VERSION or not isinstance(event_hex, str):
             raise ValueError("unexpected cursor layout")
         key = (_decode_value(criteria, value), UUID(hex=event_hex))
-        return Position(as_of=_from_micros(as_of), after=key)
     except (ValueError, TypeError, OverflowError) as exc:  # a cursor signed by an older layout
         raise InvalidParameter("the cursor has expired; start again from the first page", param="cursor") from exc
+    return Position(as_of=now or datetime.now(UTC), after=key)
 
 
 def _encode_value(value: KeyValue) -> CursorValue:

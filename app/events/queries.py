@@ -103,7 +103,7 @@ def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojso
         page = _term_walk(candidates, area, criteria, position, params)
     elif criteria.sort == "distance":
         page = _nearest(candidates, area, criteria, position, params, fetch)
-    elif criteria.text is None and _walks_per_cell(params):
+    elif criteria.filters.text is None and _walks_per_cell(params):
         page = _cell_walk(candidates, area, criteria, position, params, fetch)
     else:
         page = _walk(candidates, area, criteria, position, params, fetch)
@@ -299,7 +299,8 @@ def _walked(branch: str, shared: list[str], params: dict[str, Any], *, capped: s
 def _walks_terms(criteria: Criteria, params: dict[str, Any]) -> bool:
     """Whether a relevance page may walk postings: one word (``happenings_search_lexeme`` has the
     last say), over few enough covering cells."""
-    return criteria.text is not None and len(criteria.text.split()) == 1 and _walks_per_cell(params)
+    text = criteria.filters.text
+    return text is not None and len(text.split()) == 1 and _walks_per_cell(params)
 
 
 def _term_walk(
@@ -317,7 +318,7 @@ def _term_walk(
     params["scan_cap"] = max(MIN_SCAN_CAP, SCAN_CAP_PER_ROW * params["fetch"])
     walk_where = [
         "e.lexeme = happenings_search_lexeme(%(q)s)",
-        *time_conditions(criteria, params, now="%(as_of)s"),
+        *time_conditions(criteria.filters, params, now="%(as_of)s"),
         *_after("e.sort_key", position, params),
     ]
     # No text condition: a posting, written in the event's own transaction, is the proof of the match
@@ -367,8 +368,8 @@ def _relevance(candidates: list[str], area: list[str], position: Position, param
 
 def _candidates(criteria: Criteria, position: Position, params: dict[str, Any]) -> list[str]:
     """The filters PostgreSQL estimates well: partition cover, status, time, category, tags, price, popularity."""
-    where = filter_conditions(criteria, params, now="%(as_of)s")
-    if criteria.starts_after is None:
+    where = filter_conditions(criteria.filters, params, now="%(as_of)s")
+    if criteria.filters.starts_after is None:
         params["as_of"] = position.as_of
     cover = cached_cells_covering_bbox(_bbox(criteria))
     if cover is not None:
@@ -398,7 +399,7 @@ def _bbox(criteria: Criteria) -> BBox:
 
 
 def _text_filter(criteria: Criteria) -> list[str]:
-    return [] if criteria.text is None else [TEXT]
+    return [] if criteria.filters.text is None else [TEXT]
 
 
 def _after(key: str, position: Position, params: dict[str, Any]) -> list[str]:

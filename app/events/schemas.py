@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.events.filters import CategorySlug, Tag, normal_tags
+
 EventStatus = Literal["draft", "published", "cancelled"]
 
 
@@ -26,8 +28,8 @@ class EventFields(BaseModel):
 
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=20_000)
-    category: str = Field(pattern=r"^[a-z][a-z0-9-]{0,31}$")
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    category: CategorySlug
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     timezone: str
@@ -50,10 +52,7 @@ class EventFields(BaseModel):
     @field_validator("tags")
     @classmethod
     def _clean_tags(cls, value: list[str]) -> list[str]:
-        cleaned = sorted({tag.strip().lower() for tag in value if tag.strip()})
-        if any(len(tag) > 40 for tag in cleaned):
-            raise ValueError("a tag is at most 40 characters")
-        return cleaned
+        return list(normal_tags(value))
 
     @model_validator(mode="after")
     def _consistent(self) -> EventFields:
@@ -87,8 +86,8 @@ class EventUpdate(BaseModel):
 
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=20_000)
-    category: str | None = Field(None, pattern=r"^[a-z][a-z0-9-]{0,31}$")
-    tags: list[str] | None = Field(None, max_length=20)
+    category: CategorySlug | None = None
+    tags: list[Tag] | None = Field(None, max_length=20)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     status: EventStatus | None = None
@@ -99,3 +98,8 @@ class EventUpdate(BaseModel):
     capacity: int | None = Field(None, gt=0)
     popularity: int | None = Field(None, ge=0)
     location: Point | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _clean_tags(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else list(normal_tags(value))

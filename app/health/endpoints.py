@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.db import get_breaker, get_pool
+from app.health.auth import metrics_reader
 from app.kit.database_breaker import unavailable_cause
 from app.redis import get_redis
 
@@ -47,6 +48,6 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False, dependencies=[Depends(metrics_reader)])
 async def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)

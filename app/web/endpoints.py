@@ -1,4 +1,4 @@
-"""HTTP for the web front end: the app at `/`, its hashed assets, and the basemap (style and data)."""
+"""HTTP for the web front end: the app at `/`, its hashed assets, the basemap (style and data), the API docs."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.errors import NotFound
-from app.web import basemap, places, streets
+from app.kit.public_url import public_base_url
+from app.web import basemap, docs, places, streets
 from app.web.static import DATA, IMMUTABLE, REVALIDATE, Dist, bytes_response, file_response
 
 router = APIRouter(include_in_schema=False)
+router.include_router(docs.router)
 
 
 def _dist(request: Request) -> Dist:
@@ -26,7 +28,8 @@ def index(request: Request) -> Response:
 
 @router.get("/assets/{path:path}")
 def asset(path: str, request: Request) -> Response:
-    return file_response(request, _dist(request).file(f"assets/{path}"), IMMUTABLE)
+    """Vite's content-hashed files: only what is inside ``dist/assets`` gets the year-long immutable cache."""
+    return file_response(request, _dist(request).file(path, within="assets"), IMMUTABLE)
 
 
 @router.get("/favicon.svg")
@@ -49,9 +52,9 @@ def basemap_style(request: Request, offline: bool = False) -> Response:
     if regions:
         dist = _dist(request)
         dist.require_built()
-        style = streets.street_style(str(request.base_url), regions, streets.protomaps_layers(dist.root))
+        style = streets.street_style(public_base_url(request), regions, streets.protomaps_layers(dist.root))
     else:
-        style = basemap.offline_style(str(request.base_url))
+        style = basemap.offline_style(public_base_url(request))
     return JSONResponse(style, headers={"Cache-Control": REVALIDATE})
 
 

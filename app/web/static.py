@@ -1,7 +1,10 @@
-"""Files of the built front end, served safely: no path escapes dist, gzip when the client takes it.
+"""Files of the built front end, served safely: no path escapes its folder, gzip when the client takes it.
 
-Vite names assets by content hash, so they are cached for a year as immutable; everything else
-(index.html, the basemap data) is revalidated with an ETag so a new build shows up at once.
+Vite names assets by content hash, so they (and only they: nothing outside ``dist/assets``) are
+cached for a year as immutable; everything else (index.html, the basemap data) is revalidated
+with an ETag so a new build shows up at once. Names are checked before the file system sees
+them: a NUL byte, a dot segment or an over-long name is a 404, never an error.
+Gzip or plain follows ``app.kit.encoding``: q-values honoured, one ETag per representation.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from fastapi import Request
 from fastapi.responses import FileResponse, Response
 
 from app.errors import NotFound, ServiceUnavailable
+from app.kit.encoding import VARY, accepts_gzip, coded_etag
+from app.kit.etag import etag_of, none_match
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +42,11 @@ MEDIA_TYPES = {
     ".pbf": "application/x-protobuf",
     ".map": "application/json",
 }
+
+# Longer names than this (per path segment, and in all) are refused before any file system call:
+# Linux refuses names over 255 bytes with an error of its own.
+MAX_SEGMENT_BYTES = 255
+MAX_PATH_BYTES = 1024
 
 
 class FrontendNotBuilt(ServiceUnavailable):
@@ -61,13 +71,32 @@ class Dist:
                 "Run `bash frontend/build.sh` (`make run` does it for you)."
             )
 
-    def file(self, relative: str) -> Path:
-        """The file at ``relative`` inside dist, or NotFound; never anything outside dist."""
+    def file(self, relative: str, *, within: str = "") -> Path:
+        """The file at ``relative`` inside ``dist/within``, or NotFound; never anything outside that folder."""
         self.require_built()
-        candidate = (self.root / relative).resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file() or candidate.suffix == ".gz":
-            raise NotFound(f"no such file: /{relative}")
+        folder = self.root / within if within else self.root
+        shown = f"{within}/{relative}" if within else relative
+        if not _plain_name(relative):
+            raise NotFound(f"no such file: /{shown[:200]}")
+        try:
+            candidate = (folder / relative).resolve()
+            found = candidate.is_relative_to(folder) and candidate.is_file() and candidate.suffix != ".gz"
+        except (OSError, ValueError):
+            found = False
+        if not found:
+            raise NotFound(f"no such file: /{shown}")
         return candidate
+
+
+def _plain_name(relative: str) -> bool:
+    """A relative path made of ordinary names: no empty, ``.`` or ``..`` segment, no control character."""
+    if not relative or len(relative.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES or not relative.isprintable():
+        return False
+    return all(
+        segment not in {"", ".", ".."} and "\\" not in segment
+        and len(segment.encode("utf-8", "surrogatepass")) <= MAX_SEGMENT_BYTES
+        for segment in relative.split("/")
+    )
 
 
 def _etag(path: Path) -> str:
@@ -75,36 +104,29 @@ def _etag(path: Path) -> str:
     return '"' + hashlib.blake2s(f"{stat.st_mtime_ns}-{stat.st_size}".encode(), digest_size=12).hexdigest() + '"'
 
 
-def _accepts_gzip(request: Request) -> bool:
-    return "gzip" in request.headers.get("accept-encoding", "").lower()
-
-
 def file_response(request: Request, path: Path, cache_control: str) -> Response:
     """The file (its precompressed .gz twin when the client accepts gzip), honouring If-None-Match."""
     media_type = MEDIA_TYPES.get(path.suffix, "application/octet-stream")
     gz = path.with_name(path.name + ".gz")
-    send = gz if _accepts_gzip(request) and gz.is_file() else path
-    etag = _etag(send)
-    headers = {"Cache-Control": cache_control, "ETag": etag, "Vary": "Accept-Encoding"}
-    if send is gz:
+    gzipped = accepts_gzip(request.headers.get("accept-encoding")) and gz.is_file()
+    send = gz if gzipped else path
+    etag = coded_etag(_etag(send), gzipped)
+    headers = {"Cache-Control": cache_control, "ETag": etag, "Vary": VARY}
+    if gzipped:
         headers["Content-Encoding"] = "gzip"
-    if etag in _if_none_match(request):
+    if none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return FileResponse(send, media_type=media_type, headers=headers, stat_result=os.stat(send))
 
 
 def bytes_response(request: Request, body: bytes, gzipped: bytes, media_type: str, cache_control: str) -> Response:
     """In-memory content (the basemap data made by Python), with the same caching rules."""
-    etag = '"' + hashlib.blake2s(body, digest_size=12).hexdigest() + '"'
-    headers = {"Cache-Control": cache_control, "ETag": etag, "Vary": "Accept-Encoding"}
-    if etag in _if_none_match(request):
+    use_gzip = accepts_gzip(request.headers.get("accept-encoding"))
+    etag = coded_etag(etag_of(body), use_gzip)
+    headers = {"Cache-Control": cache_control, "ETag": etag, "Vary": VARY}
+    if none_match(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
-    if _accepts_gzip(request):
+    if use_gzip:
         headers["Content-Encoding"] = "gzip"
         return Response(gzipped, media_type=media_type, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
-
-
-def _if_none_match(request: Request) -> set[str]:
-    value = request.headers.get("if-none-match", "")
-    return {tag.strip().removeprefix("W/") for tag in value.split(",") if tag.strip()}

@@ -57,7 +57,11 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (EVENTS, {**PARIS, "starts_after": "yesterday"}, "starts_after"),
     (EVENTS, {**PARIS, "starts_before": "2026-13-01T00:00:00Z"}, "starts_before"),
     (EVENTS, {**PARIS, "starts_after": "2026-06-01T20:00:00"}, "starts_after"),  # no offset: ambiguous
-    (EVENTS, {**PARIS, "starts_after": "2026-06-02T00:00Z", "starts_before": "2026-06-01T00:00Z"}, "starts_before"),
+    (EVENTS, {**PARIS, "starts_after": "2026-06-02T00:00:00Z", "starts_before": "2026-06-01T09:00:00+09:00"},
+     "starts_before"),
+    (EVENTS, {**PARIS, "starts_after": "2026-06-02T00:00Z"}, "starts_after"),  # RFC 3339 has seconds
+    (EVENTS, {**PARIS, "starts_after": "1780000000"}, "starts_after"),  # not a Unix time
+    (EVENTS, {**PARIS, "starts_before": "2026-06-01"}, "starts_before"),
     # sort
     (EVENTS, {**PARIS, "sort": "price"}, "sort"),
     (EVENTS, {**PARIS, "sort": "distance"}, "sort"),  # no centre to measure from
@@ -71,9 +75,64 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     (EVENTS, {**PARIS, "q": "x" * 201}, "q"),
     (EVENTS, {**PARIS, "radius": "5000"}, "radius"),  # a typo of radius_m is not silently ignored
     (NEARBY, {**HERE, "bbox": "2,48,3,49"}, "bbox"),
+    (EVENTS, {**PARIS, "filters": "x"}, "filters"),  # the model's name for the filters, not a parameter
+    (EVENTS, {**PARIS, "filters": "x", "category": "music"}, "filters"),
     # ids
     ("/api/v1/events/not-a-uuid", {}, "event_id"),
+    ("/api/v1/events/18446744073709551616", {}, "event_id"),
+    ("/api/v1/events/%00", {}, "event_id"),
+    ("/api/v1/events/%ED%A0%80", {}, "event_id"),
 ]
+
+# Raw query strings: NUL bytes, lone surrogates, control characters, huge numbers, and their neighbours.
+B = "bbox=2.2,48.8,2.5,48.9"
+H = "lat=48.85&lon=2.35"
+HUGE = "18446744073709551616"  # 2**64: past every integer type, and past the cursor's JSON encoder
+# fmt: off
+RAW_CASES: list[tuple[str, str, str | None]] = [
+    # text PostgreSQL would refuse (NUL), or that no search means (control characters)
+    *[(path, f"{where}&{name}={value}", name)
+      for path, where in ((EVENTS, B), (NEARBY, H)) for name in ("q", "tag")
+      for value in ("%00", "a%00b", "%01", "a%1Fb", "%7F", "%C2%85", "%C2%9F", "x%0D%0Ay")],
+    (EVENTS, f"{B}&category=%00", "category"),
+    # percent-escapes that are not UTF-8: lone surrogates, a truncated sequence, a stray continuation byte
+    *[(EVENTS, f"{B}&{name}={value}", name)
+      for name in ("q", "tag", "category", "starts_after", "cursor", "sort")
+      for value in ("%ED%A0%80", "%ED%B0%80", "%E2%82", "%80")],
+    (NEARBY, f"{H}&q=%ED%A0%80x", "q"),
+    (EVENTS, f"{B}&%ED%A0%80=1", None),
+    # lenient matching: a slug followed by a newline, an empty slug
+    (EVENTS, f"{B}&category=music%0A", "category"),
+    (EVENTS, f"{B}&category=", "category"),
+    (EVENTS, f"{B}&category=music%00", "category"),
+    (EVENTS, f"{B}&sort=start%0A", "sort"),
+    (EVENTS, f"{B}&free=true%00", "free"),
+    (EVENTS, f"{B}&starts_after=2030-01-01T00:00:00Z%00", "starts_after"),
+    (EVENTS, f"{B}&cursor=%00", "cursor"),
+    (EVENTS, "bbox=2.2,48.8,2.5,48.9%0A", "bbox"),
+    (EVENTS, "bbox=2.2,48.8,2.5,48.9%00", "bbox"),
+    # huge integers and floats in every numeric parameter
+    *[(path, f"{where}&{name}={value}", name)
+      for path, where in ((EVENTS, B), (NEARBY, H)) for name in ("price_max", "min_popularity", "limit")
+      for value in (HUGE, "-" + HUGE, "2147483648", "9" * 5000, "1e3", "1.5", "inf", "nan")],
+    *[(path, f"{where}&{name}={value}", name)
+      for path, where, name in ((EVENTS, "lon=2.35", "lat"), (NEARBY, "lon=2.35", "lat"),
+                                (EVENTS, "lat=48.85", "lon"), (NEARBY, "lat=48.85", "lon"),
+                                (EVENTS, H, "radius_m"), (NEARBY, H, "radius_m"))
+      for value in ("1e309", "-1e309", "inf", "-Infinity", "nan", HUGE, "9" * 400)],
+    *[(EVENTS, f"bbox={value}", "bbox")
+      for value in (f"{HUGE},48,3,49", "2,48,1e309,49", "2,48,3,4.9e1", "2,-inf,3,49", "-0x1,48,3,49",
+                    "2,48,3,49,", "2,,3,49", "2%2048,3,49", "2,48,3," + "9" * 400)],
+    # a thin box: almost no area, but as long as the globe is high (and wide)
+    (EVENTS, "bbox=0,-90,0,90", "bbox"),
+    (EVENTS, "bbox=-170,0,170,1", "bbox"),
+    (EVENTS, "bbox=179,-60,-179,0", "bbox"),  # across the antimeridian: 2 degrees wide, 60 high
+    # a single-valued parameter given twice
+    (EVENTS, f"{B}&q=a&q=b", "q"),
+    (EVENTS, f"{B}&limit=1&limit=2", "limit"),
+    (EVENTS, f"{B}&bbox=1,1,2,2", "bbox"),
+]
+# fmt: on
 
 
 class PoolProbe:
@@ -95,15 +154,40 @@ async def probe(app):
     app.state.pool = real
 
 
+async def _get(client, path: str, query: dict[str, Any] | str):
+    return await client.get(f"{path}?{query}") if isinstance(query, str) else await client.get(path, params=query)
+
+
+def _refusal(response, param: str | None) -> str | None:
+    """What is wrong with the answer to a bad request, or None when it is the right refusal."""
+    if response.status_code not in (400, 422):
+        return f"status {response.status_code}"
+    if response.headers["content-type"] != "application/problem+json":
+        return response.headers["content-type"]
+    problem = response.json()
+    if problem.get("param") != param:
+        return f"param {problem.get('param')!r}, not {param!r}"
+    if problem["status"] != response.status_code or not problem["detail"]:
+        return "status or detail"
+    return None
+
+
 @pytest.mark.parametrize(("path", "query", "param"), CASES, ids=[f"{p}?{q}" for p, q, _ in CASES])
 async def test_bad_input_is_refused_before_any_query(client, probe: PoolProbe, path, query, param) -> None:
-    response = await client.get(path, params=query)
+    response = await _get(client, path, query)
 
-    assert response.status_code in (400, 422), response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["param"] == param, problem
-    assert problem["status"] == response.status_code and problem["detail"]
+    assert _refusal(response, param) is None, response.text
+    assert probe.asked == 0
+
+
+async def test_hostile_input_is_refused_before_any_query(client, probe: PoolProbe) -> None:
+    """NUL bytes, invalid UTF-8, control characters and huge numbers: every one a 4xx naming its parameter."""
+    wrong = []
+    for path, query, param in RAW_CASES:
+        response = await _get(client, path, query)
+        if (reason := _refusal(response, param)) is not None:
+            wrong.append((path, query[:80], reason))
+    assert not wrong
     assert probe.asked == 0
 
 
@@ -131,7 +215,7 @@ async def test_nothing_is_written_by_bad_or_good_requests(client, world: World, 
         return tuple(row.values())
 
     before = await snapshot()
-    for path, query, _ in CASES:
-        await client.get(path, params=query)
+    for path, query, _ in [*CASES, *RAW_CASES]:
+        await _get(client, path, query)
     await client.get(EVENTS, params={**PARIS, "q": "'; DELETE FROM events; --"})
     assert await snapshot() == before

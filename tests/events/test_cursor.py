@@ -9,7 +9,8 @@ import pytest
 
 from app.errors import InvalidParameter
 from app.events.criteria import Criteria
-from app.events.paging import decode_cursor, encode_cursor
+from app.events.filters import Filters
+from app.events.paging import Position, decode_cursor, encode_cursor
 from app.kit.cursor import CursorSigner, InvalidCursor
 from geo.bbox import BBox
 from geo.circle import Circle
@@ -44,7 +45,7 @@ def test_another_scope_another_secret_or_an_edit_is_refused() -> None:
 
 
 def test_paging_cursor_round_trip_for_every_sort() -> None:
-    as_of = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    now = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
     event_id = uuid.uuid4()
     keys = {
         "start": datetime(2026, 5, 2, 20, 15, 0, 654321, tzinfo=UTC),
@@ -54,17 +55,35 @@ def test_paging_cursor_round_trip_for_every_sort() -> None:
     }
     for sort, key in keys.items():
         area = Circle(48.85, 2.35, 1000) if sort == "distance" else BBox(2.2, 48.8, 2.5, 48.9)
-        criteria = Criteria(area=area, sort=sort, text="jazz" if sort == "relevance" else None)  # type: ignore[arg-type]
-        position = decode_cursor(SIGNER, criteria, encode_cursor(SIGNER, criteria, as_of, (key, event_id)))
-        assert position.as_of == as_of and position.after == (key, event_id)
+        text = "jazz" if sort == "relevance" else None
+        criteria = Criteria(area=area, sort=sort, filters=Filters(text=text))  # type: ignore[arg-type]
+        position = decode_cursor(SIGNER, criteria, encode_cursor(SIGNER, criteria, (key, event_id)), now)
+        assert position.as_of == now and position.after == (key, event_id)
+
+
+def test_a_cursor_is_bound_to_the_data_not_to_the_clock() -> None:
+    """Equal pages carry equal cursors whenever they are served: equal answers, equal ETags."""
+    criteria = Criteria(area=BBox(2.2, 48.8, 2.5, 48.9), sort="start")
+    key = (datetime(2026, 5, 2, 20, 15, tzinfo=UTC), uuid.uuid4())
+    token = encode_cursor(SIGNER, criteria, key)
+    assert encode_cursor(SIGNER, criteria, key) == token
+    later = datetime(2026, 5, 9, tzinfo=UTC)
+    assert decode_cursor(SIGNER, criteria, token, later) == Position(as_of=later, after=key)
+
+
+def test_a_cursor_of_the_former_layout_has_expired() -> None:
+    criteria = Criteria(area=BBox(2.2, 48.8, 2.5, 48.9), sort="start")
+    former = SIGNER.encode([1, 1_777_000_000_000_000, 1_777_000_000_000_000, uuid.uuid4().hex], criteria.fingerprint())
+    with pytest.raises(InvalidParameter, match="expired"):
+        decode_cursor(SIGNER, criteria, former)
 
 
 def test_paging_cursor_is_bound_to_the_criteria() -> None:
     criteria = Criteria(area=BBox(2.2, 48.8, 2.5, 48.9), sort="start")
-    token = encode_cursor(SIGNER, criteria, datetime.now(UTC), (datetime.now(UTC), uuid.uuid4()))
+    token = encode_cursor(SIGNER, criteria, (datetime(2026, 5, 2, tzinfo=UTC), uuid.uuid4()))
     for other in (
         Criteria(area=BBox(2.2, 48.8, 2.5, 48.91), sort="start"),
-        Criteria(area=BBox(2.2, 48.8, 2.5, 48.9), sort="start", categories=("food",)),
+        Criteria(area=BBox(2.2, 48.8, 2.5, 48.9), sort="start", filters=Filters(categories=("food",))),
         Criteria(area=BBox(2.2, 48.8, 2.5, 48.9), sort="popularity"),
     ):
         with pytest.raises(InvalidParameter) as caught:

@@ -15,7 +15,8 @@ PARIS_BOX = bbox_param(2.2, 48.8, 2.5, 48.9)
 @pytest.fixture
 def settings(settings):
     """Allow a bbox around the northern hemisphere's mid-latitudes (two cities 13 time zones apart)."""
-    return settings.model_copy(update={"discovery": settings.discovery.model_copy(update={"max_bbox_area_deg2": 5000})})
+    wide = {"max_bbox_area_deg2": 5000, "max_bbox_width_deg": 360}
+    return settings.model_copy(update={"discovery": settings.discovery.model_copy(update=wide)})
 
 
 async def test_by_default_only_events_that_have_not_ended(client, world: World) -> None:

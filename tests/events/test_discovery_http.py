@@ -94,6 +94,36 @@ async def test_etag_and_if_none_match(client, world: World) -> None:
     assert not_modified.status_code == 304
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{"bbox": PARIS_BOX}, {"lat": "48.85", "lon": "2.35"}, {"bbox": PARIS_BOX, "q": "jazz"}],
+    ids=["start", "distance", "relevance"],
+)
+async def test_equal_pages_have_equal_etags_and_revalidate(client, world: World, query) -> None:
+    """The cursor continues from the data, not from the request's clock: polling a view gets 304s."""
+    events = [await world.event(48.85 + n / 1000, 2.35, title=f"Jazz {n}", starts_in=timedelta(days=n + 1))
+              for n in range(5)]  # fmt: skip
+    path = "/api/v1/events/nearby" if "lat" in query else "/api/v1/events"
+    params = {**query, "limit": 2}
+
+    first = await client.get(path, params=params)
+    cursor = first.json()["next_cursor"]
+    assert first.status_code == 200 and cursor is not None
+    again = await client.get(path, params=params)
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    revalidated = await client.get(path, params=params, headers={"if-none-match": first.headers["etag"]})
+    assert revalidated.status_code == 304 and revalidated.content == b""
+
+    second = [await client.get(path, params={**params, "cursor": cursor}) for _ in range(2)]
+    assert second[0].headers["etag"] == second[1].headers["etag"]
+    assert second[0].json()["next_cursor"] == second[1].json()["next_cursor"] is not None
+
+    # A change in the data is a new answer: a new validator, and no 304.
+    await world.conn.execute("UPDATE events SET popularity = 7 WHERE id = ANY(%s)", ([e["id"] for e in events],))
+    changed = await client.get(path, params=params, headers={"if-none-match": first.headers["etag"]})
+    assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
+
+
 async def test_detail_has_venue_organizer_times_price_and_status(client, world: World) -> None:
     venue = await world.venue(48.87, 2.33, name="Salle Pleyel")
     event = await world.event(

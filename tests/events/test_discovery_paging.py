@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from app.events import queries
 from app.events.criteria import Criteria
+from app.events.filters import Filters
 from app.events.paging import first_page
 from geo.bbox import BBox
 from geo.cells import cells_covering_bbox
@@ -168,7 +169,7 @@ def test_walks_go_cell_by_cell_unless_text_or_too_many_cells() -> None:
     paris = BBox(1.9, 48.6, 2.8, 49.1)
     first = first_page()
     assert "walked" in queries.list_statement(Criteria(area=paris, sort="start"), first, 10).sql
-    with_text = Criteria(area=paris, sort="popularity", text="jazz")
+    with_text = Criteria(area=paris, sort="popularity", filters=Filters(text="jazz"))
     assert "walked" not in queries.list_statement(with_text, first, 10).sql
     europe = BBox(-10.0, 40.0, 10.0, 55.0)
     assert len(cells_covering_bbox(europe) or []) > queries.MAX_WALKED_CELLS

@@ -12,6 +12,7 @@ import pytest
 from app.events import queries
 from app.events.criteria import Criteria
 from app.events.discovery import page_rows
+from app.events.filters import Filters
 from app.events.paging import Position
 from app.events.schemas import EventUpdate, Point
 from app.events.service import delete_event, update_event
@@ -152,13 +153,17 @@ async def test_walked_pages_are_the_exact_pages(db, world: World, monkeypatch, s
     box = BBox(WEST, SOUTH, EAST, NORTH)
     later = NOW + timedelta(hours=40)
     variants = [
-        Criteria(area=box, sort="relevance", text="jazz"),
-        Criteria(area=box, sort="relevance", text="Jazzes"),
-        Criteria(area=box, sort="relevance", text="jazz", categories=("music",)),
-        Criteria(area=box, sort="relevance", text="jazz", starts_after=NOW + timedelta(hours=10), starts_before=later),
-        Criteria(area=Circle(48.85, 2.35, 20_000), sort="relevance", text="jazz"),
-        Criteria(area=box, sort="relevance", text="blues"),  # description-free word, few matches
-        Criteria(area=box, sort="relevance", text="jazz night"),  # two words: never walked
+        Criteria(area=box, sort="relevance", filters=Filters(text="jazz")),
+        Criteria(area=box, sort="relevance", filters=Filters(text="Jazzes")),
+        Criteria(area=box, sort="relevance", filters=Filters(text="jazz", categories=("music",))),
+        Criteria(
+            area=box,
+            sort="relevance",
+            filters=Filters(text="jazz", starts_after=NOW + timedelta(hours=10), starts_before=later),
+        ),
+        Criteria(area=Circle(48.85, 2.35, 20_000), sort="relevance", filters=Filters(text="jazz")),
+        Criteria(area=box, sort="relevance", filters=Filters(text="blues")),  # description-free word, few matches
+        Criteria(area=box, sort="relevance", filters=Filters(text="jazz night")),  # two words: never walked
     ]
     walked_in_all = 0
     for criteria in variants:
@@ -173,7 +178,7 @@ async def test_walked_pages_are_the_exact_pages(db, world: World, monkeypatch, s
 async def test_walk_across_the_antimeridian_matches_the_exact_query(db, world: World) -> None:
     for n in range(12):
         await world.event(-17.0 + n * 0.1, 179.9 if n % 2 else -179.9, title="Kava jazz" + " jazz" * (n % 3))
-    criteria = Criteria(area=BBox(179.5, -18.0, -179.5, -15.0), sort="relevance", text="jazz")
+    criteria = Criteria(area=BBox(179.5, -18.0, -179.5, -15.0), sort="relevance", filters=Filters(text="jazz"))
     walked, walked_pages = await _pages(db, criteria, 3, walk=True)
     exact, _ = await _pages(db, criteria, 3, walk=False)
     assert walked == exact and sum(len(page) for page in exact) == 12 and walked_pages > 0

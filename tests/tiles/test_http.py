@@ -43,6 +43,23 @@ BAD_FILTERS = [
     "category=Not%20A%20Slug", "starts_after=2030-01-02T00:00:00Z&starts_before=2030-01-01T00:00:00Z",
     "min_popularity=-3", "q=" + "a" * 201, "q=one&q=two", "tag=" + "t" * 41,
 ]
+# Cheap hostile input, checked in one app each (test_hostile_input_is_a_4xx_problem_without_a_query).
+HOSTILE_TILES = [
+    "99999999999/0/0", "3/99999999999/0", "3/0/18446744073709551616", "0/0/0%0A", "0%00/0/0", "%D9%A3/0/0",
+    "1/%C2%B9/0", "1/0/%ED%A0%80", "inf/0/0", "nan/0/0", "1e309/0/0",
+]
+HOSTILE_FILTERS = [
+    # NUL bytes, lone surrogates and other invalid UTF-8, control characters
+    *[f"{name}={value}" for name in ("q", "tag") for value in (
+        "%00", "a%00b", "%01", "x%0D%0Ay", "%7F", "%C2%85", "%ED%A0%80", "%ED%B0%80", "%E2%82", "%80")],
+    "category=%00", "category=%ED%A0%80", "category=music%0A", "category=", "free=true%00",
+    "starts_after=2030-01-01T00:00:00Z%00", "starts_after=%ED%A0%80",
+    # huge integers and floats in every numeric parameter
+    *[f"{name}={value}" for name in ("price_max", "min_popularity") for value in (
+        "18446744073709551616", "-18446744073709551616", "2147483648", "9" * 5000, "1e3", "1.5", "inf", "nan")],
+    # parameters that are not filters: a misspelt filter would show everything, junk would fill the memo
+    "categroy=music", "zoom=3", "junk=" + "j" * 60_000,
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("address", BAD_TILES)
@@ -71,6 +88,41 @@ async def test_bad_filters_are_400_problems_without_a_query(
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["param"]
     assert probe.asked == 0
+
+
+async def test_hostile_input_is_a_4xx_problem_without_a_query(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probe = NoDatabase()
+    _cut_off(app, monkeypatch, probe)
+    wrong = []
+    for address in HOSTILE_TILES:
+        response = await client.get(f"/tiles/events/{address}.mvt")
+        if response.status_code not in (400, 404) or response.json()["status"] != response.status_code:
+            wrong.append((address, response.status_code))
+    for query in [*HOSTILE_FILTERS, "%ED%A0%80=1"]:
+        for path in ("/tiles/events/3/4/2.mvt", "/tiles/events.json", "/tiles/events/style.json"):
+            response = await client.get(f"{path}?{query}")
+            problem = response.json() if response.headers["content-type"] == "application/problem+json" else {}
+            name = query.partition("=")[0]
+            if response.status_code != 400 or problem.get("param") != (None if name.startswith("%") else name):
+                wrong.append((path, query[:60], response.status_code, problem.get("param")))
+    assert not wrong
+    assert probe.asked == 0
+
+
+def test_the_parse_memo_keeps_only_short_query_strings() -> None:
+    """A map's query string is memoised; long ones are parsed each time, so junk cannot fill memory."""
+    from app.errors import InvalidParameter
+    from tiles import filters
+
+    filters._memo.cache_clear()
+    assert parse_filters("category=music" + "&" * 70_000).categories == ("music",)
+    with pytest.raises(InvalidParameter):
+        parse_filters("junk=" + "j" * 65_536)
+    assert filters._memo.cache_info().currsize == 0
+    assert parse_filters(b"category=music") is parse_filters("category=music")
+    assert filters._memo.cache_info().currsize == 1
 
 
 async def test_tiles_are_gzipped_once_with_a_strong_etag(client: httpx.AsyncClient, store: EventStore) -> None:
@@ -137,7 +189,7 @@ async def test_unknown_routes_are_problems(client: httpx.AsyncClient) -> None:
      ("*", True), ("identity", False), ("br;q=1, *;q=0", False), ("x-gzip", True), ("gzip;q=abc", False)],
 )
 def test_accept_encoding(header: str | None, expected: bool) -> None:
-    from tiles.endpoints import accepts_gzip
+    from app.kit.encoding import accepts_gzip
 
     assert accepts_gzip(header) is expected
 
@@ -163,7 +215,7 @@ async def test_tiles_go_through_the_request_context(app: FastAPI, client: httpx.
 
 async def test_only_get_reads_tiles(client: httpx.AsyncClient) -> None:
     response = await client.post("/tiles/events/1/0/0.mvt")
-    assert response.status_code == 405 and response.headers["allow"] == "GET"
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, OPTIONS"
     assert response.headers["content-type"] == "application/problem+json"
 
 

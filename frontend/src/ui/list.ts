@@ -76,8 +76,10 @@ export class ResultsList {
     this.list.replaceChildren();
     this.items.clear();
     this.more.hidden = true;
-    // The API refuses areas that are too large to list ("zoom in"); that is advice, not a failure.
-    const tooLarge = error.status === 400 && (error.param === 'bbox' || error.param === 'radius_m' || /zoom in/i.test(error.detail));
+    // The API refuses areas that are too large to list ("zoom in"; a radius beyond the documented
+    // maximum is a 422); that is advice, not a failure.
+    const refused = error.status === 400 || error.status === 422;
+    const tooLarge = refused && (error.param === 'bbox' || error.param === 'radius_m' || /zoom in/i.test(error.detail));
     this.count.textContent = tooLarge ? 'Zoom in to list events' : 'Events could not be loaded';
     const button = h('button', {type: 'button', class: 'btn btn-secondary'}, 'Try again');
     button.addEventListener('click', retry);
