@@ -15,7 +15,7 @@ from app.accounts.endpoints import router as auth_router
 from app.accounts.oidc.context import OidcContext
 from app.accounts.oidc.endpoints import router as oidc_router
 from app.db import API_SESSION, make_pool
-from app.errors import install_error_handlers
+from app.errors import document_problems, install_error_handlers
 from app.events.changes import EventChange
 from app.events.endpoints import router as events_router
 from app.health.endpoints import router as health_router
@@ -133,4 +133,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*
     document_tiles(app)
+    document_problems(app)
     return app

@@ -53,6 +53,10 @@ _SECRET = r"^[A-Za-z0-9_-]{43}$"
 ProviderName = Annotated[
     str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$", description="A provider's name in the settings, e.g. google")
 ]
+_limited: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many attempts (Retry-After)"},
+    503: {"description": "The sign-in state store or the abuse limits cannot be reached (Retry-After)"},
+}
 _redirects: dict[int | str, dict[str, Any]] = {
     404: {"description": "No provider of that name is configured"},
     502: {"description": "The provider answered with an error"},
@@ -79,7 +83,7 @@ async def providers(oidc: OidcDep) -> ProvidersOut:
     "/{provider}/start",
     status_code=302,
     response_class=Response,
-    responses={302: {"description": "To the provider's sign-in page"}, **_redirects},
+    responses={302: {"description": "To the provider's sign-in page"}, 429: _limited[429], **_redirects},
     summary="Start a social sign-in",
 )
 async def start(
@@ -180,7 +184,7 @@ async def callback(
 @router.post(
     "/token",
     response_model=TokenOut,
-    responses={400: {"description": "Unknown, used or expired code, or the wrong verifier"}},
+    responses={400: {"description": "Unknown, used or expired code, or the wrong verifier"}, **_limited},
     summary="Mobile apps: trade a hand-off code for tokens",
 )
 async def app_token(request: Request, body: HandoffIn, oidc: OidcDep, accounts: AccountsDep) -> Response:
