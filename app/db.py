@@ -9,6 +9,7 @@ only once the commit has succeeded: one dependency does both, so no endpoint can
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import psycopg
@@ -111,7 +112,18 @@ def get_breaker(request: Request) -> DatabaseBreaker:
 
 
 async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
-    """One pooled connection in one transaction for the whole request; events dispatched after commit.
+    """One pooled connection in one transaction for the whole request; events dispatched after commit."""
+    async with open_unit_of_work(request) as work:
+        yield work  # an exception here (endpoint failed) rolls back and skips the rest
+
+
+@asynccontextmanager
+async def open_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The same unit of work, opened by an endpoint where the dependency would open it too early.
+
+    For endpoints that must do something slow before they write (a password hash takes tens of
+    milliseconds): holding a pooled connection meanwhile would let a burst of them empty the pool.
+    Commits when the block ends, then dispatches the events; an exception rolls back.
 
     A lost database is a 503 (``DatabaseUnavailable``), never a retry: the connection may have died
     after the server committed, so the outcome is unknown and the write is not reported as done.
@@ -122,7 +134,7 @@ async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
         async with get_pool(request).connection() as conn:
             work = UnitOfWork(conn)
             async with conn.transaction():
-                yield work  # an exception here (endpoint failed) rolls back and skips the rest
+                yield work
     except PoolTimeout as exc:
         breaker.notice(exc)
         raise breaker.unavailable("no database connection was free in time; nothing was written") from None

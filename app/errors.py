@@ -143,3 +143,28 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def document_problems(app: FastAPI) -> None:
+    """State in ``app``'s OpenAPI document what ``install_error_handlers`` does for every route: each
+    error answer is problem+json (also FastAPI's own 422), and a body that cannot be read as JSON is
+    a 400."""
+    build = app.openapi
+
+    def with_problems() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for item in build().get("paths", {}).values():
+                for operation in item.values():
+                    _problems_in(operation)
+        return app.openapi_schema or {}
+
+    app.openapi = with_problems  # type: ignore[method-assign]
+
+
+def _problems_in(operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    if "requestBody" in operation:
+        responses.setdefault("400", {"description": "The body cannot be read (not JSON, or not UTF-8)"})
+    for status, response in responses.items():
+        if str(status)[:1] in {"4", "5"}:
+            response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}

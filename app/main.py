@@ -9,8 +9,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from app.accounts.context import AccountsContext
+from app.accounts.endpoints import dev_router as accounts_dev_router
+from app.accounts.endpoints import router as auth_router
+from app.accounts.oidc.context import OidcContext
+from app.accounts.oidc.endpoints import router as oidc_router
 from app.db import API_SESSION, make_pool
-from app.errors import install_error_handlers
+from app.errors import document_problems, install_error_handlers
 from app.events.changes import EventChange
 from app.events.endpoints import router as events_router
 from app.health.endpoints import router as health_router
@@ -18,8 +23,16 @@ from app.kit.after_commit import AfterCommit
 from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
 from app.kit.http_policy import HttpPolicy
 from app.kit.logging import configure_logging
+from app.kit.media import MediaStore
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
+from app.organizers.context import OrganizersContext
+from app.organizers.endpoints import router as organizers_router
+from app.privacy.endpoints import router as privacy_router
+from app.privacy.holders import personal_data
+from app.profiles.endpoints import media_router
+from app.profiles.endpoints import router as profile_router
+from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
@@ -61,11 +74,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.tiles = await TileService.start(settings, redis, breaker)
         app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
+        app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
+        app.state.accounts.start()
+        app.state.organizers = OrganizersContext.build(settings, redis)
+        app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
+        app.state.personal_data = personal_data(
+            app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
+        )
+        app.state.after_commit.listen(AvatarReplaced, avatar_remover(app.state.media))
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
             yield
         finally:
+            await app.state.oidc.aclose()
+            await app.state.accounts.aclose()
             await breaker.aclose()
             await app.state.tiles.aclose()
             await redis.aclose()
@@ -89,6 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
     app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up
+    app.state.media = MediaStore(settings.media.root)
+    # Social sign-in's HTTP transport: None is real HTTP; tests put an in-process provider here.
+    app.state.oidc_transport = None
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
     app.add_middleware(HttpPolicy, settings=settings)  # limits, HEAD, Allow, CORS, security headers
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
@@ -97,6 +123,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(events_router)
     app.include_router(tiles_router)
+    app.include_router(auth_router)
+    app.include_router(oidc_router)
+    app.include_router(profile_router)  # GET|PATCH /me and the person's lists
+    app.include_router(privacy_router)  # GET /me/export, DELETE /me
+    app.include_router(media_router)
+    app.include_router(organizers_router)
+    if settings.environment == "development":
+        app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*
     document_tiles(app)
+    document_problems(app)
     return app

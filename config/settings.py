@@ -8,10 +8,12 @@ Nothing here is read at import time: ``Settings()`` is built by whoever starts t
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+import os
+import re
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "HAPPENINGS_"
@@ -78,6 +80,195 @@ class BasemapSettings(BaseModel):
     # A Protomaps .pmtiles extract, or a folder of them (one per region): the map then draws
     # streets, parks and water from it (app.web.streets). Unset: the offline Natural Earth map.
     pmtiles_path: str | None = None
+
+
+class AuthSettings(BaseModel):
+    """Sign-in: the access token's signing key and lifetimes, password hashing, cookies, abuse limits."""
+
+    # The Ed25519 private key (PEM) that signs access tokens, or a file holding it. Outside development
+    # and test one of them is required, and a key file named ``dev-*`` (what ``make run`` makes) is refused.
+    # Without either (development and test only) each process makes a key of its own at start-up.
+    jwt_private_key: SecretStr | None = None
+    jwt_private_key_file: str | None = None
+    # Public keys (PEM) still accepted while a retired signing key's tokens expire.
+    jwt_previous_public_keys: list[str] = []
+    issuer: str = "happenings"
+    audience: str = "happenings-api"
+    access_ttl_s: int = Field(900, ge=30, le=3600)
+    refresh_ttl_s: int = Field(30 * 86400, ge=300)
+    # A session ends this long after sign-in however often it is refreshed.
+    session_max_s: int = Field(180 * 86400, ge=300)
+    verify_token_ttl_s: int = Field(48 * 3600, ge=60)
+    reset_token_ttl_s: int = Field(3600, ge=60)
+    # argon2id; the default is OWASP's m=19 MiB, t=2, p=1 (measured in bench/accounts.py). Cheaper only in tests.
+    argon2_time_cost: int = Field(2, ge=1)
+    argon2_memory_kib: int = Field(19456, ge=8)
+    argon2_parallelism: int = Field(1, ge=1)
+    # Hashes running at once per process (each in a worker thread): a storm of sign-ins queues here and
+    # leaves the other cores to the event loop.
+    hash_concurrency: int = Field(1, ge=1)
+    min_password_length: int = Field(10, ge=8)
+    # zxcvbn's score (0-4) a new password must reach.
+    min_password_score: int = Field(3, ge=0, le=4)
+    # Web sign-in: the refresh cookie is Secure; origins (scheme://host[:port]) allowed to make
+    # cookie-authenticated writes besides the service's own.
+    cookie_secure: bool = True
+    web_origins: list[str] = []
+    # Abuse limits, "count/seconds", per IP (``ip``) and per email address (``account``).
+    login_ip_limit: str = "30/300"
+    login_account_limit: str = "10/900"
+    register_ip_limit: str = "10/3600"
+    register_account_limit: str = "5/3600"
+    reset_ip_limit: str = "10/3600"
+    reset_account_limit: str = "3/3600"
+    token_ip_limit: str = "30/900"
+
+    @field_validator(
+        "login_ip_limit", "login_account_limit", "register_ip_limit", "register_account_limit",
+        "reset_ip_limit", "reset_account_limit", "token_ip_limit",
+    )  # fmt: skip
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        count, _, seconds = value.partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
+            raise ValueError("a limit is COUNT/SECONDS, e.g. 10/900")
+        return value
+
+
+class MailSettings(BaseModel):
+    # smtp://user:pass@host:port (STARTTLS when offered), smtps:// (TLS from the start). Unset: mail
+    # stays in the outbox table (and, in development, is listed at /api/v1/dev/outbox).
+    smtp_url: SecretStr | None = None
+    sender: str = "Happenings <no-reply@happenings.localhost>"
+    # Where the links in mails point (the front end's address).
+    public_url: str = "http://127.0.0.1:8000"
+    drain_every_s: float = Field(30.0, gt=0)
+    smtp_timeout_s: float = Field(10.0, gt=0)
+
+
+class OrganizerSettings(BaseModel):
+    """Organizer teams: invitations and the lock taken to change a team."""
+
+    invitation_ttl_s: int = Field(7 * 86400, ge=300)
+    max_open_invitations: int = Field(100, ge=1)
+    # Organizers one account may own at once (a cap against abuse).
+    max_owned_organizers: int = Field(20, ge=1)
+    # Invitation mails, "count/seconds", per organizer and per invited address.
+    invitation_organizer_limit: str = "50/3600"
+    invitation_email_limit: str = "5/3600"
+    # How long a team change waits for the team's rows before answering 503 (Retry-After).
+    lock_timeout_ms: int = Field(2000, ge=10)
+
+    @field_validator("invitation_organizer_limit", "invitation_email_limit")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        return AuthSettings._limit(value)
+
+
+class MediaSettings(BaseModel):
+    # Uploaded files (avatars) live under this directory; it is created on first write.
+    root: str = ".data/media"
+    avatar_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # A decoded image larger than this is refused before its pixels are read (decompression bombs).
+    avatar_max_pixels: int = Field(40_000_000, ge=1)
+    avatar_size_px: int = Field(512, ge=32, le=2048)
+    # Avatar URLs change with every upload, so browsers and CDNs may keep a file for a year.
+    cache_max_age_s: int = Field(31_536_000, ge=0)
+
+
+class ProfileSettings(BaseModel):
+    # A coarsened home is stored as the H3 cell of this resolution (7: about 5 km2), never the point.
+    home_cell_resolution: int = Field(7, ge=0, le=15)
+    max_home_radius_m: int = Field(200_000, ge=1)
+    max_saved_events: int = Field(1_000, ge=1)
+    max_following: int = Field(1_000, ge=1)
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(200, ge=1)
+
+
+class PrivacySettings(BaseModel):
+    # Erasing an account without a password (social sign-in only) needs a sign-in at most this old.
+    erase_fresh_sign_in_s: int = Field(600, ge=30)
+
+
+GOOGLE_ISSUER = "https://accounts.google.com"
+
+
+class OidcProviderSettings(BaseModel):
+    """One OpenID Connect provider: its issuer (discovery at ``{issuer}/.well-known/openid-configuration``)
+    and the client registered there, whose redirect URI is ``{public_url}/api/v1/auth/oidc/{name}/callback``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Optional for the provider named ``google`` only (Google's issuer is then used).
+    issuer: str | None = None
+    client_id: str = Field(min_length=1, max_length=512)
+    client_secret: SecretStr
+    scopes: list[str] = ["openid", "email", "profile"]
+    # The name on the sign-in button.
+    display_name: str | None = Field(None, max_length=60)
+    token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        local = value.startswith(("http://127.0.0.1", "http://localhost"))
+        if not (value.startswith("https://") or local) or "?" in value or "#" in value:
+            raise ValueError("an issuer is an https:// URL without query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid_scope(cls, value: list[str]) -> list[str]:
+        if "openid" not in value:
+            raise ValueError("the scopes must include openid")
+        return value
+
+
+class OidcSettings(BaseModel):
+    """Social sign-in: the providers by name (``HAPPENINGS_OIDC__PROVIDERS__GOOGLE__CLIENT_ID`` ...).
+
+    A provider not named here does not exist: its routes answer 404.
+    """
+
+    providers: dict[str, OidcProviderSettings] = {}
+    # Where the provider sends the browser back (the service's public address); unset: ``mail.public_url``.
+    public_url: str | None = None
+    # How long a started sign-in may take before its state is forgotten.
+    flow_ttl_s: int = Field(600, ge=60, le=3600)
+    # Timeout of every call to a provider (discovery, keys, token, userinfo).
+    http_timeout_s: float = Field(5.0, gt=0, le=60)
+    # Discovery documents and key sets are kept this long; a token signed with an unknown key fetches
+    # the key set again, at most once per ``jwks_min_refresh_s``.
+    metadata_ttl_s: int = Field(3600, ge=60)
+    jwks_min_refresh_s: int = Field(60, ge=1)
+    # Allowed clock difference with a provider when checking an ID token's times.
+    clock_skew_s: int = Field(60, ge=0, le=600)
+    # Mobile apps: the redirect URIs (custom scheme or claimed https links) they may ask to be sent back to.
+    app_redirect_uris: list[str] = []
+    # Starts, and callbacks, per client address: "count/seconds" each.
+    ip_limit: str = "30/300"
+
+    @field_validator("providers")
+    @classmethod
+    def _named(cls, value: dict[str, OidcProviderSettings]) -> dict[str, OidcProviderSettings]:
+        named = {}
+        for name, provider in value.items():
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", name):
+                raise ValueError(f"provider name {name!r}: lower-case letters, digits and '-' (at most 32)")
+            if provider.issuer is None:
+                if name != "google":
+                    raise ValueError(f"provider {name!r} needs an issuer")
+                provider = provider.model_copy(update={"issuer": GOOGLE_ISSUER})
+            named[name] = provider
+        return named
+
+    @field_validator("ip_limit")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        return AuthSettings._limit(value)
 
 
 def _origin(value: str) -> str:
@@ -153,8 +344,13 @@ class Settings(BaseSettings):
     discovery: DiscoverySettings = DiscoverySettings()
     tiles: TileSettings = TileSettings()
     basemap: BasemapSettings = BasemapSettings()
-
-
+    auth: AuthSettings = AuthSettings()
+    mail: MailSettings = MailSettings()
+    organizers: OrganizerSettings = OrganizerSettings()
+    media: MediaSettings = MediaSettings()
+    profiles: ProfileSettings = ProfileSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    oidc: OidcSettings = OidcSettings()
     http: HttpSettings = HttpSettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
@@ -184,6 +380,16 @@ class Settings(BaseSettings):
                 "HAPPENINGS_DISCOVERY__CURSOR_SECRET must be set outside development "
                 "(the default is public)."
             )
+        if self.auth.jwt_private_key is None and self.auth.jwt_private_key_file is None:
+            raise ValueError(
+                "HAPPENINGS_AUTH__JWT_PRIVATE_KEY (Ed25519 PEM) or HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE "
+                "must be set outside development."
+            )
+        key_file = self.auth.jwt_private_key_file
+        if key_file is not None and os.path.basename(key_file).startswith("dev-"):
+            raise ValueError(f"{key_file} is a development key (made by `make run`): set a real one here.")
+        if not self.auth.cookie_secure:
+            raise ValueError("HAPPENINGS_AUTH__COOKIE_SECURE may be off only in development.")
         if not self.http.public_base_url:
             raise ValueError(
                 "HAPPENINGS_HTTP__PUBLIC_BASE_URL must be set outside development "

@@ -87,6 +87,8 @@ def _window_reversed(query: dict[str, Any]) -> bool:
 
 
 LIST, NEARBY = "GET /api/v1/events", "GET /api/v1/events/nearby"
+REGISTER, VERIFY = "POST /api/v1/auth/register", "POST /api/v1/auth/verify"
+RESET_CONFIRM, APP_TOKEN = "POST /api/v1/auth/password-reset/confirm", "POST /api/v1/auth/oidc/token"
 TILES = ("GET /tiles/events.json", "GET /tiles/events/style.json", "GET /tiles/events/{z}/{x}/{y}.mvt")
 
 INEXPRESSIBLE = [
@@ -129,6 +131,21 @@ INEXPRESSIBLE = [
     Inexpressible(
         TILES, 400, "starts_before", "starts_before must be later than starts_after: parameters cannot be compared",
         _window_reversed,
+    ),
+    Inexpressible(
+        (REGISTER, RESET_CONFIRM), 422, "password", "a new password's strength (the configured minimum length, "
+        "a zxcvbn score with the address and name as known words) is the server's judgement",
+        lambda q: True,
+    ),
+    Inexpressible(
+        (VERIFY, RESET_CONFIRM), 400, "token", "a mailed token is valid only as the server issued it, once, "
+        "until it expires",
+        lambda q: True,
+    ),
+    Inexpressible(
+        (APP_TOKEN,), 400, None, "a hand-off code is valid only as the server issued it, once, for two minutes, "
+        "with the verifier of its own challenge",
+        lambda q: True,
     ),
 ]
 

@@ -69,3 +69,16 @@ async def update_event(
 
 async def delete_event(conn: Conn, cell: int, event_id: UUID) -> None:
     await conn.execute("DELETE FROM events WHERE cell = %s AND id = %s", (cell, event_id))
+
+
+async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> list[dict[str, Any]]:
+    """Delete every event of these organizers; their ids and points (for the map's caches).
+
+    Without a cell the statement reaches every partition (on Citus, every shard) through the
+    organizer index: it serves the rare removal of a whole organizer, never a request's path.
+    """
+    cur = await conn.execute(
+        "DELETE FROM events WHERE organizer_id = ANY(%s) RETURNING id, ST_Y(geom) AS lat, ST_X(geom) AS lon",
+        (organizer_ids,),
+    )
+    return await cur.fetchall()

@@ -49,6 +49,14 @@ async def delete_event(conn: Conn, event_id: UUID) -> EventChange:
     return EventChange(event_id, "deleted", Point(lat=current["lat"], lon=current["lon"]), None)
 
 
+async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> list[EventChange]:
+    """Delete every event of these organizers (an organizer going away with them)."""
+    if not organizer_ids:
+        return []
+    rows = await repository.delete_events_of_organizers(conn, organizer_ids)
+    return [EventChange(row["id"], "deleted", Point(lat=row["lat"], lon=row["lon"]), None) for row in rows]
+
+
 async def _venue_point(conn: Conn, venue_id: UUID) -> Point:
     point = await repository.hold_venue(conn, venue_id)
     if point is None:

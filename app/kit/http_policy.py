@@ -28,12 +28,15 @@ from the settings; a request pays a few microseconds for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import chain
 from urllib.parse import urlsplit
 
+from fastapi.routing import iter_route_contexts
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import problem_response
@@ -207,19 +210,28 @@ def _replying(send: Send, scope: Scope, method: str, added: Headers) -> Send:
 
 
 def _allowed_methods(scope: Scope, headers: Headers) -> bytes:
-    """Every method of every route at this path (Starlette's 405 names only the first route's)."""
+    """Every method of every route at this path, in included routers too (Starlette's 405 names only
+    the first route's)."""
     methods: set[str] = set()
     router = getattr(scope.get("app"), "router", None)
-    for route in getattr(router, "routes", ()):
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(scope)[0] is not Match.NONE:
-            methods |= route_methods
+    path: str = scope["path"]
+    if root := scope.get("root_path"):
+        path = path.removeprefix(root)
+    for route in iter_route_contexts(getattr(router, "routes", ())):
+        template = route.path
+        if route.methods and template and _path_regex(template).match(path):
+            methods |= route.methods
     if not methods:  # a handler outside the router (the tile fast path) said it in its own Allow
         methods = {m.strip().upper() for name, value in headers if name == b"allow" for m in value.decode().split(",")}
     if "GET" in methods:
         methods.add("HEAD")
     methods.add("OPTIONS")
     return ", ".join(_ordered(methods)).encode()
+
+
+@lru_cache(maxsize=1024)
+def _path_regex(template: str) -> re.Pattern[str]:
+    return compile_path(template)[0]
 
 
 def _ordered(methods: Iterable[str]) -> list[str]:

@@ -155,6 +155,21 @@ def test_oversized_heads_are_refused_by_nginx(proxy: tuple[int, int]) -> None:
         assert b'"ok"' not in answer
 
 
+def _put(path: str, body: bytes) -> bytes:
+    head = [b"PUT %s HTTP/1.1" % path.encode(), b"Host: " + NAME.encode(), b"Content-Type: image/jpeg",
+            b"Content-Length: %d" % len(body), b"Connection: close"]  # fmt: skip
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+def test_only_avatar_uploads_may_exceed_the_json_body_limit(proxy: tuple[int, int]) -> None:
+    two_megabytes = b"\xff" * 2_000_000
+    avatar = _tls(proxy[1], _put("/api/v1/me/avatar", two_megabytes))
+    assert _status(avatar) == 401, avatar[:300]  # reached the app, which wants a signed-in person
+    assert b"application/problem+json" in avatar.split(b"\r\n\r\n", 1)[0].lower()
+    elsewhere = _tls(proxy[1], _put("/api/v1/me", two_megabytes))
+    assert _status(elsewhere) == 413, elsewhere[:300]
+
+
 def test_a_slow_head_is_cut_off_by_nginx(proxy: tuple[int, int]) -> None:
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
