@@ -9,6 +9,7 @@ only once the commit has succeeded: one dependency does both, so no endpoint can
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -86,10 +87,22 @@ def get_after_commit(request: Request) -> AfterCommit:
 
 async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """One pooled connection in one transaction for the whole request; events dispatched after commit."""
+    async with open_unit_of_work(request) as work:
+        yield work  # an exception here (endpoint failed) rolls back and skips the rest
+
+
+@asynccontextmanager
+async def open_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """The same unit of work, opened by an endpoint where the dependency would open it too early.
+
+    For endpoints that must do something slow before they write (a password hash takes tens of
+    milliseconds): holding a pooled connection meanwhile would let a burst of them empty the pool.
+    Commits when the block ends, then dispatches the events; an exception rolls back.
+    """
     async with get_pool(request).connection() as conn:
         work = UnitOfWork(conn)
         async with conn.transaction():
-            yield work  # an exception here (endpoint failed) rolls back and skips the rest
+            yield work
     await get_after_commit(request).dispatch(work.events)
 
 

@@ -9,6 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from app.accounts.context import AccountsContext
+from app.accounts.endpoints import dev_router as accounts_dev_router
+from app.accounts.endpoints import me_router
+from app.accounts.endpoints import router as auth_router
 from app.db import API_SESSION, make_pool
 from app.errors import install_error_handlers
 from app.events.changes import EventChange
@@ -56,11 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.tiles = await TileService.start(settings, redis)
         app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
+        app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
+        app.state.accounts.start()
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
             yield
         finally:
+            await app.state.accounts.aclose()
             await app.state.tiles.aclose()
             await redis.aclose()
             await pool.close()
@@ -86,5 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(events_router)
     app.include_router(tiles_router)
+    app.include_router(auth_router)
+    app.include_router(me_router)
+    if settings.environment == "development":
+        app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*
     return app

@@ -1,9 +1,9 @@
 """``python -m bench`` (``make bench``): build the cached datasets, run the benchmarks, print markdown.
 
-    python -m bench [--sizes 100000,1000000] [--events N] [--only discovery|tiles] [--seed 42]
+    python -m bench [--sizes 100000,1000000] [--events N] [--only discovery|tiles|accounts] [--seed 42]
 
 ``--events N`` is ``--sizes N``. Each benchmark module exposes ``run(sizes, seed) -> str``
-(markdown, also printed as it goes): ``bench.discovery`` here, ``bench.tiles`` when present.
+(markdown, also printed as it goes): ``bench.discovery`` here, ``bench.tiles`` and ``bench.accounts`` when present.
 The report starts with this machine's round trips, hot and after idleness (``bench.machine``).
 Datasets come from ``bench.dataset.ensure_database`` and are reused between runs.
 """
@@ -21,7 +21,7 @@ from bench.dataset import server_url
 from bench.machine import round_trips
 
 DEFAULT_SIZES = (100_000, 1_000_000)
-BENCHMARKS = ("discovery", "tiles")
+BENCHMARKS = ("discovery", "tiles", "accounts")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -29,9 +29,14 @@ def free_port() -> int:
 
 @contextmanager
 def run_service(
-    database_url: str, *, port: int | None = None, env: dict[str, str] | None = None, workers: int = 1
+    database_url: str,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    factory: str = "app.main:create_app",
 ) -> Iterator[str]:
-    """Start ``uvicorn app.main:create_app --factory`` on ``database_url``; yield its base URL once ready.
+    """Start ``uvicorn <factory> --factory`` (the service by default) on ``database_url``; yield its URL once ready.
 
     uvicorn[standard] brings uvloop and httptools, which it picks by default. ``env`` adds to
     (or overrides) the environment, e.g. ``{"HAPPENINGS_LOG_LEVEL": "WARNING"}``.
@@ -39,7 +44,7 @@ def run_service(
     port = port or free_port()
     environment = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", **(env or {})}
     command = [
-        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+        sys.executable, "-m", "uvicorn", factory, "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
         "--no-access-log",
     ]  # fmt: skip

@@ -7,7 +7,9 @@ Nothing here is read at import time: ``Settings()`` is built by whoever starts t
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator
+import os
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "HAPPENINGS_"
@@ -65,6 +67,68 @@ class BasemapSettings(BaseModel):
     # A Protomaps .pmtiles extract, or a folder of them (one per region): the map then draws
     # streets, parks and water from it (app.web.streets). Unset: the offline Natural Earth map.
     pmtiles_path: str | None = None
+class AuthSettings(BaseModel):
+    """Sign-in: the access token's signing key and lifetimes, password hashing, cookies, abuse limits."""
+
+    # The Ed25519 private key (PEM) that signs access tokens, or a file holding it. Outside development
+    # and test one of them is required, and a key file named ``dev-*`` (what ``make run`` makes) is refused.
+    # Without either (development and test only) each process makes a key of its own at start-up.
+    jwt_private_key: SecretStr | None = None
+    jwt_private_key_file: str | None = None
+    # Public keys (PEM) still accepted while a retired signing key's tokens expire.
+    jwt_previous_public_keys: list[str] = []
+    issuer: str = "happenings"
+    audience: str = "happenings-api"
+    access_ttl_s: int = Field(900, ge=30, le=3600)
+    refresh_ttl_s: int = Field(30 * 86400, ge=300)
+    # A session ends this long after sign-in however often it is refreshed.
+    session_max_s: int = Field(180 * 86400, ge=300)
+    verify_token_ttl_s: int = Field(48 * 3600, ge=60)
+    reset_token_ttl_s: int = Field(3600, ge=60)
+    # argon2id; the default is OWASP's m=19 MiB, t=2, p=1 (measured in bench/accounts.py). Cheaper only in tests.
+    argon2_time_cost: int = Field(2, ge=1)
+    argon2_memory_kib: int = Field(19456, ge=8)
+    argon2_parallelism: int = Field(1, ge=1)
+    # Hashes running at once per process (each in a worker thread): a storm of sign-ins queues here and
+    # leaves the other cores to the event loop.
+    hash_concurrency: int = Field(1, ge=1)
+    min_password_length: int = Field(10, ge=8)
+    # zxcvbn's score (0-4) a new password must reach.
+    min_password_score: int = Field(3, ge=0, le=4)
+    # Web sign-in: the refresh cookie is Secure; origins (scheme://host[:port]) allowed to make
+    # cookie-authenticated writes besides the service's own.
+    cookie_secure: bool = True
+    web_origins: list[str] = []
+    # Abuse limits, "count/seconds", per IP (``ip``) and per email address (``account``).
+    login_ip_limit: str = "30/300"
+    login_account_limit: str = "10/900"
+    register_ip_limit: str = "10/3600"
+    register_account_limit: str = "5/3600"
+    reset_ip_limit: str = "10/3600"
+    reset_account_limit: str = "3/3600"
+    token_ip_limit: str = "30/900"
+
+    @field_validator(
+        "login_ip_limit", "login_account_limit", "register_ip_limit", "register_account_limit",
+        "reset_ip_limit", "reset_account_limit", "token_ip_limit",
+    )  # fmt: skip
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        count, _, seconds = value.partition("/")
+        if not (count.isdigit() and seconds.isdigit() and int(count) > 0 and int(seconds) > 0):
+            raise ValueError("a limit is COUNT/SECONDS, e.g. 10/900")
+        return value
+
+
+class MailSettings(BaseModel):
+    # smtp://user:pass@host:port (STARTTLS when offered), smtps:// (TLS from the start). Unset: mail
+    # stays in the outbox table (and, in development, is listed at /api/v1/dev/outbox).
+    smtp_url: SecretStr | None = None
+    sender: str = "Happenings <no-reply@happenings.localhost>"
+    # Where the links in mails point (the front end's address).
+    public_url: str = "http://127.0.0.1:8000"
+    drain_every_s: float = Field(30.0, gt=0)
+    smtp_timeout_s: float = Field(10.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -82,6 +146,8 @@ class Settings(BaseSettings):
     discovery: DiscoverySettings = DiscoverySettings()
     tiles: TileSettings = TileSettings()
     basemap: BasemapSettings = BasemapSettings()
+    auth: AuthSettings = AuthSettings()
+    mail: MailSettings = MailSettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
     frontend_dist: str = "frontend/dist"
@@ -106,3 +172,13 @@ class Settings(BaseSettings):
                 "HAPPENINGS_DISCOVERY__CURSOR_SECRET must be set outside development "
                 "(the default is public)."
             )
+        if self.auth.jwt_private_key is None and self.auth.jwt_private_key_file is None:
+            raise ValueError(
+                "HAPPENINGS_AUTH__JWT_PRIVATE_KEY (Ed25519 PEM) or HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE "
+                "must be set outside development."
+            )
+        key_file = self.auth.jwt_private_key_file
+        if key_file is not None and os.path.basename(key_file).startswith("dev-"):
+            raise ValueError(f"{key_file} is a development key (made by `make run`): set a real one here.")
+        if not self.auth.cookie_secure:
+            raise ValueError("HAPPENINGS_AUTH__COOKIE_SECURE may be off only in development.")

@@ -11,6 +11,20 @@ bash scripts/provision.sh services
 # shellcheck disable=SC1091
 [ -z "${DATABASE_URL:-}${REDIS_URL:-}" ] && [ -f .data/env ] && . .data/env
 
+# A development key for signing access tokens, made once (refused outside development: named dev-*).
+if [ -z "${HAPPENINGS_AUTH__JWT_PRIVATE_KEY:-}${HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE:-}" ]; then
+  if [ ! -f .data/dev-jwt-ed25519.pem ]; then
+    (umask 077 && "$VENV/bin/python" - > .data/dev-jwt-ed25519.pem <<'PY'
+import sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from app.accounts.tokens import private_key_pem
+sys.stdout.buffer.write(private_key_pem(Ed25519PrivateKey.generate()))
+PY
+    )
+  fi
+  export HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE=.data/dev-jwt-ed25519.pem
+fi
+
 "$VENV/bin/python" -m app migrate
 "$VENV/bin/python" -m app.seed --events "$DEMO_EVENTS" --seed 1 --if-empty
 if [ -f frontend/build.sh ]; then
@@ -25,6 +39,7 @@ cat >&2 <<MSG
     API docs     http://127.0.0.1:$PORT/docs
     readiness    http://127.0.0.1:$PORT/readyz
     metrics      http://127.0.0.1:$PORT/metrics
+    mail outbox  http://127.0.0.1:$PORT/api/v1/dev/outbox?to=you@example.com
   Stop with Ctrl-C. Settings: config/.env.example.
 
 MSG

@@ -26,7 +26,7 @@ import ssl
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from redis.asyncio.connection import SSLConnection, parse_url
 
@@ -124,18 +124,26 @@ def invalidation_message(tiles: Iterable[Tile]) -> bytes:
     return " ".join(str(tile) for tile in tiles).encode()
 
 
+class Invalidated(Protocol):
+    """What a subscription keeps exact: a ``NearCache``, or any in-process cache with the same switches."""
+
+    def apply(self, message: bytes) -> None: ...
+    def go_live(self) -> None: ...
+    def go_dark(self) -> None: ...
+
+
 class Subscription:
     """Keeps ``near`` subscribed to ``channel``: reconnects, pings, and goes dark whenever unsure."""
 
-    def __init__(self, redis_url: str, channel: str, near: NearCache) -> None:
+    def __init__(self, redis_url: str, channel: str, near: Invalidated) -> None:
         self.options = parse_url(redis_url)
         self.channel = channel.encode()
         self.near = near
         self._task: asyncio.Task[None] | None = None
         self._protocol: _Subscriber | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="tile-invalidations")
+    def start(self, name: str = "tile-invalidations") -> None:
+        self._task = asyncio.create_task(self._run(), name=name)
 
     async def aclose(self) -> None:
         if self._task is not None:
@@ -196,7 +204,7 @@ class Subscription:
 class _Subscriber(asyncio.Protocol):
     """RESP2 in subscribed mode, parsed and applied inside ``data_received``."""
 
-    def __init__(self, near: NearCache) -> None:
+    def __init__(self, near: Invalidated) -> None:
         self.near = near
         self.transport: asyncio.Transport | None = None
         self.lost: asyncio.Future[Exception | None] = asyncio.get_running_loop().create_future()

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, sign-in, sessions and their tokens, email verification and password reset."""
