@@ -11,7 +11,6 @@ from prometheus_client import CollectorRegistry
 
 from app.accounts.context import AccountsContext
 from app.accounts.endpoints import dev_router as accounts_dev_router
-from app.accounts.endpoints import me_router
 from app.accounts.endpoints import router as auth_router
 from app.db import API_SESSION, make_pool
 from app.errors import install_error_handlers
@@ -20,8 +19,14 @@ from app.events.endpoints import router as events_router
 from app.health.endpoints import router as health_router
 from app.kit.after_commit import AfterCommit
 from app.kit.logging import configure_logging
+from app.kit.media import MediaStore
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
+from app.privacy.endpoints import router as privacy_router
+from app.privacy.holders import personal_data
+from app.profiles.endpoints import media_router
+from app.profiles.endpoints import router as profile_router
+from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
@@ -62,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
+        app.state.personal_data = personal_data(app.state.accounts, redis, settings.redis.key_prefix, app.state.media)
+        app.state.after_commit.listen(AvatarReplaced, avatar_remover(app.state.media))
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
@@ -87,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
     app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up
+    app.state.media = MediaStore(settings.media.root)
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)
@@ -94,7 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)
-    app.include_router(me_router)
+    app.include_router(profile_router)  # GET|PATCH /me and the person's lists
+    app.include_router(privacy_router)  # GET /me/export, DELETE /me
+    app.include_router(media_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -131,6 +131,32 @@ class MailSettings(BaseModel):
     smtp_timeout_s: float = Field(10.0, gt=0)
 
 
+class MediaSettings(BaseModel):
+    # Uploaded files (avatars) live under this directory; it is created on first write.
+    root: str = ".data/media"
+    avatar_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    # A decoded image larger than this is refused before its pixels are read (decompression bombs).
+    avatar_max_pixels: int = Field(40_000_000, ge=1)
+    avatar_size_px: int = Field(512, ge=32, le=2048)
+    # Avatar URLs change with every upload, so browsers and CDNs may keep a file for a year.
+    cache_max_age_s: int = Field(31_536_000, ge=0)
+
+
+class ProfileSettings(BaseModel):
+    # A coarsened home is stored as the H3 cell of this resolution (7: about 5 km2), never the point.
+    home_cell_resolution: int = Field(7, ge=0, le=15)
+    max_home_radius_m: int = Field(200_000, ge=1)
+    max_saved_events: int = Field(1_000, ge=1)
+    max_following: int = Field(1_000, ge=1)
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(200, ge=1)
+
+
+class PrivacySettings(BaseModel):
+    # Erasing an account without a password (social sign-in only) needs a sign-in at most this old.
+    erase_fresh_sign_in_s: int = Field(600, ge=30)
+
+
 class Settings(BaseSettings):
     """Everything the service needs to start, assembled from the environment."""
 
@@ -148,6 +174,9 @@ class Settings(BaseSettings):
     basemap: BasemapSettings = BasemapSettings()
     auth: AuthSettings = AuthSettings()
     mail: MailSettings = MailSettings()
+    media: MediaSettings = MediaSettings()
+    profiles: ProfileSettings = ProfileSettings()
+    privacy: PrivacySettings = PrivacySettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
     frontend_dist: str = "frontend/dist"

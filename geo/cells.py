@@ -29,6 +29,18 @@ def cell_of(lat: float, lon: float) -> int:
     return cell
 
 
+def cell_at(lat: float, lon: float, resolution: int) -> int:
+    """The H3 cell of ``resolution`` that contains the point, as a signed 64-bit integer."""
+    cell: int = h3.str_to_int(h3.latlng_to_cell(lat, lon, resolution))
+    return cell
+
+
+def cell_center(cell: int) -> tuple[float, float]:
+    """The (lat, lon) centre of an H3 cell given as an integer."""
+    lat, lon = h3.cell_to_latlng(h3.int_to_str(cell))
+    return lat, lon
+
+
 def cells_covering_bbox(bbox: BBox) -> list[int] | None:
     """Every partition cell that may hold a point inside ``bbox``; None when that is "most of them"."""
     grown = bbox.buffered(COVER_MARGIN_DEG)

@@ -1,4 +1,4 @@
-"""The accounts API: ``/api/v1/auth/*``, ``GET /api/v1/me``, and in development ``/api/v1/dev/outbox``.
+"""The accounts API: ``/api/v1/auth/*``, and ``/api/v1/dev/outbox`` in development (``/me`` is ``app.profiles``).
 
 HTTP only: bodies are validated (unknown fields refused), the service applies the rules, and this
 module turns a ``TokenPair`` into the answer (body, or cookies for a web session). Endpoints that
@@ -13,13 +13,12 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
-from app.accounts import cookies, repository, service
+from app.accounts import cookies, service
 from app.accounts.auth import OptionalSubjectDep, SubjectDep
 from app.accounts.context import AccountsContext, AccountsDep
 from app.accounts.errors import Unauthorized
 from app.accounts.schemas import (
     AcceptedOut,
-    AccountOut,
     LoginIn,
     LogoutIn,
     OutboxOut,
@@ -38,7 +37,6 @@ from app.kit.ratelimit import ip_subject
 from app.kit.read_connection import ReadConnDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["accounts"])
-me_router = APIRouter(prefix="/api/v1/me", tags=["accounts"])
 dev_router = APIRouter(prefix="/api/v1/dev", tags=["development"])
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -141,14 +139,6 @@ async def password_reset_confirm(request: Request, body: ResetConfirmIn, ctx: Ac
     return Response(status_code=204, headers=NO_STORE)
 
 
-@me_router.get("", response_model=AccountOut, responses=_unauthorized, summary="The signed-in account")
-async def me(subject: SubjectDep, db: ReadConnDep) -> AccountOut:
-    account = await repository.get_account(await db.get(), subject.account_id)
-    if account is None:
-        raise Unauthorized("the account no longer exists", invalid_token=True)
-    return account_out(account)
-
-
 @dev_router.get("/outbox", response_model=OutboxOut, summary="Mail held in the outbox (development only)")
 async def dev_outbox(db: ReadConnDep, to: str = Query(min_length=3, max_length=254)) -> OutboxOut:
     """What the outbox holds for ``to``, newest first (at most 50): the way to click a link on ``make run``."""
@@ -160,16 +150,6 @@ async def dev_outbox(db: ReadConnDep, to: str = Query(min_length=3, max_length=2
         for row in rows
     ]
     return OutboxOut.model_validate({"items": items})
-
-
-def account_out(account: dict[str, Any]) -> AccountOut:
-    return AccountOut(
-        id=account["id"],
-        email=account["email"],
-        email_verified=account["email_verified_at"] is not None,
-        role=account["role"],
-        display_name=account["display_name"],
-    )
 
 
 def token_response(pair: service.TokenPair, ctx: AccountsContext) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Literal
-from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -64,14 +63,6 @@ class TokenOut(BaseModel):
 
 class AcceptedOut(BaseModel):
     detail: str
-
-
-class AccountOut(BaseModel):
-    id: UUID
-    email: str
-    email_verified: bool
-    role: Literal["user", "admin"]
-    display_name: str | None
 
 
 class OutboxMessage(BaseModel):

@@ -1,0 +1,27 @@
+"""The application's registry of personal-data holders: every domain that holds something about a
+person contributes its holders here, in one line. The export and the erase both read this list.
+
+A new table that holds personal data gets a holder in its domain's ``personal_data.py`` (often one
+``owned_rows(...)`` call) and joins the list below; ``tests/privacy/test_registry.py`` fails while a
+table referencing ``accounts`` is named by no holder.
+"""
+
+from __future__ import annotations
+
+from app.accounts.context import AccountsContext
+from redis.asyncio import Redis
+
+from app.accounts import personal_data as accounts
+from app.kit.media import MediaStore
+from app.privacy.registry import PersonalData
+from app.profiles import personal_data as profiles
+
+
+def personal_data(accounts_context: AccountsContext, redis: Redis, key_prefix: str, media: MediaStore) -> PersonalData:
+    return PersonalData(
+        [
+            *profiles.holders(media),
+            *accounts.holders(accounts_context.limits, redis, key_prefix),
+        ],
+        account=accounts.account_holder(),
+    )
