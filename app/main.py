@@ -27,6 +27,8 @@ from app.privacy.holders import personal_data
 from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
+from app.organizers.context import OrganizersContext
+from app.organizers.endpoints import router as organizers_router
 from app.redis import make_redis
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts.start()
         app.state.personal_data = personal_data(app.state.accounts, redis, settings.redis.key_prefix, app.state.media)
         app.state.after_commit.listen(AvatarReplaced, avatar_remover(app.state.media))
+        app.state.organizers = OrganizersContext.build(settings, redis)
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profile_router)  # GET|PATCH /me and the person's lists
     app.include_router(privacy_router)  # GET /me/export, DELETE /me
     app.include_router(media_router)
+    app.include_router(organizers_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -155,6 +155,23 @@ class ProfileSettings(BaseModel):
 class PrivacySettings(BaseModel):
     # Erasing an account without a password (social sign-in only) needs a sign-in at most this old.
     erase_fresh_sign_in_s: int = Field(600, ge=30)
+class OrganizerSettings(BaseModel):
+    """Organizer teams: invitations and the lock taken to change a team."""
+
+    invitation_ttl_s: int = Field(7 * 86400, ge=300)
+    max_open_invitations: int = Field(100, ge=1)
+    # Organizers one account may own at once (a cap against abuse).
+    max_owned_organizers: int = Field(20, ge=1)
+    # Invitation mails, "count/seconds", per organizer and per invited address.
+    invitation_organizer_limit: str = "50/3600"
+    invitation_email_limit: str = "5/3600"
+    # How long a team change waits for the team's rows before answering 503 (Retry-After).
+    lock_timeout_ms: int = Field(2000, ge=10)
+
+    @field_validator("invitation_organizer_limit", "invitation_email_limit")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        return AuthSettings._limit(value)
 
 
 class Settings(BaseSettings):
@@ -177,6 +194,7 @@ class Settings(BaseSettings):
     media: MediaSettings = MediaSettings()
     profiles: ProfileSettings = ProfileSettings()
     privacy: PrivacySettings = PrivacySettings()
+    organizers: OrganizerSettings = OrganizerSettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
     frontend_dist: str = "frontend/dist"

@@ -81,7 +81,7 @@ class RequestContextMiddleware:
                 "request",
                 extra={
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": _logged_path(scope["path"], route),
                     "status": status,
                     "duration_ms": round(elapsed * 1000, 2),
                 },
@@ -94,6 +94,12 @@ def _request_id_header(headers: list[tuple[bytes, bytes]]) -> str:
         if name == b"x-request-id":
             return value.decode("latin-1")
     return ""
+
+
+def _logged_path(path: str, route: str) -> str:
+    # A path that carries a secret (a path parameter named ``token``: invitation links) is logged
+    # as its route template, so logs never hold a working link.
+    return route if "{token}" in route else path
 
 
 def _route_template(scope: Scope) -> str:

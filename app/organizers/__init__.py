@@ -1,0 +1,1 @@
+"""Organizers as teams: memberships with roles (owner > editor > checker) and invitations by email."""
