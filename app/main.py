@@ -12,6 +12,8 @@ from prometheus_client import CollectorRegistry
 from app.accounts.context import AccountsContext
 from app.accounts.endpoints import dev_router as accounts_dev_router
 from app.accounts.endpoints import router as auth_router
+from app.accounts.oidc.context import OidcContext
+from app.accounts.oidc.endpoints import router as oidc_router
 from app.db import API_SESSION, make_pool
 from app.errors import install_error_handlers
 from app.events.changes import EventChange
@@ -22,13 +24,13 @@ from app.kit.logging import configure_logging
 from app.kit.media import MediaStore
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
+from app.organizers.context import OrganizersContext
+from app.organizers.endpoints import router as organizers_router
 from app.privacy.endpoints import router as privacy_router
 from app.privacy.holders import personal_data
 from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
-from app.organizers.context import OrganizersContext
-from app.organizers.endpoints import router as organizers_router
 from app.redis import make_redis
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
@@ -72,11 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.personal_data = personal_data(app.state.accounts, redis, settings.redis.key_prefix, app.state.media)
         app.state.after_commit.listen(AvatarReplaced, avatar_remover(app.state.media))
         app.state.organizers = OrganizersContext.build(settings, redis)
+        app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
             yield
         finally:
+            await app.state.oidc.aclose()
             await app.state.accounts.aclose()
             await app.state.tiles.aclose()
             await redis.aclose()
@@ -98,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics_registry = CollectorRegistry()
     app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up
     app.state.media = MediaStore(settings.media.root)
+    # Social sign-in's HTTP transport: None is real HTTP; tests put an in-process provider here.
+    app.state.oidc_transport = None
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(app.state.metrics_registry))
     install_error_handlers(app)
@@ -109,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_router)  # GET /me/export, DELETE /me
     app.include_router(media_router)
     app.include_router(organizers_router)
+    app.include_router(oidc_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -8,8 +8,10 @@ Nothing here is read at import time: ``Settings()`` is built by whoever starts t
 from __future__ import annotations
 
 import os
+import re
+from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "HAPPENINGS_"
@@ -155,6 +157,8 @@ class ProfileSettings(BaseModel):
 class PrivacySettings(BaseModel):
     # Erasing an account without a password (social sign-in only) needs a sign-in at most this old.
     erase_fresh_sign_in_s: int = Field(600, ge=30)
+
+
 class OrganizerSettings(BaseModel):
     """Organizer teams: invitations and the lock taken to change a team."""
 
@@ -169,6 +173,86 @@ class OrganizerSettings(BaseModel):
     lock_timeout_ms: int = Field(2000, ge=10)
 
     @field_validator("invitation_organizer_limit", "invitation_email_limit")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        return AuthSettings._limit(value)
+
+
+GOOGLE_ISSUER = "https://accounts.google.com"
+
+
+class OidcProviderSettings(BaseModel):
+    """One OpenID Connect provider: its issuer (discovery at ``{issuer}/.well-known/openid-configuration``)
+    and the client registered there, whose redirect URI is ``{public_url}/api/v1/auth/oidc/{name}/callback``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Optional for the provider named ``google`` only (Google's issuer is then used).
+    issuer: str | None = None
+    client_id: str = Field(min_length=1, max_length=512)
+    client_secret: SecretStr
+    scopes: list[str] = ["openid", "email", "profile"]
+    # The name on the sign-in button.
+    display_name: str | None = Field(None, max_length=60)
+    token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        local = value.startswith(("http://127.0.0.1", "http://localhost"))
+        if not (value.startswith("https://") or local) or "?" in value or "#" in value:
+            raise ValueError("an issuer is an https:// URL without query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid_scope(cls, value: list[str]) -> list[str]:
+        if "openid" not in value:
+            raise ValueError("the scopes must include openid")
+        return value
+
+
+class OidcSettings(BaseModel):
+    """Social sign-in: the providers by name (``HAPPENINGS_OIDC__PROVIDERS__GOOGLE__CLIENT_ID`` ...).
+
+    A provider not named here does not exist: its routes answer 404.
+    """
+
+    providers: dict[str, OidcProviderSettings] = {}
+    # Where the provider sends the browser back (the service's public address); unset: ``mail.public_url``.
+    public_url: str | None = None
+    # How long a started sign-in may take before its state is forgotten.
+    flow_ttl_s: int = Field(600, ge=60, le=3600)
+    # Timeout of every call to a provider (discovery, keys, token, userinfo).
+    http_timeout_s: float = Field(5.0, gt=0, le=60)
+    # Discovery documents and key sets are kept this long; a token signed with an unknown key fetches
+    # the key set again, at most once per ``jwks_min_refresh_s``.
+    metadata_ttl_s: int = Field(3600, ge=60)
+    jwks_min_refresh_s: int = Field(60, ge=1)
+    # Allowed clock difference with a provider when checking an ID token's times.
+    clock_skew_s: int = Field(60, ge=0, le=600)
+    # Mobile apps: the redirect URIs (custom scheme or claimed https links) they may ask to be sent back to.
+    app_redirect_uris: list[str] = []
+    # Sign-in callbacks per client address, "count/seconds".
+    callback_ip_limit: str = "30/300"
+
+    @field_validator("providers")
+    @classmethod
+    def _named(cls, value: dict[str, OidcProviderSettings]) -> dict[str, OidcProviderSettings]:
+        named = {}
+        for name, provider in value.items():
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", name):
+                raise ValueError(f"provider name {name!r}: lower-case letters, digits and '-' (at most 32)")
+            if provider.issuer is None:
+                if name != "google":
+                    raise ValueError(f"provider {name!r} needs an issuer")
+                provider = provider.model_copy(update={"issuer": GOOGLE_ISSUER})
+            named[name] = provider
+        return named
+
+    @field_validator("callback_ip_limit")
     @classmethod
     def _limit(cls, value: str) -> str:
         return AuthSettings._limit(value)
@@ -195,6 +279,7 @@ class Settings(BaseSettings):
     profiles: ProfileSettings = ProfileSettings()
     privacy: PrivacySettings = PrivacySettings()
     organizers: OrganizerSettings = OrganizerSettings()
+    oidc: OidcSettings = OidcSettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
     frontend_dist: str = "frontend/dist"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from app.accounts.auth import SubjectDep
-from app.accounts.context import AccountsDep
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from app.accounts.auth import SubjectDep
+from app.accounts.context import AccountsDep
 from app.db import UnitOfWorkDep
 from app.kit.media import MediaDep
 from app.kit.read_connection import ReadConnDep

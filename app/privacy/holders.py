@@ -8,10 +8,10 @@ table referencing ``accounts`` is named by no holder.
 
 from __future__ import annotations
 
-from app.accounts.context import AccountsContext
 from redis.asyncio import Redis
 
 from app.accounts import personal_data as accounts
+from app.accounts.context import AccountsContext
 from app.kit.media import MediaStore
 from app.privacy.registry import PersonalData
 from app.profiles import personal_data as profiles

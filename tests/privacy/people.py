@@ -7,10 +7,10 @@ from uuid import UUID
 
 import httpx
 import jwt
-from app.accounts.tokens import digest
-from app.kit.ratelimit import email_subject
 from fastapi import FastAPI
 
+from app.accounts.tokens import digest
+from app.kit.ratelimit import email_subject
 from tests.accounts.helpers import STRONG_PASSWORD, SignedIn, bearer, log_in, sign_up, token_from_mail
 from tests.profiles.images import photo_with_exif
 from tests.profiles.world import event, organizer

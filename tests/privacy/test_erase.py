@@ -7,10 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from app.accounts.service import start_session
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from app.accounts.service import start_session
 from app.errors import ServiceUnavailable
 from app.kit.media import MediaStore
 from app.privacy import service

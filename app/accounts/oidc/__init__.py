@@ -1,0 +1,1 @@
+"""Sign-in through OpenID Connect providers (Google, or any provider by its issuer URL)."""
