@@ -1,7 +1,7 @@
 """Profiles, interests, saved events, followed organizers, and the record of erasures.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 
 - ``profiles``: one per account (created on first write). A home location and a preferred radius
   exist only with consent (``home_consent_at``, checked by constraints): either the exact point
@@ -24,7 +24,7 @@ No triggers.
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

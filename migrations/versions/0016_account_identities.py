@@ -1,7 +1,7 @@
 """Sign-in identities at OpenID Connect providers, linked to accounts.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 
 - ``account_identities``: one row per (provider, subject) — the provider's name in the settings and
   the ``sub`` claim of its ID tokens, which the provider never reuses for another person. The row
@@ -16,7 +16,7 @@ Not bound to an event: on Citus it stays local to the coordinator with ``account
 from alembic import op
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
