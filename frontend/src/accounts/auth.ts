@@ -3,7 +3,7 @@ import {ApiError, getJson} from '../lib/api';
 import {type Route, routeHash} from '../lib/router';
 import {h} from '../ui/dom';
 import {shownName} from '../ui/accountnav';
-import {done, post, text} from './common';
+import {done, dropToken, post, text} from './common';
 import {field, form, FormController, showPasswords, submitButton} from './forms';
 import type {Page, PageContext} from './pages';
 
@@ -132,8 +132,7 @@ export function verifyPage(ctx: PageContext, route: Route): Page {
   void (async () => {
     try {
       await post('/api/v1/auth/verify', {token});
-      // The token is spent: keep it out of the address bar and the history.
-      history.replaceState(null, '', `${location.pathname}${location.search}#/verify`);
+      dropToken(route);
       await ctx.session.ready;
       if (ctx.session.state === 'signed-in') await ctx.session.loadAccount().catch(() => undefined);
       box.replaceChildren(
@@ -191,7 +190,7 @@ function chooseNewPassword(ctx: PageContext, token: string): Page {
       }
       throw error;
     }
-    history.replaceState(null, '', `${location.pathname}${location.search}#/reset`);
+    dropToken({name: 'reset', token});
     ctx.session.forget(); // every session of the account ended, this one too
     done(box, h('h2', {}, 'Password changed'), h('p', {}, 'Your new password is set, and every device was signed out.'), h('p', {}, h('a', {class: 'btn btn-primary', href: '#/sign-in'}, 'Sign in')));
   });

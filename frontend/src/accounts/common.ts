@@ -1,6 +1,6 @@
 /** Small pieces the account pages share: posting without a session, lists with "show more", asking twice. */
 import {ApiError, problemFrom} from '../lib/api';
-import {routeHash} from '../lib/router';
+import {type Route, routeHash, withoutSecret} from '../lib/router';
 import type {Me} from '../lib/session';
 import {h} from '../ui/dom';
 import type {PageContext} from './pages';
@@ -25,6 +25,12 @@ export async function post(url: string, body: unknown): Promise<Response> {
 /** JSON request options for the signed-in `session.json` / `session.fetch`. */
 export function jsonBody(method: string, body: unknown): RequestInit {
   return {method, headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)};
+}
+
+/** A one-time token is spent: keep it out of the address bar and the history (the page stays as it is). */
+export function dropToken(route: Route): void {
+  const bare = withoutSecret(route);
+  if (bare) history.replaceState(null, '', `${location.pathname}${location.search}${routeHash(bare)}`);
 }
 
 export function text(data: FormData, name: string): string {

@@ -5,6 +5,7 @@
  * is open, and focus moves to the page's heading. "Back to the map" (or the browser's back
  * button) closes it and puts focus back where it was.
  */
+import './pages.css';
 import type {Route} from '../lib/router';
 import type {Session} from '../lib/session';
 import {byId, h} from '../ui/dom';

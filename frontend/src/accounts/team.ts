@@ -8,7 +8,7 @@ import {routeHash, type Route} from '../lib/router';
 import type {Me} from '../lib/session';
 import {shownName} from '../ui/accountnav';
 import {h} from '../ui/dom';
-import {askTwice, errorText, focusHeading, jsonBody, signedIn, text} from './common';
+import {askTwice, dropToken, errorText, focusHeading, jsonBody, signedIn, text} from './common';
 import {field, form, FormController, section, select, submitButton} from './forms';
 import type {Page, PageContext} from './pages';
 
@@ -294,7 +294,7 @@ export function invitationPage(ctx: PageContext, route: Route): Page {
         }
         throw error;
       }
-      history.replaceState(null, '', `${location.pathname}${location.search}#/invitation`);
+      dropToken(route);
       const note = h(
         'div',
         {class: 'notice', role: 'status', tabindex: '-1'},
