@@ -6,13 +6,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 
+from app.accounts import repository
 from app.accounts.sessions import SessionCache, SessionInvalidations, SessionsChanged
 from app.accounts.tokens import AccessTokens
 from app.db import Conn
@@ -23,6 +27,12 @@ from app.kit.passwords import Passwords
 from app.kit.ratelimit import Limit, RateLimiter
 from config.settings import AuthSettings, MailSettings, Settings
 from tiles.nearcache import Subscription
+
+log = logging.getLogger("happenings.accounts")
+
+# Ended sessions and spent tokens are deleted this long after they ended, checked this often.
+PURGE_AFTER = timedelta(days=1)
+PURGE_EVERY_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +72,7 @@ class AccountsContext:
     mail: MailSender
     clock: Clock = field(default=utc_now)
     _subscription: Subscription | None = None
+    _purger: asyncio.Task[None] | None = None
 
     @classmethod
     def build(
@@ -104,12 +115,30 @@ class AccountsContext:
         if self._subscription is not None:
             self._subscription.start(name="session-invalidations")
         self.mail.start()
+        self._purger = asyncio.create_task(self._purge_periodically(), name="accounts-purge")
+
+    async def purge_ended(self) -> int:
+        """Delete sessions and tokens that ended over ``PURGE_AFTER`` ago: kept no longer than they serve."""
+        async with self.pool.connection() as conn, conn.transaction():
+            return await repository.purge_ended(conn, self.clock(), PURGE_AFTER)
 
     async def aclose(self) -> None:
+        if self._purger is not None:
+            self._purger.cancel()
+            await asyncio.gather(self._purger, return_exceptions=True)
         self.passwords.close()
         await self.mail.aclose()
         if self._subscription is not None:
             await self._subscription.aclose()
+
+
+    async def _purge_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(PURGE_EVERY_S)
+            try:
+                await self.purge_ended()
+            except Exception:
+                log.exception("purging ended sessions failed")
 
 
 def get_accounts(request: Request) -> AccountsContext:

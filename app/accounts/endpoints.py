@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from app.accounts import cookies, service
-from app.accounts.auth import OptionalSubjectDep, SubjectDep
+from app.accounts.auth import SubjectDep, optional_subject
 from app.accounts.context import AccountsContext, AccountsDep
 from app.accounts.errors import Unauthorized
 from app.accounts.schemas import (
@@ -88,18 +88,18 @@ async def refresh(request: Request, work: UnitOfWorkDep, ctx: AccountsDep, body:
     return token_response(outcome, ctx)
 
 
-@router.post("/logout", status_code=204, responses={403: {"description": "CSRF"}})
-async def logout(
-    request: Request, work: UnitOfWorkDep, ctx: AccountsDep, subject: OptionalSubjectDep, body: LogoutIn | None = None
-) -> Response:
-    """End one session at once: the bearer token's, or the refresh token's (body or cookie)."""
-    if subject is not None:
-        await service.logout(work, ctx, subject.session_id)
-    elif body is not None and body.refresh_token is not None:
+@router.post("/logout", status_code=204, responses={**_unauthorized, 403: {"description": "CSRF"}})
+async def logout(request: Request, work: UnitOfWorkDep, ctx: AccountsDep, body: LogoutIn | None = None) -> Response:
+    """End one session at once: the refresh token's (body, or the cookie with its CSRF header), else
+    the bearer token's. A refresh token is taken first, so an expired access token does not stand in
+    the way of signing out."""
+    if body is not None and body.refresh_token is not None:
         await service.logout_with_refresh_token(work, ctx, body.refresh_token)
     elif cookies.refresh_cookie(request) is not None:
         token, csrf = _refresh_credentials(request, ctx, None)
         await service.logout_with_refresh_token(work, ctx, token, csrf_token=csrf)
+    elif (subject := await optional_subject(request)) is not None:
+        await service.logout(work, ctx, subject.session_id)
     response = Response(status_code=204, headers=NO_STORE)
     cookies.clear_session_cookies(response, ctx.settings)
     return response
@@ -119,6 +119,13 @@ async def verify(request: Request, body: VerifyIn, work: UnitOfWorkDep, ctx: Acc
     """Confirm the email address with the token from the verification mail (once)."""
     await service.verify_email(work, ctx, body.token, _client(request))
     return Response(status_code=204, headers=NO_STORE)
+
+
+@router.post("/verify/resend", status_code=202, response_model=AcceptedOut, responses={**_limited, **_unauthorized})
+async def verify_resend(request: Request, work: UnitOfWorkDep, ctx: AccountsDep, subject: SubjectDep) -> JSONResponse:
+    """Mail a new verification link to the signed-in account (earlier links stop working)."""
+    await service.resend_verification(work, ctx, subject.account_id, _client(request))
+    return JSONResponse({"detail": "If the address still needs confirming, a new link is on its way."}, 202)
 
 
 @router.post("/password-reset", status_code=202, response_model=AcceptedOut, responses=_limited)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -184,6 +184,21 @@ async def account_of_one_time_token(
         (token_hash, purpose, now),
     )
     return await cur.fetchone()
+
+
+async def purge_ended(conn: Conn, now: datetime, keep: timedelta) -> int:
+    """Delete what ended more than ``keep`` ago: sessions (with their refresh tokens), refresh tokens
+    past their expiry (a rotated one replayed after that is merely unknown), one-time tokens. Rows deleted."""
+    before = now - keep
+    deleted = 0
+    for statement in (
+        "DELETE FROM auth_sessions WHERE expires_at < %(before)s OR revoked_at < %(before)s",
+        "DELETE FROM refresh_tokens WHERE expires_at < %(before)s",
+        "DELETE FROM account_tokens WHERE expires_at < %(before)s OR used_at < %(before)s",
+    ):
+        cur = await conn.execute(statement, {"before": before})
+        deleted += cur.rowcount
+    return deleted
 
 
 async def void_one_time_tokens(conn: Conn, account_id: UUID, purpose: Purpose, now: datetime) -> None:

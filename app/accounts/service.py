@@ -77,7 +77,8 @@ async def register(work: UnitOfWork, ctx: AccountsContext, new: NewAccount) -> N
     )
     if account is None:
         existing = await repository.find_account_by_email(work.conn, new.email)
-        assert existing is not None  # the insert conflicted with it
+        if existing is None:  # erased between the conflict and this read: nobody to tell
+            return
         mail = messages.already_registered(existing["email"], existing["id"], ctx.mail_settings.public_url)
         work.publish(await enqueue(work.conn, mail, ctx.clock))
         return
@@ -95,6 +96,16 @@ async def send_verification(work: UnitOfWork, ctx: AccountsContext, account: dic
     )
     mail = messages.verify_email(account["email"], account["id"], token, ctx.mail_settings.public_url, ttl // 3600)
     work.publish(await enqueue(work.conn, mail, ctx.clock))
+
+
+async def resend_verification(work: UnitOfWork, ctx: AccountsContext, account_id: UUID, client_ip: str) -> None:
+    """Mail a new verification link to a signed-in account whose address is not verified yet."""
+    account = await repository.get_account(work.conn, account_id)
+    if account is None or account["email_verified_at"] is not None:
+        return
+    per_account = (ctx.limits.register_account, email_subject(account["email"]))
+    await ctx.limiter.hit((ctx.limits.token_ip, client_ip), per_account)
+    await send_verification(work, ctx, account)
 
 
 async def verify_email(work: UnitOfWork, ctx: AccountsContext, token: str, client_ip: str) -> None:

@@ -97,3 +97,37 @@ async def test_password_reset(client: httpx.AsyncClient, app: FastAPI) -> None:
     # The link works once.
     again = await client.post(f"{AUTH}/password-reset/confirm", json={"token": token, "password": new_password})
     assert again.status_code == 400
+
+
+async def test_resend_verification(client: httpx.AsyncClient) -> None:
+    ivo = await sign_up(client, "ivo@example.com", verified=False)
+    first = await token_from_mail(client, "ivo@example.com", "verify-email")
+    response = await client.post(f"{AUTH}/verify/resend", headers=bearer(ivo))
+    assert response.status_code == 202
+    second = await token_from_mail(client, "ivo@example.com", "verify-email")
+    assert second != first
+    assert (await client.post(f"{AUTH}/verify", json={"token": first})).status_code == 400  # replaced
+    assert (await client.post(f"{AUTH}/verify", json={"token": second})).status_code == 204
+    # Verified: nothing more is sent.
+    count = len(await mails_to(client, "ivo@example.com"))
+    assert (await client.post(f"{AUTH}/verify/resend", headers=bearer(ivo))).status_code == 202
+    assert len(await mails_to(client, "ivo@example.com")) == count
+    assert (await client.post(f"{AUTH}/verify/resend")).status_code == 401
+
+
+async def test_ended_sessions_and_spent_tokens_are_purged(
+    client: httpx.AsyncClient, app: FastAPI, clock: FrozenClock
+) -> None:
+    jay = await sign_up(client, "jay@example.com")
+    await client.post(f"{AUTH}/logout", headers=bearer(jay))
+    live = await log_in(client, "jay@example.com")
+    clock.advance(2 * 86400)
+    assert await app.state.accounts.purge_ended() >= 2  # the ended session, the used verification token
+    assert (await client.get("/api/v1/me", headers=bearer(live))).status_code == 401  # access token expired
+    refreshed = await client.post(f"{AUTH}/refresh", json={"refresh_token": live.refresh_token})
+    assert refreshed.status_code == 200  # the live session was kept
+    async with app.state.pool.connection() as conn:
+        cur = await conn.execute("SELECT count(*) AS n FROM auth_sessions WHERE account_id = %s", (jay.account_id,))
+        assert (await cur.fetchone())["n"] == 1
+        cur = await conn.execute("SELECT count(*) AS n FROM account_tokens WHERE account_id = %s", (jay.account_id,))
+        assert (await cur.fetchone())["n"] == 0

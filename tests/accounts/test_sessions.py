@@ -119,3 +119,15 @@ async def test_without_the_subscription_every_request_asks_the_database(
     async with app.state.pool.connection() as conn:  # revoked behind the service's back
         await conn.execute("UPDATE auth_sessions SET revoked_at = now() WHERE account_id = %s", (quinn.account_id,))
     assert (await client.get(ME, headers=bearer(quinn))).status_code == 401
+
+
+async def test_logout_with_an_expired_access_token_and_the_refresh_token(
+    client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    ray = await sign_up(client, "ray@example.com")
+    clock.advance(3600)
+    response = await client.post(f"{AUTH}/logout", headers=bearer(ray), json={"refresh_token": ray.refresh_token})
+    assert response.status_code == 204
+    assert (await _refresh(client, ray.refresh_token)).status_code == 401
+    # An expired access token alone cannot say which session to end.
+    assert (await client.post(f"{AUTH}/logout", headers=bearer(ray))).status_code == 401

@@ -137,3 +137,27 @@ async def test_token_of_an_erased_account(client: httpx.AsyncClient, app: FastAP
     await _refused(client, ivy.access_token)
     refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": ivy.refresh_token})
     assert refreshed.status_code == 401
+
+
+def test_keys_from_a_file_and_retired_keys_still_accepted(tmp_path: Any) -> None:
+    from datetime import UTC, datetime
+
+    from app.accounts.tokens import private_key_pem
+    from config.settings import AuthSettings
+
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    (tmp_path / "old.pem").write_bytes(private_key_pem(old))
+    (tmp_path / "new.pem").write_bytes(private_key_pem(new))
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    before = AccessTokens.from_settings(AuthSettings(jwt_private_key_file=str(tmp_path / "old.pem")))
+    token = before.issue(uuid.uuid4(), uuid.uuid4(), now)
+    rotated = AccessTokens.from_settings(
+        AuthSettings(
+            jwt_private_key_file=str(tmp_path / "new.pem"),
+            jwt_previous_public_keys=[public_key_pem(old).decode()],
+        )
+    )
+    assert rotated.check(token, now.timestamp() + 1).expires_at == int(now.timestamp()) + 900
+    forgotten = AccessTokens.from_settings(AuthSettings(jwt_private_key_file=str(tmp_path / "new.pem")))
+    with pytest.raises(Exception, match="unknown key"):
+        forgotten.check(token, now.timestamp() + 1)
