@@ -235,8 +235,8 @@ class OidcSettings(BaseModel):
     clock_skew_s: int = Field(60, ge=0, le=600)
     # Mobile apps: the redirect URIs (custom scheme or claimed https links) they may ask to be sent back to.
     app_redirect_uris: list[str] = []
-    # Sign-in callbacks per client address, "count/seconds".
-    callback_ip_limit: str = "30/300"
+    # Starts, and callbacks, per client address: "count/seconds" each.
+    ip_limit: str = "30/300"
 
     @field_validator("providers")
     @classmethod
@@ -252,7 +252,7 @@ class OidcSettings(BaseModel):
             named[name] = provider
         return named
 
-    @field_validator("callback_ip_limit")
+    @field_validator("ip_limit")
     @classmethod
     def _limit(cls, value: str) -> str:
         return AuthSettings._limit(value)

@@ -7,7 +7,7 @@ Revises: 0015
   the ``sub`` claim of its ID tokens, which the provider never reuses for another person. The row
   says which account that person signs in to. ``email_verified`` keeps whether the provider had
   verified the address when the link was made (a link made on an unproven address stops working
-  once someone proves the mailbox with a password reset: app.accounts.oidc.service).
+  once the mailbox's reader sets a password through a reset: app.accounts.oidc.service).
 
 The row references ``accounts`` with ``ON DELETE CASCADE``: erasing the account removes its links.
 Not bound to an event: on Citus it stays local to the coordinator with ``accounts``; no triggers.

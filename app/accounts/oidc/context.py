@@ -28,6 +28,7 @@ class OidcContext:
     settings: OidcSettings
     public_url: str
     flows: Flows
+    start_limit: Limit
     callback_limit: Limit
     transport: httpx2.AsyncBaseTransport | None = None
     _providers: dict[str, Provider] = field(default_factory=dict)
@@ -39,7 +40,8 @@ class OidcContext:
             settings=oidc,
             public_url=(oidc.public_url or settings.mail.public_url).rstrip("/"),
             flows=Flows(redis, settings.redis.key_prefix, oidc.flow_ttl_s),
-            callback_limit=Limit.parse("oidc-ip", oidc.callback_ip_limit),
+            start_limit=Limit.parse("oidc-start-ip", oidc.ip_limit),
+            callback_limit=Limit.parse("oidc-callback-ip", oidc.ip_limit),
             transport=transport,
         )
 

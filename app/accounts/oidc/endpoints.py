@@ -22,6 +22,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
+from uuid import UUID
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, Path, Query, Request
@@ -97,6 +98,7 @@ async def start(
     """Send the browser to the provider: authorization code flow with PKCE, a state and a nonce."""
     chosen = oidc.provider(provider)
     _check_app_request(oidc, app_redirect_uri, code_challenge, code_challenge_method)
+    await accounts.limiter.hit((oidc.start_limit, _client(request)))  # each start holds state in Redis
     metadata = await chosen.metadata()
     state, nonce, verifier = new_secret(), new_secret(), secrets.token_urlsafe(64)
     cookie_name = binding_cookie(accounts.settings.cookie_secure)
@@ -198,9 +200,7 @@ async def app_token(request: Request, body: HandoffIn, oidc: OidcDep, accounts: 
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _check_app_request(
-    oidc: OidcContext, redirect_uri: str | None, challenge: str | None, method: str | None
-) -> None:
+def _check_app_request(oidc: OidcContext, redirect_uri: str | None, challenge: str | None, method: str | None) -> None:
     """A mobile app's start names an allowed redirect URI and brings its PKCE challenge (S256)."""
     if redirect_uri is None and challenge is None and method is None:
         return
@@ -237,7 +237,7 @@ def _signed_in(
     return response
 
 
-async def _hand_off(oidc: OidcContext, pending: PendingSignIn, account_id: Any) -> Response:
+async def _hand_off(oidc: OidcContext, pending: PendingSignIn, account_id: UUID) -> Response:
     assert pending.app_redirect_uri is not None and pending.app_challenge is not None
     code = new_secret()
     await oidc.flows.put_handoff(code, Handoff(account_id, pending.app_challenge))

@@ -102,6 +102,7 @@ class Provider:
         )
         self._metadata: _Cached | None = None
         self._keys: _Cached | None = None
+        self._forced_at = -float("inf")  # the last fetch for a key the cached set lacked
         self._lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -157,10 +158,12 @@ class Provider:
         cached = self._keys
         now = time.monotonic()
         if cached is not None:
-            age = now - cached.fetched_at
-            fresh = age < self._oidc.metadata_ttl_s and not stale
-            if fresh or (stale and age < self._oidc.jwks_min_refresh_s):
+            if not stale and now - cached.fetched_at < self._oidc.metadata_ttl_s:
                 return cached.value  # type: ignore[no-any-return]
+            if stale and now - self._forced_at < self._oidc.jwks_min_refresh_s:
+                return cached.value  # type: ignore[no-any-return]
+        if stale:
+            self._forced_at = now
         try:
             keys = KeySet.import_key_set(await self._get_json(metadata.jwks_uri))  # type: ignore[arg-type]
         except (ValueError, TypeError, KeyError, JoseError) as exc:
@@ -174,7 +177,7 @@ class Provider:
 
     async def _get_json(self, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
         try:
-            response = await self._client.get(url, headers=headers, withhold_token=True)
+            response = await self._client.request("GET", url, headers=headers, withhold_token=True)
         except httpx2.TransportError as exc:  # timeouts included
             log.warning("%s: GET %s failed: %r", self.name, url, exc)
             raise ProviderUnavailable(self.label) from exc

@@ -12,7 +12,7 @@ from app.db import Conn
 async def find_identity(conn: Conn, provider: str, subject: str) -> dict[str, Any] | None:
     """The link of (provider, subject) with what the linking rule needs of its account."""
     cur = await conn.execute(
-        "SELECT i.account_id, i.email_verified, i.created_at, a.password_changed_at "
+        "SELECT i.account_id, i.email_verified, a.password_hash IS NOT NULL AS has_password "
         "FROM account_identities i JOIN accounts a ON a.id = i.account_id "
         "WHERE i.provider = %s AND i.subject = %s",
         (provider, subject),

@@ -15,9 +15,10 @@
      waits; linking the victim's provider identity to it would hand the victim's later activity to the
      attacker's password). The owner proves the mailbox first (the verification mail, or a password
      reset, which also ends every session the registrant had), then signs in with the provider again.
-4. A link made on an address the provider had NOT verified stops holding once a password is set on
-   the account after it (a password reset is the mailbox owner taking the address back, and the
-   link's holder may not be that owner); rules 2 and 3 then apply afresh.
+4. A link made on an address the provider had NOT verified (which only ever happens with a new,
+   passwordless account, by rule 3) stops holding once the account has a password: a password can
+   only come from a reset, i.e. from whoever reads the mailbox taking the address back, and the
+   link's holder may not be that person. Rules 2 and 3 then apply afresh.
 
 Provider calls happen before this (no pooled connection waits on a provider); this runs inside the
 callback's unit of work and never commits.
@@ -69,10 +70,7 @@ async def account_for(work: UnitOfWork, ctx: AccountsContext, identity: Identity
 
 
 def _holds(link: dict[str, Any]) -> bool:
-    if link["email_verified"]:
-        return True
-    changed = link["password_changed_at"]
-    return changed is None or changed <= link["created_at"]
+    return bool(link["email_verified"] or not link["has_password"])
 
 
 async def _new_account(work: UnitOfWork, ctx: AccountsContext, identity: Identity) -> dict[str, Any]:
