@@ -349,3 +349,21 @@ def test_saved_events_export_and_delete(new_context: Any, base_url: str, hotspot
     page.get_by_text("Your account and its personal data are deleted.").wait_for()
     assert httpx.post(f"{base_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}).status_code == 401
     assert outbox(base_url, email) == []  # its mails went with it
+
+
+def test_unconfirmed_address_gets_a_new_link(new_context: Any, base_url: str) -> None:
+    email = unique_email("late")
+    response = httpx.post(f"{base_url}/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 202
+    page = new_context().new_page()
+    sign_in(page, email)  # signing in works before the address is confirmed
+    page.goto("/#/account")
+    page.get_by_text("is not confirmed yet").wait_for()
+    page.get_by_role("button", name="Send the link again").click()
+    page.get_by_text("a new link is on its way").wait_for()
+    assert [m["kind"] for m in outbox(base_url, email)].count("verify-email") == 2
+    page.goto(mailed_link(base_url, email, "verify-email"))  # the newest link; the first no longer works
+    page.get_by_text("Your email address is confirmed").wait_for()
+    page.get_by_role("link", name="Go to your account").click()
+    page.get_by_text("(confirmed)").wait_for()
+    assert page.get_by_text("is not confirmed yet").count() == 0

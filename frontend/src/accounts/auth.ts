@@ -3,7 +3,7 @@ import {ApiError, getJson} from '../lib/api';
 import {type Route, routeHash} from '../lib/router';
 import {h} from '../ui/dom';
 import {shownName} from '../ui/accountnav';
-import {done, dropToken, post, text} from './common';
+import {done, dropToken, errorText, post, resendVerification, text} from './common';
 import {field, form, FormController, showPasswords, submitButton} from './forms';
 import type {Page, PageContext} from './pages';
 
@@ -142,8 +142,12 @@ export function verifyPage(ctx: PageContext, route: Route): Page {
     } catch (error) {
       box.setAttribute('role', 'alert');
       box.replaceChildren(
-        h('p', {}, error instanceof ApiError && error.status === 400 ? 'This link is invalid, was already used or has expired.' : `Your address could not be confirmed: ${String((error as Error).message)}`),
+        h('p', {}, error instanceof ApiError && error.status === 400 ? 'This link is invalid, was already used or has expired.' : `Your address could not be confirmed: ${errorText(error)}`),
       );
+      await ctx.session.ready;
+      const me = ctx.session.account;
+      if (me && !me.email_verified) box.append(h('p', {}, 'A new link can be sent to your address.'), resendVerification(ctx));
+      else if (!me) box.append(h('p', {}, 'Sign in to have a new link sent. ', h('a', {href: '#/sign-in?next=%23%2Faccount'}, 'Sign in')));
     }
   })();
   return {title: 'Confirm your email address', body: [box]};

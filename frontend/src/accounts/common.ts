@@ -178,3 +178,22 @@ export function askTwice(button: HTMLButtonElement, question: string, yes: strin
     confirm.focus();
   });
 }
+
+/** "Send the link again": a new verification mail for the signed-in, unconfirmed account. */
+export function resendVerification(ctx: PageContext): HTMLElement {
+  const status = h('span', {class: 'form-status', role: 'status'});
+  const button = h('button', {type: 'button', class: 'btn btn-secondary'}, 'Send the link again');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status.textContent = '';
+    try {
+      const answer = await ctx.session.json<{detail: string}>('/api/v1/auth/verify/resend', {method: 'POST'});
+      status.textContent = answer.detail;
+    } catch (error) {
+      status.textContent = `The link could not be sent: ${errorText(error)}`;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('span', {class: 'actions'}, button, status);
+}

@@ -10,7 +10,7 @@ import type {Me} from '../lib/session';
 import {viewerTimeZone} from '../lib/time';
 import {avatar} from '../ui/accountnav';
 import {h} from '../ui/dom';
-import {errorText, jsonBody, PagedList, signedIn, text} from './common';
+import {errorText, jsonBody, PagedList, resendVerification, signedIn, text} from './common';
 import {checkbox, choices, field, form, FormController, section, select, submitButton} from './forms';
 import type {Page, PageContext} from './pages';
 import {formOf, type ProfileForm, profilePatch} from './profiledata';
@@ -50,7 +50,14 @@ export function accountPage(ctx: PageContext): Page {
 
 function render(ctx: PageContext, root: HTMLElement, me: Me): void {
   const parts: (HTMLElement | null)[] = [
-    me.email_verified ? null : h('p', {class: 'notice notice-warn'}, `Your email address ${me.email} is not confirmed yet: open the link in the mail we sent you. Until then you cannot start an organizer or join a team.`),
+    me.email_verified
+      ? null
+      : h(
+          'div',
+          {class: 'notice notice-warn'},
+          h('p', {}, `Your email address ${me.email} is not confirmed yet: open the link in the mail we sent you. Until then you cannot start an organizer or join a team.`),
+          resendVerification(ctx),
+        ),
     profileSection(ctx, me),
     pictureSection(ctx, me),
     savedSection(ctx),

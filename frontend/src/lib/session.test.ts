@@ -49,13 +49,19 @@ class FakeServer {
       }
       return this.issue();
     }
+    if (url === '/api/v1/auth/logout') {
+      expect(headers.get('X-CSRF-Token')).toBe(this.csrf); // the cookie names the session
+      this.live.clear();
+      this.csrf = null;
+      return new Response(null, {status: 204});
+    }
     const token = (headers.get('Authorization') ?? '').replace('Bearer ', '');
     if (!this.live.has(token)) return Response.json({title: 'Unauthorized'}, {status: 401, headers: {'WWW-Authenticate': 'Bearer error="invalid_token"'}});
     if (url === '/api/v1/me') {
       this.meCalls++;
       return Response.json({id: 'a1', email: 'ada@example.com', email_verified: true, role: 'user', display_name: 'Ada'});
     }
-    if (url === '/api/v1/auth/logout' || url === '/api/v1/auth/logout-all') {
+    if (url === '/api/v1/auth/logout-all') {
       this.live.clear();
       this.csrf = null;
       return new Response(null, {status: 204});
@@ -202,6 +208,7 @@ describe('the session, with fake timers', () => {
     const server = new FakeServer();
     const session = new Session(server.deps());
     await session.start();
+    server.live.clear(); // even with an access token the server no longer takes
     await session.signOut();
     expect(session.state).toBe('signed-out');
     expect(server.log.at(-1)).toBe('POST /api/v1/auth/logout');

@@ -179,12 +179,24 @@ export class Session {
 
   /** End this session (or, with `everywhere`, every session of the account) on the server, then here. */
   async signOut(everywhere = false): Promise<void> {
-    const response = await this.fetch(everywhere ? LOGOUT_ALL_URL : LOGOUT_URL, {
-      method: 'POST',
-      headers: this.csrfHeader(),
-    });
+    const response = everywhere ? await this.fetch(LOGOUT_ALL_URL, {method: 'POST'}) : await this.logout();
+    // 401: there was nothing left to end.
     if (!response.ok && response.status !== 401) throw await problemFrom(response);
     this.end('signed-out', true);
+  }
+
+  /** Logout names its session by the refresh cookie (with the CSRF header), so a stale access token
+   * does not stand in the way; under the refresh lock, so it sends the cookie's latest token. */
+  private logout(): Promise<Response> {
+    return this.deps.exclusive(LOCK, async () => {
+      const headers: Record<string, string> = {Accept: 'application/json', ...this.csrfHeader()};
+      if (this.token) headers.Authorization = `Bearer ${this.token}`;
+      try {
+        return await this.deps.fetch(LOGOUT_URL, {method: 'POST', credentials: 'same-origin', headers});
+      } catch {
+        throw networkError();
+      }
+    });
   }
 
   /** The server ended the session (password reset, erased account): forget it here too. */
