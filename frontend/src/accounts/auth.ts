@@ -33,15 +33,8 @@ export function signInPage(ctx: PageContext, route: Route, signal: AbortSignal):
   const {next, error} = route.name === 'sign-in' ? route : {next: null, error: null};
   const account = ctx.session.account;
   if (account) {
-    const out = h('button', {type: 'button', class: 'btn btn-secondary'}, 'Log out');
-    out.addEventListener('click', () => void ctx.session.signOut().then(() => ctx.replace('#/sign-in'), (e) => ctx.notify(String(e), 'error')));
-    return {
-      title: 'Sign in',
-      body: [
-        h('p', {}, `You are signed in as ${shownName(account)} (${account.email}).`),
-        h('p', {class: 'actions'}, h('a', {class: 'btn btn-primary', href: next ?? '#/account'}, 'Continue'), out),
-      ],
-    };
+    queueMicrotask(() => !signal.aborted && ctx.replace(next ?? '#/account')); // nothing to do here: go on
+    return {title: 'Sign in', body: [h('p', {role: 'status'}, `You are signed in as ${shownName(account)}.`)]};
   }
   const body = form(
     'Sign in',
@@ -58,6 +51,8 @@ export function signInPage(ctx: PageContext, route: Route, signal: AbortSignal):
   if (error) controller.showErrors([{param: null, message: SOCIAL_ERRORS[error] ?? `The social sign-in did not work (${error}). Please try again.`}]);
   const social = h('div', {class: 'social', hidden: true});
   void showProviders(social, next, signal);
+  // Opened before the session cookie was looked at, by someone who turns out to be signed in: go on.
+  void ctx.session.ready.then(() => ctx.session.account && !signal.aborted && ctx.replace(next ?? '#/account'));
   return {
     title: 'Sign in',
     body: [
