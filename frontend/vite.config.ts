@@ -25,7 +25,7 @@ export default defineConfig({
     },
   },
   server: {
-    proxy: Object.fromEntries(['/api', '/tiles', '/basemap', '/readyz'].map((p) => [p, api])),
+    proxy: Object.fromEntries(['/api', '/tiles', '/basemap', '/media', '/readyz'].map((p) => [p, api])),
   },
   test: {
     include: ['src/**/*.test.ts'],

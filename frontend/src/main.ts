@@ -11,13 +11,17 @@ import {formatEventStart, formatPrice} from './lib/format';
 import {type Bounds, coveringRadiusM, normalizeBounds} from './lib/geo';
 import {PlaceZones} from './lib/placezone';
 import {type CivilDate, parseIsoDate, viewerTimeZone} from './lib/time';
+import {isRouteHash} from './lib/router';
+import {Session} from './lib/session';
 import {type AppState, DEFAULT_STATE, type MapView, parseHashView, parseState, serializeState} from './lib/urlstate';
 import {EventMap, type TileEvent} from './map/eventmap';
 import {CalendarView} from './ui/calendar';
 import {DetailPanel} from './ui/detail';
+import {AccountNav} from './ui/accountnav';
 import {byId, dot, h} from './ui/dom';
 import {FiltersPanel} from './ui/filters';
 import {ResultsList} from './ui/list';
+import {PageHost} from './ui/pagehost';
 import {TimeSlider} from './ui/timeslider';
 import {Toasts} from './ui/toasts';
 
@@ -172,8 +176,9 @@ class App {
 
   private writeUrl(history: History): void {
     if (history === 'none') return;
-    const url = `${location.pathname}${serializeState(this.state)}`;
-    if (url === `${location.pathname}${location.search}`) return;
+    // An account page open over the map (`#/…`) stays open: only the map's part of the URL changes.
+    const url = `${location.pathname}${serializeState(this.state)}${pageHash()}`;
+    if (url === `${location.pathname}${location.search}${pageHash()}`) return;
     if (history === 'push') window.history.pushState(null, '', url);
     else window.history.replaceState(null, '', url);
   }
@@ -403,6 +408,40 @@ function canonicalHashView(state: AppState): void {
   if (parseHashView(location.hash)) window.history.replaceState(null, '', `${location.pathname}${serializeState(state)}`);
 }
 
+/** The fragment of an open account page (`#/…`), or ''. */
+function pageHash(): string {
+  return isRouteHash(location.hash) ? location.hash : '';
+}
+
+/** Sign-in state (header, account pages) starts at once, beside the map. */
+function startAccounts(): void {
+  const toasts = new Toasts(byId('toasts'));
+  const notify = (text: string, kind: 'info' | 'error' = 'info') => toasts.show(text, kind, 'account');
+  const session = new Session();
+  session.subscribe((_state, _account, reason) => {
+    if (reason === 'ended') notify('Your session has ended. Please sign in again.', 'error');
+    if (reason === 'elsewhere') notify('You were logged out in another tab.');
+  });
+  new AccountNav(byId('account-nav'), session, {
+    onSignedOut: () => notify('You are logged out.'),
+    onError: (message) => notify(message, 'error'),
+  });
+  const pages = new PageHost({
+    session,
+    notify,
+    mapCenter: () => {
+      const map = window.happenings?.map;
+      if (!map) return parseState(location.search).map;
+      const {lat, lng} = map.getCenter();
+      return {lat, lon: lng};
+    },
+  });
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && session.wake());
+  void session.start();
+  void pages.sync();
+}
+
 const initial = parseState(location.search, location.hash);
 canonicalHashView(initial);
+startAccounts();
 void startView(initial).then((view) => new App(initial, view));

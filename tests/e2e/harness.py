@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -39,6 +41,28 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 # which holds the instants the calendar tests pin (week, month and daylight-saving boundaries).
 ANCHOR = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 BROWSER_ZONE = "Europe/Paris"  # every context's, unless a test says otherwise
+
+# Accounts in the browser tests: cheap password hashing (tests only), abuse limits per address as
+# configured but per IP (every test comes from 127.0.0.1) wide enough for the whole suite, and one
+# social sign-in provider, so the sign-in page shows its button (nothing listens at its issuer).
+ACCOUNTS_ENV = {
+    "HAPPENINGS_AUTH__ARGON2_TIME_COST": "1",
+    "HAPPENINGS_AUTH__ARGON2_MEMORY_KIB": "1024",
+    "HAPPENINGS_AUTH__LOGIN_IP_LIMIT": "1000/300",
+    "HAPPENINGS_AUTH__REGISTER_IP_LIMIT": "1000/3600",
+    "HAPPENINGS_AUTH__RESET_IP_LIMIT": "1000/3600",
+    "HAPPENINGS_AUTH__TOKEN_IP_LIMIT": "1000/900",
+    "HAPPENINGS_OIDC__PROVIDERS": json.dumps(
+        {
+            "example": {
+                "issuer": "http://127.0.0.1:9",
+                "client_id": "e2e",
+                "client_secret": "e2e",
+                "display_name": "Example ID",
+            }
+        }
+    ),
+}
 
 CHROMIUM = "/usr/bin/chromium"
 # WebGL2 through SwiftShader: MapLibre renders headless on machines without a GPU.
@@ -126,15 +150,21 @@ def run_server(database_url: str, dist: Path, **env_overrides: str) -> Iterator[
     prefix = f"e2e:{uuid.uuid4().hex[:10]}:"
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"e2e-server-{port}.log"
+    media = tempfile.TemporaryDirectory(prefix="happenings-e2e-media-")
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "HAPPENINGS_REDIS__KEY_PREFIX": prefix,
         "HAPPENINGS_FRONTEND_DIST": str(dist),
-        "HAPPENINGS_ENVIRONMENT": "test",
         "HAPPENINGS_LOG_JSON": "false",
         "HAPPENINGS_LOG_LEVEL": "WARNING",
+        **ACCOUNTS_ENV,
+        # Development, as on `make run`: mail stays in the outbox, which /api/v1/dev/outbox lists, so
+        # the tests follow the links in mails the way a person trying the service does.
+        "HAPPENINGS_ENVIRONMENT": "development",
+        "HAPPENINGS_MAIL__PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "HAPPENINGS_MEDIA__ROOT": media.name,
         **env_overrides,
     }
     cmd = [
@@ -165,6 +195,7 @@ def run_server(database_url: str, dist: Path, **env_overrides: str) -> Iterator[
             process.wait()
         _delete_keys(prefix)
         log_path.unlink(missing_ok=True)
+        media.cleanup()
 
 
 def _wait_ready(server: Server, timeout_s: float = 30.0) -> None:

@@ -40,6 +40,12 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** One invalid field of a problem: `param` names it (`password`, `home.lat`), or null for the whole request. */
+export interface FieldError {
+  param: string | null;
+  message: string;
+}
+
 /** An RFC 9457 problem, or a network failure dressed as one so callers handle a single type. */
 export class ApiError extends Error {
   constructor(
@@ -47,6 +53,12 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string,
     readonly param: string | null = null,
+    /** Every invalid field (a 422 lists them all); for other problems the one `param`, if any. */
+    readonly errors: FieldError[] = param ? [{param, message: detail}] : [],
+    /** The last part of the problem's `type` (`wrong-credentials`, `weak-password`…), or ''. */
+    readonly code = '',
+    /** Seconds to wait before trying again (429, 503), from Retry-After. */
+    readonly retryAfter: number | null = null,
   ) {
     super(detail || title);
     this.name = 'ApiError';
@@ -69,18 +81,28 @@ export async function getJson<T>(url: string, signal?: AbortSignal, fetcher: typ
   return (await response.json()) as T;
 }
 
-async function problemFrom(response: Response): Promise<ApiError> {
+/** The problem an unsuccessful response describes (problem+json, or only its status when the body is not). */
+export async function problemFrom(response: Response): Promise<ApiError> {
+  const wait = Number(response.headers.get('Retry-After'));
+  const retryAfter = Number.isFinite(wait) && wait > 0 ? wait : null;
+  let body: {title?: unknown; detail?: unknown; param?: unknown; errors?: unknown; type?: unknown};
   try {
-    const body = (await response.json()) as {title?: string; detail?: string; param?: string};
-    return new ApiError(
-      response.status,
-      body.title ?? response.statusText,
-      body.detail ?? body.title ?? `HTTP ${response.status}`,
-      body.param ?? null,
-    );
+    body = (await response.json()) as typeof body;
   } catch {
-    return new ApiError(response.status, response.statusText || 'Error', `The server answered ${response.status}.`);
+    return new ApiError(response.status, response.statusText || 'Error', `The server answered ${response.status}.`, null, [], '', retryAfter);
   }
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
+  const title = text(body.title) ?? response.statusText ?? 'Error';
+  const detail = text(body.detail) ?? title ?? `HTTP ${response.status}`;
+  const param = text(body.param);
+  const listed = Array.isArray(body.errors)
+    ? body.errors
+        .filter((e): e is {param?: unknown; message?: unknown} => typeof e === 'object' && e !== null)
+        .map((e) => ({param: text(e.param), message: text(e.message) ?? 'invalid'}))
+    : [];
+  const errors = listed.length ? listed : param ? [{param, message: detail}] : [];
+  const code = (text(body.type) ?? '').split('/').pop() ?? '';
+  return new ApiError(response.status, title, detail, param, errors, code, retryAfter);
 }
 
 /** Where an event is: its venue, or its own point. */

@@ -51,6 +51,7 @@ function parseMap(text: string | null): MapView | null {
 
 /** A map position in a URL fragment (`#zoom/lat/lon[/bearing[/pitch]]` or `#map=zoom/lat/lon&…`), or null. */
 export function parseHashView(hash: string): MapView | null {
+  if (hash.startsWith('#/')) return null; // a page of the app (lib/router.ts), never a map position
   const text = hash.replace(/^#/, '');
   const parts = (new URLSearchParams(text).get('map') ?? text).split('/');
   if (parts.length < 3 || parts.length > 5 || !parts.slice(3).every((n) => DECIMAL.test(n))) return null;

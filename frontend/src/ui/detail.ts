@@ -24,7 +24,8 @@ export class DetailPanel {
     private readonly viewerZone: string,
   ) {
     document.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape' && this.openId && !e.defaultPrevented) this.close();
+      // Not while an account page covers the panel: the Escape is that page's.
+      if (e.key === 'Escape' && this.openId && !e.defaultPrevented && !document.getElementById('app')?.classList.contains('page-open')) this.close();
     });
   }
 
