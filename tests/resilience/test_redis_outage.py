@@ -134,7 +134,8 @@ async def _near_cache_live(service: TileService) -> bool:
 
 async def _stored(client: httpx.AsyncClient, service: TileService, redis: Redis, prefix: str) -> bool:
     """Whether a tile asked for now (under filters nobody used yet) lands in Redis."""
-    response = await client.get(f"/tiles/events/{tile_of(*PARIS, 14)}.mvt?min_popularity={1_000_000_000 + time.monotonic_ns() % 1_000_000_000}")
+    unused = 1_000_000_000 + time.monotonic_ns() % 1_000_000_000
+    response = await client.get(f"/tiles/events/{tile_of(*PARIS, 14)}.mvt?min_popularity={unused}")
     assert response.status_code == 204  # no event is that popular; empty tiles are cached too
     await service.cache.settle()
     try:
