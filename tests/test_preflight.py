@@ -27,6 +27,14 @@ def _preflight(**env: str) -> subprocess.CompletedProcess[str]:
         ({"HAPPENINGS_ENVIRONMENT": "production"}, "CURSOR_SECRET must be set outside development"),
         (
             {"HAPPENINGS_ENVIRONMENT": "production", "HAPPENINGS_DISCOVERY__CURSOR_SECRET": "a-real-secret"},
+            "JWT_PRIVATE_KEY_FILE must be set outside development",
+        ),
+        (
+            {
+                "HAPPENINGS_ENVIRONMENT": "production",
+                "HAPPENINGS_DISCOVERY__CURSOR_SECRET": "a-real-secret",
+                "HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE": "/run/secrets/jwt-ed25519.pem",
+            },
             "PUBLIC_BASE_URL must be set outside development",
         ),
         ({"HAPPENINGS_HTTP__PUBLIC_BASE_URL": "maps.example.org"}, "bad setting http.public_base_url"),

@@ -23,7 +23,8 @@ from the settings; a request pays a few microseconds for it.
 - **Security headers** on every answer: a Content-Security-Policy fitted to the map (scripts and
   styles from this origin only, MapLibre's workers, data:/blob: images, the configured external
   basemap's origin), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy``, and no framing
-  (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``).
+  (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``). A header the route set itself is
+  left alone, never doubled (social sign-in's redirects send ``Referrer-Policy: no-referrer``).
 """
 
 from __future__ import annotations
@@ -199,7 +200,8 @@ def _replying(send: Send, scope: Scope, method: str, added: Headers) -> Send:
                     headers, drop_body = message["headers"], True
                 else:
                     headers = [(name, value) for name, value in headers if name != b"allow"] + [(b"allow", allow)]
-            message["headers"] = [*headers, *added]
+            own = {name for name, _ in headers}  # a route's own value wins (an OAuth redirect's no-referrer)
+            message["headers"] = [*headers, *(header for header in added if header[0] not in own)]
             await send(message)
         elif not drop_body:
             await send(message)

@@ -236,5 +236,5 @@ async def avatar_file(request: Request, media_token: str, name: str, media: Medi
     if not name.endswith(".webp") or not await anyio.Path(path).is_file():
         raise NotFound("no such avatar")
     max_age = _settings(request).media.cache_max_age_s
-    headers = {"Cache-Control": f"public, max-age={max_age}, immutable", "X-Content-Type-Options": "nosniff"}
+    headers = {"Cache-Control": f"public, max-age={max_age}, immutable"}  # nosniff: app.kit.http_policy
     return FileResponse(path, media_type=MEDIA_TYPE, headers=headers)

@@ -60,6 +60,10 @@ def test_strength_rule(password: str, weak: bool) -> None:
     assert (reason is not None) == weak, reason
 
 
+# Everything else production needs, so that the key is what is judged.
+PUBLIC = {"public_base_url": "https://maps.example.org"}
+
+
 @pytest.mark.parametrize(
     "auth",
     [
@@ -69,8 +73,8 @@ def test_strength_rule(password: str, weak: bool) -> None:
     ],
 )
 def test_production_refuses_missing_or_development_keys(auth: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
-        Settings(environment="production", discovery={"cursor_secret": "s3cret"}, auth=auth)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"JWT_PRIVATE_KEY|a development key|COOKIE_SECURE"):
+        Settings(environment="production", discovery={"cursor_secret": "s3cret"}, auth=auth, http=PUBLIC)  # type: ignore[arg-type]
 
 
 def test_production_accepts_a_real_key_file() -> None:
@@ -78,6 +82,7 @@ def test_production_accepts_a_real_key_file() -> None:
         environment="production",
         discovery={"cursor_secret": "s3cret"},  # type: ignore[arg-type]
         auth={"jwt_private_key_file": "/run/secrets/jwt.pem"},  # type: ignore[arg-type]
+        http=PUBLIC,  # type: ignore[arg-type]
     )
     assert settings.auth.jwt_private_key_file == "/run/secrets/jwt.pem"
 

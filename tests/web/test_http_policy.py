@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.responses import Response
 
 from app.main import create_app
 from config.settings import HttpSettings, Settings
@@ -228,3 +229,16 @@ async def test_head_requests_are_counted_under_their_route(client: httpx.AsyncCl
     metrics = (await client.get("/metrics")).text
     assert 'http_requests_total{method="HEAD",route="/healthz",status="200"}' in metrics
     assert 'method="HEAD",route="/tiles/events/{z}/{x}/{y}.mvt",status="204"' in metrics
+
+
+async def test_a_header_the_route_sets_itself_is_kept_and_not_doubled() -> None:
+    app = create_app(Settings(environment="test", log_json=False))
+
+    async def leaving() -> Response:
+        return Response(status_code=303, headers={"Location": "/", "Referrer-Policy": "no-referrer"})
+
+    app.add_api_route("/leaving", leaving, methods=["GET"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        response = await client.get("/leaving")
+    assert response.headers.get_list("referrer-policy") == ["no-referrer"]
+    assert response.headers.get_list("x-content-type-options") == ["nosniff"]

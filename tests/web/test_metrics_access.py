@@ -12,6 +12,7 @@ TOKEN = "metrics-token-for-the-tests-0123"
 PRODUCTION: dict[str, Any] = {
     "environment": "production",
     "discovery": {"cursor_secret": "a-real-secret"},
+    "auth": {"jwt_private_key_file": "/run/secrets/jwt-ed25519.pem"},  # named only: the app is not started
     "http": {"public_base_url": "https://maps.example.org", "metrics_token": TOKEN},
 }
 

@@ -47,10 +47,10 @@ async def test_in_development_the_request_stands_in_for_the_address(client_with:
 
 
 def test_production_refuses_to_start_without_a_public_address() -> None:
-    secret = {"cursor_secret": "a-real-secret"}
+    secret, key = {"cursor_secret": "a-real-secret"}, {"jwt_private_key_file": "/run/secrets/jwt-ed25519.pem"}
     with pytest.raises(ValidationError, match="HAPPENINGS_HTTP__PUBLIC_BASE_URL must be set"):
-        Settings(environment="production", discovery=secret)  # type: ignore[arg-type]
-    settings = Settings(environment="production", discovery=secret, http={"public_base_url": BASE})  # type: ignore[arg-type]
+        Settings(environment="production", discovery=secret, auth=key)  # type: ignore[arg-type]
+    settings = Settings(environment="production", discovery=secret, auth=key, http={"public_base_url": BASE})  # type: ignore[arg-type]
     assert settings.http.public_base_url == BASE
 
 
