@@ -24,7 +24,9 @@ def make_settings(database_url: str, redis_prefix: str, **overrides: object) -> 
         log_json=False,
         freeze_gc_at_startup=False,
         database=DatabaseSettings(url=database_url, pool_min=1, pool_max=4),
-        redis=RedisSettings(url=REDIS_URL, key_prefix=redis_prefix),
+        # A longer socket timeout than the product's: a busy 2-core test machine must not turn a slow
+        # Redis answer into a "Redis is down" refusal in tests that are not about Redis being down.
+        redis=RedisSettings(url=REDIS_URL, key_prefix=redis_prefix, socket_timeout_s=2.0),
         **overrides,  # type: ignore[arg-type]
     )
 

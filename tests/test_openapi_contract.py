@@ -138,6 +138,12 @@ INEXPRESSIBLE = [
         lambda q: True,
     ),
     Inexpressible(
+        (REGISTER, "POST /api/v1/auth/login", "POST /api/v1/auth/password-reset"), 422, "email",
+        "an address must be one mail can reach: special-use and reserved domains (RFC 6761: .test, .invalid, "
+        "localhost) are refused, which format: email cannot state",
+        lambda q: True,
+    ),
+    Inexpressible(
         (VERIFY, RESET_CONFIRM), 400, "token", "a mailed token is valid only as the server issued it, once, "
         "until it expires",
         lambda q: True,
