@@ -89,6 +89,7 @@ def _window_reversed(query: dict[str, Any]) -> bool:
 LIST, NEARBY = "GET /api/v1/events", "GET /api/v1/events/nearby"
 REGISTER, VERIFY = "POST /api/v1/auth/register", "POST /api/v1/auth/verify"
 RESET_CONFIRM, APP_TOKEN = "POST /api/v1/auth/password-reset/confirm", "POST /api/v1/auth/oidc/token"
+ORGANIZERS, INVITATIONS = "POST /api/v1/organizers", "POST /api/v1/organizers/{organizer_id}/invitations"
 TILES = ("GET /tiles/events.json", "GET /tiles/events/style.json", "GET /tiles/events/{z}/{x}/{y}.mvt")
 
 INEXPRESSIBLE = [
@@ -138,7 +139,8 @@ INEXPRESSIBLE = [
         lambda q: True,
     ),
     Inexpressible(
-        (REGISTER, "POST /api/v1/auth/login", "POST /api/v1/auth/password-reset"), 422, "email",
+        (REGISTER, "POST /api/v1/auth/login", "POST /api/v1/auth/password-reset", ORGANIZERS, INVITATIONS),
+        422, "email",
         "an address must be one mail can reach: special-use and reserved domains (RFC 6761: .test, .invalid, "
         "localhost) are refused, which format: email cannot state",
         lambda q: True,
