@@ -25,6 +25,9 @@ PY
   export HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE=.data/dev-jwt-ed25519.pem
 fi
 
+# Links in mails (verification, reset, invitations) point at this server.
+export HAPPENINGS_MAIL__PUBLIC_URL="${HAPPENINGS_MAIL__PUBLIC_URL:-http://127.0.0.1:$PORT}"
+
 "$VENV/bin/python" -m app migrate
 "$VENV/bin/python" -m app.seed --events "$DEMO_EVENTS" --seed 1 --if-empty
 if [ -f frontend/build.sh ]; then
