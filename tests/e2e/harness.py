@@ -187,15 +187,20 @@ def run_server(database_url: str, dist: Path, **env_overrides: str) -> Iterator[
         _wait_ready(server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         _delete_keys(prefix)
         log_path.unlink(missing_ok=True)
         media.cleanup()
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask a server process to stop; kill it when it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_ready(server: Server, timeout_s: float = 30.0) -> None:

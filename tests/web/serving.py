@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.e2e.harness import _delete_keys, free_port
+from tests.e2e.harness import _delete_keys, free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER_TIMEOUT_S = 1.5
@@ -64,10 +64,5 @@ def serve(database_url: str, dist: Path, **env: str) -> Iterator[Served]:
                 time.sleep(0.2)
             yield served
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
             _delete_keys(prefix)
