@@ -1,4 +1,4 @@
-"""`python -m app preflight|migrate|serve`: what `make run` drives."""
+"""`python -m app preflight|migrate|serve|worker`: what `make run` drives."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    sub.add_parser("worker", help="run the job worker (each domain's periodic drains and sweeps)")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -61,6 +62,15 @@ def _run(args: argparse.Namespace) -> int:
             access_log=False,
             **uvicorn_options(settings),
         )
+    elif args.command == "worker":
+        import asyncio
+
+        from app.kit.logging import configure_logging
+        from app.worker.runner import serve_worker
+
+        run_preflight(settings)
+        configure_logging(settings.log_level, json_lines=settings.log_json)
+        asyncio.run(serve_worker(settings))
     return 0
 
 

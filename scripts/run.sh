@@ -46,4 +46,9 @@ cat >&2 <<MSG
   Stop with Ctrl-C. Settings: config/.env.example.
 
 MSG
-exec "$VENV/bin/python" -m app serve --port "$PORT"
+# The job worker runs beside the API (each domain's drains and sweeps) and stops with it.
+"$VENV/bin/python" -m app worker &
+WORKER_PID=$!
+trap 'kill "$WORKER_PID" 2>/dev/null; wait "$WORKER_PID" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
+"$VENV/bin/python" -m app serve --port "$PORT"

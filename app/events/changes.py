@@ -16,6 +16,12 @@ from app.events.schemas import Point
 
 ChangeKind = Literal["created", "updated", "deleted"]
 
+# What about the event changed, for listeners that care about more than its place on the map
+# (live map, geofenced push, attendee notices): a write names every aspect it touched.
+Aspect = Literal[
+    "published", "unpublished", "moved", "rescheduled", "details", "cancelled", "deleted", "capacity"
+]
+
 
 @dataclass(frozen=True, slots=True)
 class EventChange:
@@ -23,6 +29,7 @@ class EventChange:
     kind: ChangeKind
     before: Point | None
     after: Point | None
+    aspects: frozenset[Aspect] = frozenset()
 
     @property
     def points(self) -> tuple[Point, ...]:

@@ -1,0 +1,12 @@
+"""Every periodic job the worker runs: one entry per job, its function in its domain's ``tasks.py``."""
+
+from __future__ import annotations
+
+from app.worker.jobs import Periodic
+from config.settings import Settings
+
+
+def periodic_jobs(settings: Settings) -> list[Periodic]:
+    """The jobs, in the order they first run. Each domain adds its own entries here."""
+    jobs: list[Periodic] = []
+    return jobs
