@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
 
+from app.db import Conn
 from app.events.schemas import Point
 
 ChangeKind = Literal["created", "updated", "deleted"]
@@ -38,3 +39,20 @@ class EventChange:
 
 
 ChangeListener = Callable[[EventChange], Awaitable[None]]
+
+
+async def log_change(conn: Conn, cell: int, change: EventChange) -> None:
+    """Write ``change`` into ``event_changes`` in the caller's transaction (durable, unlike after-commit).
+
+    ``cell`` is the event's partition cell after the write (before it, for a delete).
+    """
+    before, after = change.before, change.after
+    await conn.execute(
+        "INSERT INTO event_changes (cell, event_id, kind, aspects, before_geom, after_geom) VALUES "
+        "(%s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+        (
+            cell, change.event_id, change.kind, sorted(change.aspects),
+            None if before is None else before.lon, None if before is None else before.lat,
+            None if after is None else after.lon, None if after is None else after.lat,
+        ),
+    )

@@ -78,7 +78,7 @@ async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> 
     organizer index: it serves the rare removal of a whole organizer, never a request's path.
     """
     cur = await conn.execute(
-        "DELETE FROM events WHERE organizer_id = ANY(%s) RETURNING id, ST_Y(geom) AS lat, ST_X(geom) AS lon",
+        "DELETE FROM events WHERE organizer_id = ANY(%s) RETURNING cell, id, ST_Y(geom) AS lat, ST_X(geom) AS lon",
         (organizer_ids,),
     )
     return await cur.fetchall()

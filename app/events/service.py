@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from app.db import Conn
 from app.errors import InvalidParameter, NotFound
 from app.events import repository
-from app.events.changes import EventChange
+from app.events.changes import Aspect, EventChange, log_change
 from app.events.schemas import EventCreate, EventFields, EventUpdate, Point
 from geo.cells import cell_of
 
@@ -23,7 +23,10 @@ async def create_event(conn: Conn, data: EventCreate) -> tuple[dict[str, Any], E
     values = data.model_dump(exclude={"location"})
     values["cell"] = cell_of(point.lat, point.lon)
     row = await repository.insert_event(conn, values, point.lat, point.lon)
-    return row, EventChange(row["id"], "created", None, point)
+    aspects: frozenset[Aspect] = frozenset({"published"}) if row["status"] == "published" else frozenset()
+    change = EventChange(row["id"], "created", None, point, aspects)
+    await log_change(conn, row["cell"], change)
+    return row, change
 
 
 async def update_event(conn: Conn, event_id: UUID, patch: EventUpdate) -> tuple[dict[str, Any], EventChange]:
@@ -38,7 +41,9 @@ async def update_event(conn: Conn, event_id: UUID, patch: EventUpdate) -> tuple[
     if after != before:
         changes["cell"] = cell_of(after.lat, after.lon)
     row = await repository.update_event(conn, current["cell"], event_id, changes, after.lat, after.lon)
-    return row, EventChange(event_id, "updated", before, after)
+    change = EventChange(event_id, "updated", before, after, aspects_of(current, row, moved=after != before))
+    await log_change(conn, row["cell"], change)
+    return row, change
 
 
 async def delete_event(conn: Conn, event_id: UUID) -> EventChange:
@@ -46,7 +51,10 @@ async def delete_event(conn: Conn, event_id: UUID) -> EventChange:
     if current is None:
         raise NotFound(f"event {event_id} does not exist")
     await repository.delete_event(conn, current["cell"], event_id)
-    return EventChange(event_id, "deleted", Point(lat=current["lat"], lon=current["lon"]), None)
+    gone = Point(lat=current["lat"], lon=current["lon"])
+    change = EventChange(event_id, "deleted", gone, None, frozenset({"deleted"}))
+    await log_change(conn, current["cell"], change)
+    return change
 
 
 async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> list[EventChange]:
@@ -54,7 +62,12 @@ async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> 
     if not organizer_ids:
         return []
     rows = await repository.delete_events_of_organizers(conn, organizer_ids)
-    return [EventChange(row["id"], "deleted", Point(lat=row["lat"], lon=row["lon"]), None) for row in rows]
+    changes = []
+    for row in rows:
+        change = EventChange(row["id"], "deleted", Point(lat=row["lat"], lon=row["lon"]), None, frozenset({"deleted"}))
+        await log_change(conn, row["cell"], change)
+        changes.append(change)
+    return changes
 
 
 async def _venue_point(conn: Conn, venue_id: UUID) -> Point:
@@ -62,6 +75,24 @@ async def _venue_point(conn: Conn, venue_id: UUID) -> Point:
     if point is None:
         raise InvalidParameter(f"venue {venue_id} does not exist", param="venue_id")
     return Point(lat=point[0], lon=point[1])
+
+
+_DETAILS = ("title", "description", "category", "tags", "is_free", "price_min", "price_max", "currency", "image_key")
+
+
+def aspects_of(before: dict[str, Any], after: dict[str, Any], *, moved: bool) -> frozenset[Aspect]:
+    """What an update changed, in the terms listeners care about (``EventChange.aspects``)."""
+    aspects: set[Aspect] = {"moved"} if moved else set()
+    if (before["starts_at"], before["ends_at"]) != (after["starts_at"], after["ends_at"]):
+        aspects.add("rescheduled")
+    if before["status"] != after["status"]:
+        became: dict[str, Aspect] = {"published": "published", "cancelled": "cancelled"}
+        aspects.add(became.get(after["status"], "unpublished"))
+    if before.get("capacity") != after.get("capacity"):
+        aspects.add("capacity")
+    if any(before.get(name) != after.get(name) for name in _DETAILS):
+        aspects.add("details")
+    return frozenset(aspects)
 
 
 def _check_consistent(merged: dict[str, Any]) -> None:
