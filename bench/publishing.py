@@ -34,6 +34,7 @@ import httpx
 import psycopg
 from psycopg.rows import dict_row
 
+from app.db import API_SESSION, session_options
 from app.events import service
 from app.events.publishing_schemas import EventDraft, EventEdit
 from bench.dataset import ensure_database
@@ -136,7 +137,9 @@ async def measure_database(url: str) -> dict[str, list[float]]:
     rng = random.Random(1818)
     cities = places()
     now = datetime.now(UTC)
-    async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn:
+    # The API pool's session settings (custom plans, no JIT): the writes run as they do in a request.
+    options = session_options(30_000, "bench-publishing", API_SESSION)
+    async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row, options=options) as conn:
         cur = await conn.execute("INSERT INTO organizers (name) VALUES ('Bench publishing (database)') RETURNING id")
         org = (await cur.fetchone() or {})["id"]
         await conn.commit()
