@@ -7,13 +7,13 @@ with ``normal_name``).
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-EARTH_RADIUS_M = 6_371_008.8
+# Latin, Greek and Cyrillic (with their extensions) end before this code point.
+_ALPHABETS_END = 0x0530
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,25 +33,22 @@ def normal_name(name: str) -> str:
     """``name`` compared loosely: case folded, diacritics and punctuation dropped, spaces collapsed.
 
     "Café  de la Gare", "cafe de la gare" and "CAFÉ DE LA GARE!" are one name; letters outside
-    Latin scripts keep their identity (only combining marks are removed after NFKD).
+    other scripts keep their identity (only accents on Latin, Greek and Cyrillic letters go).
     """
     if name.isascii():  # the common case, without a decomposition
         return " ".join("".join(char if char.isalnum() else " " for char in name.lower()).split())
     decomposed = unicodedata.normalize("NFKD", name.casefold())
-    kept = []
+    kept: list[str] = []
     for char in decomposed:
         category = unicodedata.category(char)
-        if category.startswith("M"):  # combining marks: the diacritics
+        if category.startswith("M"):
+            # Accents on Latin, Greek and Cyrillic letters go; other scripts' marks (a kana's
+            # voicing mark, Devanagari's vowel signs) are part of the letter and stay.
+            if not kept or ord(kept[-1]) >= _ALPHABETS_END:
+                kept.append(char)
             continue
         kept.append(char if category[0] in "LN" else " ")
-    return " ".join("".join(kept).split())
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle metres between two points (haversine on the mean Earth radius)."""
-    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+    return " ".join(unicodedata.normalize("NFC", "".join(kept)).split())
 
 
 def match_rank(query: str, names: Iterable[str]) -> int | None:
