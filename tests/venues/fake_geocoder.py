@@ -27,7 +27,7 @@ class FakeProvider:
 @contextmanager
 def serving(provider: FakeProvider) -> Iterator[FakeProvider]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             provider.seen.append((parts.path, parse_qs(parts.query)))
             time.sleep(provider.delay_s)
@@ -38,7 +38,7 @@ def serving(provider: FakeProvider) -> Iterator[FakeProvider]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
