@@ -18,6 +18,7 @@ from app.db import API_SESSION, make_pool
 from app.errors import document_problems, install_error_handlers
 from app.events.changes import EventChange
 from app.events.endpoints import router as events_router
+from app.events.publishing_endpoints import router as publishing_router
 from app.health.endpoints import router as health_router
 from app.kit.after_commit import AfterCommit
 from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     answer_database_errors(app)
     app.include_router(health_router)
+    app.include_router(publishing_router)  # before the public /events/{event_id}: POST /events etc.
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)
