@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import httpx
+import psycopg
+from psycopg.rows import dict_row
 
+from app.events import service as events_service
+from app.events.schemas import EventCreate, Point
 from tests.accounts.helpers import SignedIn, bearer, sign_up
 from tests.organizers.helpers import found, join
 
@@ -39,3 +44,16 @@ async def team(client: httpx.AsyncClient) -> Team:
 
 async def create_venue(client: httpx.AsyncClient, who: SignedIn, **body: Any) -> httpx.Response:
     return await client.post(VENUES, json=body, headers=bearer(who))
+
+
+async def event_at(database_url: str, organizer: UUID, venue_id: UUID | None, point: Point) -> UUID:
+    start = datetime(2031, 5, 1, 18, tzinfo=UTC)
+    data = EventCreate(
+        organizer_id=organizer, venue_id=venue_id, location=point, title="Gig", category="music",
+        starts_at=start, ends_at=start + timedelta(hours=2), timezone="Europe/Paris", status="published",
+        is_free=True,
+    )
+    async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
+        row, _ = await events_service.create_event(conn, data)
+        await conn.commit()
+    return UUID(str(row["id"]))

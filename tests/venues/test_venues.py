@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,11 +12,10 @@ import pytest
 from fastapi import FastAPI
 from psycopg.rows import dict_row
 
-from app.events import service as events_service
 from app.events.changes import EventChange
-from app.events.schemas import EventCreate, Point
+from app.events.schemas import Point
 from tests.accounts.helpers import bearer
-from tests.venues.helpers import PARIS, VENUES, Team, create_venue, team
+from tests.venues.helpers import PARIS, VENUES, Team, create_venue, event_at, team
 
 
 @pytest.fixture
@@ -108,19 +106,6 @@ async def test_roles_and_scope(client: httpx.AsyncClient, people: Team, database
     assert await _count(database_url, "venues") == 1
 
 
-async def _event_at(database_url: str, organizer: UUID, venue_id: UUID | None, point: Point) -> UUID:
-    start = datetime(2031, 5, 1, 18, tzinfo=UTC)
-    data = EventCreate(
-        organizer_id=organizer, venue_id=venue_id, location=point, title="Gig", category="music",
-        starts_at=start, ends_at=start + timedelta(hours=2), timezone="Europe/Paris", status="published",
-        is_free=True,
-    )
-    async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
-        row, _ = await events_service.create_event(conn, data)
-        await conn.commit()
-    return UUID(str(row["id"]))
-
-
 async def _event_row(database_url: str, event_id: UUID) -> dict[str, Any]:
     async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
         cur = await conn.execute(
@@ -138,8 +123,8 @@ async def test_moving_a_venue_moves_its_events_and_invalidates_their_tiles(
     venue = (await create_venue(client, people.editor, organizer_id=str(people.org), name="Hall",
                                 location=PARIS)).json()  # fmt: skip
     at_venue = Point(**venue["location"])
-    held_there = [await _event_at(database_url, people.org, venue["id"], at_venue) for _ in range(3)]
-    own_point = await _event_at(database_url, people.org, venue["id"], Point(lat=48.86, lon=2.36))
+    held_there = [await event_at(database_url, people.org, venue["id"], at_venue) for _ in range(3)]
+    own_point = await event_at(database_url, people.org, venue["id"], Point(lat=48.86, lon=2.36))
     published: list[EventChange] = []
 
     async def seen(change: EventChange) -> None:
