@@ -177,20 +177,11 @@ class MediaSettings(BaseModel):
 
 
 class EventImageSettings(BaseModel):
-    """Event images: upload limits and the widths kept (``app.events.images``)."""
+    """Event image uploads (``app.event_images``); the widths kept are fixed in ``app.event_images.urls``."""
 
     max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     # A decoded image larger than this is refused before its pixels are read (decompression bombs).
     max_pixels: int = Field(50_000_000, ge=1)
-    # Every width kept (never scaled up); the largest is the "full" picture the detail page shows.
-    widths: list[int] = Field([320, 960, 1920], min_length=1, max_length=6)
-
-    @field_validator("widths")
-    @classmethod
-    def _widths(cls, value: list[int]) -> list[int]:
-        if any(not 16 <= width <= 4096 for width in value):
-            raise ValueError("each width is between 16 and 4096 pixels")
-        return sorted(set(value))
 
 
 class StorageSettings(BaseModel):

@@ -21,8 +21,9 @@ from app.db import UnitOfWorkDep
 from app.errors import InvalidParameter, NotFound, problem_responses
 from app.event_images import service
 from app.event_images.errors import ImageTooLarge, NotAnImage
-from app.event_images.pipeline import EXTENSION, MEDIA_TYPE, CleanImage, clean_event_image
+from app.event_images.pipeline import MEDIA_TYPE, CleanImage, clean_event_image
 from app.event_images.schemas import EventImage
+from app.event_images.urls import EXTENSION, image_urls
 from app.events.auth import EditableEventDep
 from app.kit.media import PART, BlobsDep
 from config.settings import EventImageSettings
@@ -65,7 +66,7 @@ async def uploaded_image(request: Request) -> CleanImage:
     raw = await _image_part(request, bytes(body))
     if len(raw) > settings.max_bytes:
         raise ImageTooLarge(f"an event image is at most {settings.max_bytes} bytes", param="image")
-    clean = partial(clean_event_image, raw, max_pixels=settings.max_pixels, widths=settings.widths)
+    clean = partial(clean_event_image, raw, max_pixels=settings.max_pixels)
     return await anyio.to_thread.run_sync(clean, limiter=_limiter(request))
 
 
@@ -121,9 +122,8 @@ async def put_image(
     row, change = await service.set_image(work.conn, blobs, event.id, image)
     work.publish(change)
     response.headers.update(NO_STORE)
-    widths = _image_settings(request).widths
     return {"image_key": row["image_key"], "width": image.width, "height": image.height,
-            "urls": service.image_urls(row["image_key"], widths)}  # fmt: skip
+            "urls": image_urls(row["image_key"])}  # fmt: skip
 
 
 @router.delete("/{event_id}/image", status_code=204, responses=_editor, summary="Remove the event's image")

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.event_images.errors import NotAnImage, UnreadableImage
+from app.event_images.urls import WIDTHS
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MEDIA_TYPE = "image/webp"
-EXTENSION = "webp"
 _QUALITY = 82
 
 
@@ -37,7 +37,7 @@ class CleanImage:
     variants: dict[int, bytes]  # the width asked for -> WebP bytes (at most that wide)
 
 
-def clean_event_image(raw: bytes, *, max_pixels: int, widths: list[int]) -> CleanImage:
+def clean_event_image(raw: bytes, *, max_pixels: int, widths: tuple[int, ...] = WIDTHS) -> CleanImage:
     """The upload checked and re-encoded as one metadata-free WebP per width; raises 415/422 problems."""
     try:
         with warnings.catch_warnings():

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.db import Conn
-from app.event_images.pipeline import EXTENSION, MEDIA_TYPE, CleanImage
+from app.event_images.pipeline import MEDIA_TYPE, CleanImage
+from app.event_images.urls import EXTENSION
 from app.events import service as events_service
 from app.events.changes import EventChange
 from app.events.schemas import EventUpdate
@@ -22,13 +23,6 @@ FOLDER = "events"
 
 def image_key(digest: str) -> str:
     return f"{FOLDER}/{digest}"
-
-
-def image_urls(key: str | None, widths: list[int]) -> dict[str, str] | None:
-    """The URL of each width of the image ``key`` (None: no image), largest last."""
-    if key is None:
-        return None
-    return {str(width): f"/media/{key}/{width}.{EXTENSION}" for width in widths}
 
 
 async def set_image(

@@ -28,7 +28,7 @@ PARIS = Point(lat=48.8566, lon=2.3522)
 
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
-    images = EventImageSettings(max_bytes=200_000, max_pixels=4_000_000, widths=[320, 960])
+    images = EventImageSettings(max_bytes=200_000, max_pixels=4_000_000)
     return settings.model_copy(update={"media": MediaSettings(root=str(tmp_path / "media")), "event_images": images})
 
 
@@ -95,7 +95,7 @@ async def test_an_upload_is_cleaned_resized_and_served_for_ever(
     body = response.json()
     assert (body["width"], body["height"]) == (800, 1200)
     assert body["image_key"] == await _image_key(database_url, event_id)
-    assert set(body["urls"]) == {"320", "960"}
+    assert set(body["urls"]) == {"320", "960", "1920"}
     assert [change.aspects for change in published] == [frozenset({"details"})]
     for width, url in body["urls"].items():
         served = await client.get(url)
@@ -106,6 +106,11 @@ async def test_an_upload_is_cleaned_resized_and_served_for_ever(
         assert not picture.getexif() and "exif" not in picture.info and "xmp" not in picture.info
         assert picture.getpixel((picture.width // 2, 2))[2] > 150  # the blue half is on top now: turned
     assert (await client.get(body["urls"]["320"].replace(".webp", ".png"))).status_code == 404
+    # The event's detail and the lists name the same URLs.
+    detail = await client.get(f"/api/v1/events/{event_id}")
+    assert detail.status_code == 200 and detail.json()["image"] == body["urls"]
+    listed = await client.get("/api/v1/events/nearby", params={"lat": PARIS.lat, "lon": PARIS.lon})
+    assert [item["image"] for item in listed.json()["items"]] == [body["urls"]]
     # Removing it clears the key (the change is published); removing again writes nothing.
     assert (await client.delete(f"/api/v1/events/{event_id}/image", headers=bearer(people.owner))).status_code == 204
     assert await _image_key(database_url, event_id) is None
@@ -170,7 +175,7 @@ async def test_malformed_bodies(client: httpx.AsyncClient, people: Team, event_i
 
 
 def test_the_pipeline_keeps_no_metadata_and_never_scales_up() -> None:
-    image = clean_event_image(_photo(100, 50, fmt="PNG"), max_pixels=10_000, widths=[320, 960])
+    image = clean_event_image(_photo(100, 50, fmt="PNG"), max_pixels=10_000, widths=(320, 960))
     assert {width: Image.open(io.BytesIO(data)).width for width, data in image.variants.items()} == {320: 100, 960: 100}
-    again = clean_event_image(_photo(100, 50, fmt="PNG"), max_pixels=10_000, widths=[320, 960])
+    again = clean_event_image(_photo(100, 50, fmt="PNG"), max_pixels=10_000, widths=(320, 960))
     assert again.digest == image.digest  # content-addressed
