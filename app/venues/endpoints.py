@@ -50,13 +50,17 @@ _signed_in = problem_responses({
     403: "Email not verified, or a role too low for this",
     422: "Invalid parameter or body, unknown fields included (naming it)",
 })
-_scoped = {**_signed_in, **problem_responses({404: "No such venue or organizer, or not one you belong to"})}
+_scoped = {**_signed_in, **problem_responses({
+    400: "Malformed query string or cursor (a parameter given twice, not UTF-8, a cursor made for another list)",
+    404: "No such venue or organizer, or not one you belong to",
+})}
 _same_venue = problem_responses({
     409: "A venue of this organizer with the same name stands within 50 m: the body's `existing` "
     "(`id`, `name`, `distance_m`) names it, to offer instead of a duplicate",
     503: "Another write holds the organizer's venues (Retry-After)",
 })
 _geocoded = problem_responses({
+    400: "Malformed query string (a parameter given twice, or not UTF-8)",
     429: "Too many lookups from this client (Retry-After)",
     503: "The geocoding provider did not answer (Retry-After)",
 })

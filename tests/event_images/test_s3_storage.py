@@ -37,7 +37,7 @@ def s3_endpoint() -> Iterator[str]:
 def settings(settings: Settings, tmp_path: Path, s3_endpoint: str) -> Settings:
     storage = StorageSettings(
         backend="s3", bucket=BUCKET, endpoint_url=s3_endpoint, access_key_id="test",
-        secret_access_key="test", key_prefix="test/",  # type: ignore[arg-type]
+        secret_access_key="test", key_prefix="test/",
     )  # fmt: skip
     S3Blobs(storage)._client.create_bucket(Bucket=BUCKET)
     return settings.model_copy(update={"media": MediaSettings(root=str(tmp_path / "unused")), "storage": storage})

@@ -24,7 +24,7 @@ GEOCODE = "/api/v1/geocode"
 
 
 def _geopy(provider: str, base_url: str, **options: object) -> GeopyGeocoder:
-    return GeopyGeocoder(GeocodingSettings(provider=provider, base_url=base_url, **options))  # type: ignore[arg-type]
+    return GeopyGeocoder(GeocodingSettings(provider=provider, base_url=base_url, **options))
 
 
 async def test_nominatim_through_geopy(app: FastAPI, client: httpx.AsyncClient) -> None:
