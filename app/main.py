@@ -23,6 +23,7 @@ from app.events.endpoints import router as events_router
 from app.events.publishing_endpoints import router as publishing_router
 from app.health.endpoints import router as health_router
 from app.kit.after_commit import AfterCommit
+from app.kit.clock import utc_now
 from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
 from app.kit.http_policy import HttpPolicy
 from app.kit.logging import configure_logging
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.after_commit = AfterCommit()
+    app.state.events_clock = utc_now  # the organizers' writes read the time here (tests pin it)
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
     app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up

@@ -336,7 +336,7 @@ async def clean_db(database_url: str) -> AsyncIterator[str]:
         for table in ("saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
                       "account_identities", "organizer_invitations", "organizer_members", "organizers",
                       "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts",
-                      "event_changes", "events", "venues"):  # fmt: skip
+                      "event_changes", "events", "venues", "audit_log"):  # fmt: skip
             await conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
 
 

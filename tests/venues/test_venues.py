@@ -106,6 +106,23 @@ async def test_roles_and_scope(client: httpx.AsyncClient, people: Team, database
     assert await _count(database_url, "venues") == 1
 
 
+async def test_every_write_is_in_the_audit_log(client: httpx.AsyncClient, people: Team, database_url: str) -> None:
+    venue = (await create_venue(client, people.editor, organizer_id=str(people.org), name="Hall",
+                                location=PARIS)).json()  # fmt: skip
+    await client.patch(f"{VENUES}/{venue['id']}", json={"name": "Great Hall"}, headers=bearer(people.owner))
+    async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
+        cur = await conn.execute(
+            "SELECT actor_account_id, entity, action, before, after FROM audit_log WHERE entity_id = %s "
+            "ORDER BY at, id",
+            (venue["id"],),
+        )
+        rows = await cur.fetchall()
+    assert [(r["entity"], r["action"], r["actor_account_id"]) for r in rows] == [
+        ("venue", "created", people.editor.account_id), ("venue", "updated", people.owner.account_id)]
+    assert rows[0]["before"] is None
+    assert rows[1]["before"]["name"] == "Hall" and rows[1]["after"]["name"] == "Great Hall"
+
+
 async def _event_row(database_url: str, event_id: UUID) -> dict[str, Any]:
     async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
         cur = await conn.execute(
