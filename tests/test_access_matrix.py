@@ -41,7 +41,7 @@ ACTORS = ("anonymous", "unverified", "user", "owner", "editor", "checker", "outs
 
 # Routes that must be in the table: every write, and everything under these prefixes.
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-GUARDED_PREFIXES = ("/api/v1/auth", "/api/v1/me", "/api/v1/organizers", "/api/v1/invitations")
+GUARDED_PREFIXES = ("/api/v1/auth", "/api/v1/me", "/api/v1/organizers", "/api/v1/invitations", "/api/v1/venues")
 
 
 @dataclass
@@ -51,6 +51,7 @@ class World:
     organizer_b: str
     invitation_id: str  # A's open invitation to the user
     invitation_token: str
+    venue_id: str  # a venue of A
     event_id: str  # a draft of A
 
 
@@ -157,6 +158,19 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/organizers/{organizer_id}/audit"): Row(          "401  403  404  200  200  200  404  200"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
     ("POST", "/api/v1/invitations/{token}/accept"): Row(              "401  403  200  403  403  403  403  403"),
+    # venues: editors and owners of A write, members read; outsiders see nothing
+    ("POST", "/api/v1/venues"): Row(                                  "401  403  404  201  201  403  404  201",
+        body=lambda w, a: {"organizer_id": w.organizer_a, "name": f"Hall of {a}", "location": {"lat": 48.0, "lon": 2}}),
+    ("GET", "/api/v1/venues/{venue_id}"): Row(                        "401  403  404  200  200  200  404  200"),
+    ("PATCH", "/api/v1/venues/{venue_id}"): Row(                      "401  403  404  200  200  403  404  200",
+        body=lambda w, a: {"address": "2 rue du Test"}),
+    ("GET", "/api/v1/organizers/{organizer_id}/venues"): Row(         "401  403  404  200  200  200  404  200"),
+    # geocoding is public (rate-limited per client); without q or a point it is a 422 for everyone
+    ("GET", "/api/v1/geocode"): Row(                                  "422  422  422  422  422  422  422  422"),
+    ("GET", "/api/v1/geocode/reverse"): Row(                          "422  422  422  422  422  422  422  422"),
+    # event images: editors and owners of the event's organizer (no body here: 415 once allowed)
+    ("POST", "/api/v1/events/{event_id}/image"): Row(                 "401  403  404  415  415  403  404  415"),
+    ("DELETE", "/api/v1/events/{event_id}/image"): Row(               "401  403  404  204  204  403  404  204"),
 }
 # fmt: on
 
@@ -167,6 +181,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "invitation_id": lambda w: w.invitation_id,
     "token": lambda w: w.invitation_token,
     "event_id": lambda w: w.event_id,  # A's draft (not public: saving it is a 404 too)
+    "venue_id": lambda w: w.venue_id,
     "provider": lambda w: "nowhere",  # no such provider
 }
 
@@ -218,7 +233,12 @@ async def build_world(client: httpx.AsyncClient) -> World:
     }
     response = await client.post("/api/v1/events", json=draft, headers=bearer(people["owner"]))
     assert response.status_code == 201, response.text
-    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token, response.json()["id"])
+    venue = await client.post("/api/v1/venues", headers=bearer(people["owner"]), json={
+        "organizer_id": str(organizer_a), "name": "Main Hall", "location": {"lat": 48.8566, "lon": 2.3522}})
+    assert venue.status_code == 201, venue.text
+    return World(
+        people, str(organizer_a), str(organizer_b), invitation["id"], token, venue.json()["id"], response.json()["id"]
+    )
 
 
 class Snapshot:
@@ -324,7 +344,7 @@ async def clean_db(database_url: str) -> AsyncIterator[str]:
         await conn.execute("SET LOCAL session_replication_role = replica")
         for table in ("saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
                       "account_identities", "organizer_invitations", "organizer_members", "audit_log", "events",
-                      "organizers",
+                      "event_changes", "venues", "organizers",
                       "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts"):  # fmt: skip
             await conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
 

@@ -113,6 +113,9 @@ class EventItem(BaseModel):
             f"measured to it) and the event lies within {APPROXIMATE_RADIUS_M} m of it; no venue is given."
         )
     )
+    image: dict[str, str] | None = Field(
+        description="The event's image: width in pixels -> the URL of a WebP that wide at most; null: none."
+    )
     distance_m: float | None = Field(None, description="Geodesic metres from lat/lon, when given.")
 
 

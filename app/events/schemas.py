@@ -103,6 +103,8 @@ class EventUpdate(BaseModel):
     venue_id: UUID | None = None
     timezone: str | None = None
     location_approximate: bool | None = None
+    # The event's image in the media store (app.event_images); null removes it.
+    image_key: str | None = Field(None, pattern=r"^[A-Za-z0-9/_.-]{1,200}$")
 
     @field_validator("tags")
     @classmethod
