@@ -93,6 +93,7 @@ describe('the event form', () => {
     expect(formParam('body.recurrence.rrule')).toBe('recurrence.rule');
     expect(formParam('recurrence.exdates.2')).toBe('recurrence.exdates');
     expect(formParam('ends_at')).toBe('ends_at');
+    expect(formParam('recurrence.until')).toBe('recurrence.end');
     expect(formParam(null)).toBeNull();
   });
 });

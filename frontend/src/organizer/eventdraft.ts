@@ -137,8 +137,8 @@ function common(d: EventDraft): Record<string, unknown> {
 
 /** The `POST /api/v1/events` body (a draft). */
 export function createBody(d: EventDraft, organizerId: string): Record<string, unknown> {
-  const body = {organizer_id: organizerId, venue_id: d.venueId, ...common(d)};
-  if (!body.recurrence) delete (body as Record<string, unknown>).recurrence;
+  const body: Record<string, unknown> = {organizer_id: organizerId, venue_id: d.venueId, ...common(d)};
+  if (!body.recurrence) delete body.recurrence;
   return body;
 }
 
@@ -164,6 +164,7 @@ export function formParam(param: string | null): string | null {
   const p = param.replace(/^body\./, '');
   if (p.startsWith('recurrence.rrule') || p === 'recurrence') return 'recurrence.rule';
   if (p.startsWith('recurrence.exdates')) return 'recurrence.exdates';
+  if (p === 'recurrence.count' || p === 'recurrence.until') return 'recurrence.end';
   if (p.startsWith('location')) return 'venue_id';
   return p;
 }
