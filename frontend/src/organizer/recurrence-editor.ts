@@ -97,11 +97,15 @@ export class RecurrenceEditor {
     freq.addEventListener('change', () => this.update((x) => (x.freq = freq.value as Freq), true));
 
     const interval = h('input', {id: id('interval'), name: 'recurrence.interval', type: 'number', min: '1', max: '99', step: '1', inputmode: 'numeric', value: String(r.interval), class: 'input-narrow'});
-    interval.addEventListener('input', () => this.update((x) => (x.interval = Number(interval.value) || 0)));
     const [one, many] = UNITS[r.freq];
+    const unit = h('span', {'aria-hidden': 'true'}, r.interval === 1 ? one : many);
+    interval.addEventListener('input', () => {
+      this.update((x) => (x.interval = Number(interval.value) || 0));
+      unit.textContent = Number(interval.value) === 1 ? one : many;
+    });
 
     const parts: HTMLElement[] = [
-      h('div', {class: 'field-row rrule-row'}, h('div', {class: 'field', 'data-field': 'recurrence.freq'}, h('label', {for: id('freq')}, 'How often'), freq), h('div', {class: 'field', 'data-field': 'recurrence.interval'}, h('label', {for: id('interval')}, `Every how many ${many}`), h('span', {class: 'with-unit'}, interval, h('span', {'aria-hidden': 'true'}, r.interval === 1 ? one : many)))),
+      h('div', {class: 'field-row rrule-row'}, h('div', {class: 'field', 'data-field': 'recurrence.freq'}, h('label', {for: id('freq')}, 'How often'), freq), h('div', {class: 'field', 'data-field': 'recurrence.interval'}, h('label', {for: id('interval')}, `Every how many ${many}`), h('span', {class: 'with-unit'}, interval, unit))),
     ];
 
     if (r.freq === 'WEEKLY') {
@@ -159,7 +163,7 @@ export class RecurrenceEditor {
     };
     count.addEventListener('input', () => pick('count'));
     until.addEventListener('input', () => pick('until'));
-    parts.push(h('fieldset', {class: 'field choices', 'data-field': 'recurrence.end'}, h('legend', {}, 'Ends'), endList));
+    parts.push(h('fieldset', {class: 'field choices', 'data-field': 'recurrence.end'}, h('legend', {}, 'How long it repeats'), endList));
 
     // Exceptions: dates left out.
     const exInput = h('input', {type: 'date', id: id('ex'), name: 'recurrence.exdate'});
