@@ -90,9 +90,22 @@ function query(params: Record<string, string | number | null | undefined>): stri
 
 const json = (method: string, body: unknown): RequestInit => ({method, headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
 
+/** A point given as `location: {lat, lon}` or as top-level `lat`/`lon`. */
+function pointOf(raw: Raw): {lat: number | null; lon: number | null} {
+  const at = (raw.location && typeof raw.location === 'object' ? raw.location : raw) as Raw;
+  return {lat: num(at.lat), lon: num(at.lon ?? at.lng)};
+}
+
+/** A venue as the API answers it (its point under `location`), with `lat`/`lon` at hand. */
+export function toVenue(raw: Raw): OrgVenue | null {
+  const {lat, lon} = pointOf(raw);
+  const id = str(raw.id);
+  if (!id) return null;
+  return {...(raw as unknown as OrgVenue), id, name: str(raw.name) ?? '', lat: lat ?? NaN, lon: lon ?? NaN, timezone: str(raw.timezone) ?? ''};
+}
+
 export function toPlace(raw: Raw): Place | null {
-  const lat = num(raw.lat);
-  const lon = num(raw.lon ?? raw.lng);
+  const {lat, lon} = pointOf(raw);
   if (lat === null || lon === null) return null;
   const label = str(raw.label) ?? str(raw.display_name) ?? str(raw.address) ?? str(raw.name) ?? `${lat.toFixed(5)}, ${lon.toFixed(5)}`;
   return {label, lat, lon, timezone: str(raw.timezone)};
@@ -102,7 +115,7 @@ export function toPlace(raw: Raw): Place | null {
 export function existingVenue(problem: Raw): OrgVenue | null {
   for (const key of ['existing', 'venue', 'existing_venue']) {
     const v = problem[key] as Raw | undefined;
-    if (v && typeof v === 'object' && str(v.id)) return v as unknown as OrgVenue;
+    if (v && typeof v === 'object' && str(v.id)) return toVenue(v);
   }
   const id = str(problem.existing_id) ?? str(problem.venue_id);
   return id ? ({id, name: str(problem.name) ?? '', lat: NaN, lon: NaN, timezone: ''} as OrgVenue) : null;
@@ -149,15 +162,18 @@ export class OrganizerApi {
 
   async venues(organizerId: string, after: string | null = null): Promise<Paged<OrgVenue>> {
     const body = await this.session.json<unknown>(`/api/v1/organizers/${organizerId}/venues?${query({limit: 100, cursor: after})}`);
-    return paged(body, (r) => r as unknown as OrgVenue);
+    return paged(body, toVenue);
   }
 
-  venue(id: string): Promise<OrgVenue> {
-    return this.session.json<OrgVenue>(`/api/v1/venues/${id}`);
+  async venue(id: string): Promise<OrgVenue> {
+    return toVenue(await this.session.json<Raw>(`/api/v1/venues/${id}`))!;
   }
 
   /** Create a venue; a same-named venue within 50 m throws `VenueExists` with that venue. */
-  async createVenue(body: {organizer_id: string; name: string; lat: number; lon: number; address?: string | null; timezone?: string | null}): Promise<OrgVenue> {
+  async createVenue(v: {organizer_id: string; name: string; lat: number; lon: number; address?: string | null; timezone?: string | null}): Promise<OrgVenue> {
+    const body: Raw = {organizer_id: v.organizer_id, name: v.name, location: {lat: v.lat, lon: v.lon}};
+    if (v.address) body.address = v.address;
+    if (v.timezone) body.timezone = v.timezone;
     const response = await this.send('/api/v1/venues', json('POST', body));
     if (response.status === 409) {
       const problem = (await response.clone().json().catch(() => ({}))) as Raw;
@@ -165,11 +181,7 @@ export class OrganizerApi {
       if (venue) throw new VenueExists(venue, str(problem.detail) ?? 'A venue of that name is already there.');
     }
     if (!response.ok) throw await problemFrom(response);
-    return (await response.json()) as OrgVenue;
-  }
-
-  updateVenue(id: string, body: Record<string, unknown>): Promise<OrgVenue> {
-    return this.session.json<OrgVenue>(`/api/v1/venues/${id}`, json('PATCH', body));
+    return toVenue((await response.json()) as Raw)!;
   }
 
   async geocode(q: string, signal?: AbortSignal): Promise<Place[]> {
