@@ -93,7 +93,7 @@ def test_sign_in_to_a_published_weekly_event_on_the_map(new_context: Any, base_u
     page.mouse.up()
     page.wait_for_function(f"() => Number(document.querySelector('[name=lon]').value) > {clicked}")
     page.wait_for_function("() => document.querySelector('.pin-near').textContent.startsWith('Near')")
-    assert page.get_by_label("Address").input_value(), "the dropped pin's address is looked up"
+    assert page.get_by_label("Address", exact=True).input_value(), "the dropped pin's address is looked up"
     assert page.get_by_label("Time zone").input_value() == "Europe/Paris"
     page.get_by_label("Venue name").fill("Le Périscope")
     shot("venue-pinned")
@@ -148,7 +148,7 @@ def test_same_venue_within_50_m_is_offered(new_context: Any, base_url: str) -> N
     headers = bearer(base_url, email)
     first = httpx.post(
         f"{base_url}/api/v1/venues",
-        json={"organizer_id": organizer, "name": "Salle Rameau", "lat": 45.76710, "lon": 4.83240},
+        json={"organizer_id": organizer, "name": "Salle Rameau", "location": {"lat": 45.76710, "lon": 4.83240}},
         headers=headers,
     )
     assert first.status_code == 201, first.text
@@ -176,7 +176,7 @@ def test_the_form_checks_by_its_fields_and_shows_the_servers_refusals(new_contex
     headers = bearer(base_url, email)
     venue = httpx.post(
         f"{base_url}/api/v1/venues",
-        json={"organizer_id": organizer, "name": "Tokyo Hall", "lat": 35.6762, "lon": 139.6503},
+        json={"organizer_id": organizer, "name": "Tokyo Hall", "location": {"lat": 35.6762, "lon": 139.6503}},
         headers=headers,
     )
     assert venue.status_code == 201, venue.text

@@ -32,7 +32,12 @@ export interface OrgEvent {
   status: string;
   starts_at: string;
   ends_at: string | null;
+  /** The venue's wall-clock times (the organizer's answers carry them). */
+  local_starts_at?: string | null;
+  local_ends_at?: string | null;
   timezone: string;
+  lat?: number;
+  lon?: number;
   venue: {id: string; name: string; lat: number; lon: number} | null;
   venue_id?: string | null;
   series_id?: string | null;
@@ -51,6 +56,9 @@ export interface OrgEvent {
 export interface AuditEntry {
   at: string;
   who: string;
+  /** The account that acted, when the entry names it by id only. */
+  actorId: string | null;
+  entity: string;
   action: string;
   eventId: string | null;
   eventTitle: string | null;
@@ -134,15 +142,18 @@ export function toAudit(raw: Raw): AuditEntry | null {
   const at = str(raw.at) ?? str(raw.changed_at) ?? str(raw.created_at) ?? str(raw.occurred_at);
   if (!at) return null;
   const actor = (raw.actor ?? {}) as Raw;
-  const who = str(actor.display_name) ?? str(actor.name) ?? str(actor.email) ?? str(raw.actor_name) ?? str(raw.actor_email) ?? str(raw.account_email) ?? 'Someone';
+  const who = str(actor.display_name) ?? str(actor.name) ?? str(actor.email) ?? str(raw.actor_name) ?? str(raw.actor_email) ?? str(raw.account_email) ?? (raw.actor_account_id === null ? 'The system' : 'A team member');
   const event = (raw.event ?? {}) as Raw;
   const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : null);
+  const entity = str(raw.entity) ?? 'event';
   return {
     at,
     who,
+    actorId: str(raw.actor_account_id) ?? str(actor.id),
+    entity,
     action: str(raw.action) ?? str(raw.kind) ?? 'change',
-    eventId: str(raw.event_id) ?? str(event.id) ?? str(raw.subject_id),
-    eventTitle: str(raw.event_title) ?? str(event.title) ?? str(obj(raw.after)?.title) ?? str(obj(raw.before)?.title),
+    eventId: str(raw.event_id) ?? str(event.id) ?? (entity === 'event' ? str(raw.entity_id) : null),
+    eventTitle: str(raw.event_title) ?? str(event.title) ?? str(obj(raw.after)?.title) ?? str(obj(raw.before)?.title) ?? str(obj(raw.after)?.name) ?? str(obj(raw.before)?.name),
     before: obj(raw.before),
     after: obj(raw.after),
   };
@@ -195,8 +206,28 @@ export class OrganizerApi {
     return inner ? toPlace(inner) : null;
   }
 
-  event(id: string): Promise<OrgEvent> {
-    return this.session.json<OrgEvent>(`/api/v1/events/${id}`);
+  /** One of the organizer's events, drafts too, as its members see it (found in the organizer's list). */
+  async event(organizerId: string, id: string): Promise<OrgEvent> {
+    let after: string | null = null;
+    for (let page = 0; page < 50; page++) {
+      const body: unknown = await this.session.json<unknown>(`/api/v1/organizers/${organizerId}/events?${query({limit: 200, cursor: after})}`);
+      const found: Paged<OrgEvent> = paged(body, (r) => r as unknown as OrgEvent);
+      const hit = found.items.find((e) => e.id === id);
+      if (hit) return hit;
+      after = found.next;
+      if (!after) break;
+    }
+    throw new ApiError(404, 'Not found', 'There is no such event, or it is not one of this organizer’s.');
+  }
+
+  async members(organizerId: string): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const body = (await this.session.json<unknown>(`/api/v1/organizers/${organizerId}/members?limit=200`)) as Raw;
+    for (const m of (Array.isArray(body.items) ? body.items : []) as Raw[]) {
+      const id = str(m.account_id);
+      if (id) names.set(id, str(m.display_name) ?? str(m.email) ?? 'A team member');
+    }
+    return names;
   }
 
   createEvent(body: Record<string, unknown>): Promise<OrgEvent> {
@@ -207,18 +238,9 @@ export class OrganizerApi {
     return this.session.json<OrgEvent>(`/api/v1/events/${id}`, json('PATCH', body));
   }
 
-  action(id: string, action: 'publish' | 'cancel'): Promise<OrgEvent> {
+  /** A status change: publish (draft or cancelled → published), unpublish (→ draft), cancel. */
+  action(id: string, action: 'publish' | 'unpublish' | 'cancel'): Promise<OrgEvent> {
     return this.session.json<OrgEvent>(`/api/v1/events/${id}/${action}`, {method: 'POST'});
-  }
-
-  /** Back to draft: `POST …/unpublish` where the server has it, else a status change. */
-  async unpublish(id: string): Promise<OrgEvent> {
-    try {
-      return await this.session.json<OrgEvent>(`/api/v1/events/${id}/unpublish`, {method: 'POST'});
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return this.updateEvent(id, {status: 'draft'});
-      throw error;
-    }
   }
 
   async deleteEvent(id: string): Promise<void> {

@@ -41,19 +41,20 @@ export function changes(before: Record<string, unknown> | null, after: Record<st
 }
 
 export async function auditPage(ctx: OrganizerContext, organizerId: string): Promise<Page> {
-  const organizer = await ctx.api.organizer(organizerId);
+  const [organizer, names] = await Promise.all([ctx.api.organizer(organizerId), ctx.api.members(organizerId).catch(() => new Map<string, string>())]);
   const when = new Intl.DateTimeFormat(navigator.language || 'en', {dateStyle: 'medium', timeStyle: 'short'});
   const list = new PagedList<AuditEntry>(
     'Changes',
     (after) => ctx.api.audit(organizerId, after),
     (e) => {
       const what = changes(e.before, e.after);
-      const title = e.eventTitle ?? 'an event';
+      const title = e.eventTitle ?? (e.entity === 'venue' ? 'a venue' : 'an event');
+      const who = (e.actorId && names.get(e.actorId)) || e.who;
       const subject = e.eventId ? h('a', {href: routeHash({name: 'event-edit', organizerId, eventId: e.eventId})}, title) : h('span', {}, title);
       return h(
         'li',
         {class: 'item audit-entry'},
-        h('p', {}, h('strong', {}, e.who), ` ${ACTIONS[e.action] ?? e.action} `, subject),
+        h('p', {}, h('strong', {}, who), ` ${ACTIONS[e.action] ?? e.action.replace(/_/g, ' ')} `, e.entity === 'venue' ? 'the venue ' : '', subject),
         h('p', {class: 'muted'}, h('time', {datetime: e.at}, when.format(new Date(e.at)))),
         what.length && e.action !== 'created' && e.action !== 'create' ? h('details', {}, h('summary', {}, `${what.length} field${what.length === 1 ? '' : 's'}`), h('ul', {class: 'audit-fields'}, ...what.map((w) => h('li', {}, w)))) : null,
       );

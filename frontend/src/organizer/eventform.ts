@@ -49,7 +49,7 @@ function imageRefusal(error: unknown): string {
 
 function draftOf(e: OrgEvent): EventDraft {
   const zone = e.timezone;
-  const startsAt = instantToLocal(e.starts_at, zone);
+  const startsAt = e.local_starts_at ? e.local_starts_at.slice(0, 16) : instantToLocal(e.starts_at, zone);
   const start = parseLocal(startsAt)!;
   const rule = e.recurrence?.rrule ? parseRRule(e.recurrence.rrule, zone, start.date) : null;
   if (rule) rule.exdates = (e.recurrence?.exdates ?? []).map((x) => (x.length > 10 && /[Z+]|-\d\d:\d\d$/.test(x.slice(10)) ? instantToLocal(x, zone) : x).slice(0, 10));
@@ -60,7 +60,7 @@ function draftOf(e: OrgEvent): EventDraft {
     venueId: e.venue?.id ?? e.venue_id ?? null,
     timezone: zone,
     startsAt,
-    endsAt: e.ends_at ? instantToLocal(e.ends_at, zone) : addMinutesLocal(startsAt, 120, zone)!,
+    endsAt: e.local_ends_at ? e.local_ends_at.slice(0, 16) : e.ends_at ? instantToLocal(e.ends_at, zone) : addMinutesLocal(startsAt, 120, zone)!,
     isFree: e.is_free,
     priceMin: formatMoneyInput(e.price_min, e.currency),
     priceMax: formatMoneyInput(e.price_max, e.currency),
@@ -88,7 +88,7 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
   const [organizer, venuePage, source] = await Promise.all([
     ctx.api.organizer(organizerId),
     ctx.api.venues(organizerId),
-    target.eventId ? ctx.api.event(target.eventId) : target.copyOf ? ctx.api.event(target.copyOf) : Promise.resolve(null),
+    target.eventId ? ctx.api.event(organizerId, target.eventId) : target.copyOf ? ctx.api.event(organizerId, target.copyOf) : Promise.resolve(null),
   ]);
   const venues: OrgVenue[] = venuePage.items;
   const editing = target.eventId !== null;

@@ -37,7 +37,7 @@ export function seriesWords(e: Pick<OrgEvent, 'recurrence' | 'starts_at' | 'time
 
 /** Open the map on an event: its place, zoomed in, with its detail open. */
 export function showOnMap(e: OrgEvent): void {
-  const at = e.venue;
+  const at = e.venue ?? (typeof e.lat === 'number' && typeof e.lon === 'number' ? {lat: e.lat, lon: e.lon} : null);
   const state = {...DEFAULT_STATE, event: e.id, ...(at ? {map: {zoom: 15, lat: at.lat, lon: at.lon}} : {})};
   history.pushState(null, '', `${location.pathname}${serializeState(state)}`);
   window.dispatchEvent(new PopStateEvent('popstate'));
@@ -48,7 +48,13 @@ function statusTag(status: string): HTMLElement {
 }
 
 export async function myEventsPage(ctx: OrganizerContext, organizerId: string, signal: AbortSignal): Promise<Page> {
-  const organizer = await ctx.api.organizer(organizerId);
+  const [organizer, venuePage] = await Promise.all([ctx.api.organizer(organizerId), ctx.api.venues(organizerId)]);
+  const venues = new Map(venuePage.items.map((v) => [v.id, v]));
+  /** The organizer's answers name the venue by id: give the row its name and point. */
+  const withVenue = (e: OrgEvent): OrgEvent => {
+    const v = e.venue ?? (e.venue_id ? venues.get(e.venue_id) : undefined);
+    return {...e, venue: v ? {id: v.id, name: v.name, lat: v.lat, lon: v.lon} : null};
+  };
   const status = h('p', {class: 'form-status', role: 'status', 'aria-live': 'polite'});
   const problem = h('div', {class: 'form-alert', role: 'alert', hidden: true});
   let filter = '';
@@ -64,7 +70,10 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
 
   const list = new PagedList<OrgEvent>(
     'Your events',
-    async (after) => ctx.api.events(organizerId, after, filter || null),
+    async (after) => {
+      const page = await ctx.api.events(organizerId, after, filter || null);
+      return {...page, items: page.items.map(withVenue)};
+    },
     (e) => row(e),
     'No events here yet. Start with “New event”.',
   );
@@ -83,7 +92,7 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
           b.disabled = true;
           try {
             const updated = await run();
-            draw({...ev, ...updated, status: updated?.status ?? ev.status});
+            draw(withVenue({...ev, ...updated, status: updated?.status ?? ev.status}));
             say(done);
             li.querySelector<HTMLElement>('.org-title')?.focus();
           } catch (error) {
@@ -94,8 +103,9 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
         return b;
       };
       if (ev.status === 'draft') actions.append(act('Publish', () => ctx.api.action(ev.id, 'publish'), `${ev.title} is published.`, 'btn btn-primary'));
+      if (ev.status === 'cancelled') actions.append(act('Publish again', () => ctx.api.action(ev.id, 'publish'), `${ev.title} is published again.`));
       if (ev.status === 'published') {
-        actions.append(act('Unpublish', () => ctx.api.unpublish(ev.id), `${ev.title} is back to draft: only your team sees it.`));
+        actions.append(act('Unpublish', () => ctx.api.action(ev.id, 'unpublish'), `${ev.title} is back to draft: only your team sees it.`));
         const cancel = h('button', {type: 'button', class: 'btn btn-danger-outline'}, 'Cancel event', h('span', {class: 'sr-only'}, ` ${ev.title}`));
         askTwice(
           cancel,
@@ -103,7 +113,7 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
           'Yes, cancel it',
           async () => {
             const updated = await ctx.api.action(ev.id, 'cancel');
-            draw({...ev, ...updated, status: updated?.status ?? 'cancelled'});
+            draw(withVenue({...ev, ...updated, status: updated?.status ?? 'cancelled'}));
             say(`${ev.title} is cancelled.`);
           },
           fail,
@@ -159,7 +169,10 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
       const occ = new PagedList<OrgEvent>(
         `Dates of ${ev.title}`,
         (after) => ctx.api.occurrences(ev.id, after),
-        (o) => h('li', {class: 'item occurrence'}, h('span', {}, formatEventRange(o.starts_at, o.ends_at, o.timezone ?? ev.timezone, LOCALE, VIEWER_ZONE)), o.venue && o.venue.id !== ev.venue?.id ? h('span', {class: 'muted'}, o.venue.name) : null, statusTag(o.status ?? ev.status)),
+        (raw) => {
+          const o = withVenue(raw);
+          return h('li', {class: 'item occurrence'}, h('span', {}, formatEventRange(o.starts_at, o.ends_at, o.timezone ?? ev.timezone, LOCALE, VIEWER_ZONE)), o.venue && o.venue.id !== ev.venue?.id ? h('span', {class: 'muted'}, o.venue.name) : null, statusTag(o.status ?? ev.status));
+        },
         'No dates yet.',
       );
       box.replaceChildren(occ.root);
