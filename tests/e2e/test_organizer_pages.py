@@ -34,6 +34,30 @@ def make_organizer(base_url: str, email: str, name: str) -> str:
     return str(response.json()["id"])
 
 
+def make_venue(base_url: str, headers: dict[str, str], organizer: str, name: str, lat: float, lon: float) -> str:
+    """A venue made through the API (the pages' own flow is tested once, in the main journey)."""
+    response = httpx.post(
+        f"{base_url}/api/v1/venues",
+        json={"organizer_id": organizer, "name": name, "location": {"lat": lat, "lon": lon}},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def signed_in_with_venue(
+    new_context: Any, base_url: str, organizer_name: str, venue: tuple[str, float, float]
+) -> tuple[Any, str, str, dict[str, str]]:
+    """A signed-in page of an organizer's owner who has one venue: (page, organizer, venue id, headers)."""
+    email = unique_email("owner")
+    organizer = make_organizer(base_url, email, organizer_name)
+    headers = bearer(base_url, email)
+    venue_id = make_venue(base_url, headers, organizer, *venue)
+    page = new_context().new_page()
+    sign_in(page, email)
+    return page, organizer, venue_id, headers
+
+
 def open_organizer(page: Any) -> None:
     """From the map, signed in: the account menu's "Organize events"."""
     page.locator("#account-button").click()
@@ -143,17 +167,9 @@ def test_sign_in_to_a_published_weekly_event_on_the_map(new_context: Any, base_u
 
 
 def test_same_venue_within_50_m_is_offered(new_context: Any, base_url: str) -> None:
-    email = unique_email("venue")
-    organizer = make_organizer(base_url, email, "Twice Pinned")
-    headers = bearer(base_url, email)
-    first = httpx.post(
-        f"{base_url}/api/v1/venues",
-        json={"organizer_id": organizer, "name": "Salle Rameau", "location": {"lat": 45.76710, "lon": 4.83240}},
-        headers=headers,
+    page, organizer, first, headers = signed_in_with_venue(
+        new_context, base_url, "Twice Pinned", ("Salle Rameau", 45.76710, 4.83240)
     )
-    assert first.status_code == 201, first.text
-    page = new_context().new_page()
-    sign_in(page, email)
     page.goto(f"/#/organizers/{organizer}/venues/new")
     pin_map_ready(page)
     page.get_by_label("Venue name").fill("Salle Rameau")
@@ -165,24 +181,16 @@ def test_same_venue_within_50_m_is_offered(new_context: Any, base_url: str) -> N
     assert page.evaluate("() => document.activeElement.textContent") == "Use Salle Rameau"
     use.click()
     page.get_by_label("Title").wait_for()
-    assert first.json()["id"] in page.url
+    assert first in page.url
     venues = httpx.get(f"{base_url}/api/v1/organizers/{organizer}/venues", headers=headers).json()["items"]
     assert len(venues) == 1, "nothing was duplicated"
 
 
 def test_the_form_checks_by_its_fields_and_shows_the_servers_refusals(new_context: Any, base_url: str) -> None:
-    email = unique_email("checks")
-    organizer = make_organizer(base_url, email, "Careful Events")
-    headers = bearer(base_url, email)
-    venue = httpx.post(
-        f"{base_url}/api/v1/venues",
-        json={"organizer_id": organizer, "name": "Tokyo Hall", "location": {"lat": 35.6762, "lon": 139.6503}},
-        headers=headers,
+    page, organizer, venue, headers = signed_in_with_venue(
+        new_context, base_url, "Careful Events", ("Tokyo Hall", 35.6762, 139.6503)
     )
-    assert venue.status_code == 201, venue.text
-    page = new_context().new_page()
-    sign_in(page, email)
-    page.goto(f"/#/organizers/{organizer}/events/new?venue={venue.json()['id']}")
+    page.goto(f"/#/organizers/{organizer}/events/new?venue={venue}")
     page.get_by_label("Title").wait_for()
     # Times are Tokyo's, whatever the browser's zone (Paris): the hint says both.
     assert page.get_by_label("Time zone").input_value() == "Asia/Tokyo"
@@ -237,7 +245,8 @@ def test_the_pages_work_on_a_phone(phone: Any, base_url: str) -> None:
     no_overflow = "() => document.getElementById('page').scrollWidth <= document.getElementById('page').clientWidth"
     assert phone.evaluate(no_overflow), "nothing sticks out sideways"
     small = phone.evaluate(
-        """() => [...document.querySelectorAll('#page button, #page select, #page input:not([type=checkbox]):not([type=radio]), .day-chip label')]
+        """() => [...document.querySelectorAll(
+               '#page button, #page select, #page input:not([type=checkbox]):not([type=radio]), .day-chip label')]
              .filter((el) => el.offsetParent !== null)
              .map((el) => [el.textContent.trim() || el.name || el.id, el.getBoundingClientRect().height])
              .filter(([, height]) => height < 44)"""

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {TEST_NOW} from '../test-clock';
-import {checkDraft, createBody, EMPTY_DRAFT, type EventDraft, formatMoneyInput, formParam, parseMoney, updateBody} from './eventdraft';
+import {checkDraft, createBody, EMPTY_DRAFT, type EventDraft, formatMoneyInput, formParam, imageProblem, parseMoney, updateBody} from './eventdraft';
 import {defaultRecurrence} from './rrule';
 
 const GOOD: EventDraft = {
@@ -87,6 +87,12 @@ describe('the event form', () => {
     expect(updateBody({...GOOD, title: 'Jazz nights'}, GOOD)).toEqual({title: 'Jazz nights'});
     expect(updateBody({...GOOD, endsAt: '2026-03-10T23:00'}, GOOD)).toEqual({starts_at: '2026-03-10T19:00:00', ends_at: '2026-03-10T23:00:00', timezone: 'Europe/Paris'});
     expect(updateBody(GOOD, GOOD)).toEqual({});
+  });
+
+  it('says what is wrong with an image before sending it', () => {
+    expect(imageProblem({type: 'image/jpeg', size: 200_000})).toBeNull();
+    expect(imageProblem({type: 'text/plain', size: 12})).toMatch(/not an image/);
+    expect(imageProblem({type: 'image/png', size: 11 * 1048576})).toBe('This image is 11.0 MB; images can be up to 10 MB.');
   });
 
   it('maps server params onto the form', () => {

@@ -15,7 +15,7 @@ import {errorText} from '../accounts/common';
 import {checkbox, field, form, FormController, section, select, submitButton} from '../accounts/forms';
 import type {Page} from '../accounts/pages';
 import type {OrgEvent, OrgVenue} from './api';
-import {checkDraft, createBody, DESCRIPTION_MAX, EMPTY_DRAFT, type EventDraft, formatMoneyInput, formParam, parseMoney, TITLE_MAX, updateBody} from './eventdraft';
+import {checkDraft, createBody, IMAGE_MAX_BYTES, IMAGE_TYPES, imageProblem, DESCRIPTION_MAX, EMPTY_DRAFT, type EventDraft, formatMoneyInput, formParam, parseMoney, TITLE_MAX, updateBody} from './eventdraft';
 import {addMinutesLocal, describeLocal, inGap, instantToLocal, isZone, localToInstant, parseLocal} from './localtime';
 import type {OrganizerContext} from './organizer-pages';
 import {RecurrenceEditor} from './recurrence-editor';
@@ -23,21 +23,10 @@ import {parseRRule} from './rrule';
 
 const LOCALE = navigator.language || 'en';
 const VIEWER_ZONE = viewerTimeZone();
-/** Checked before sending; the server's limit (413) is the one that counts. */
-export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
-const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
-
 export interface FormTarget {
   venueId: string | null;
   copyOf: string | null;
   eventId: string | null;
-}
-
-/** What is wrong with a chosen image before sending it, or null. */
-export function imageProblem(file: {type: string; size: number}): string | null {
-  if (!IMAGE_TYPES.includes(file.type)) return 'This file is not an image the map can show: choose a JPEG, PNG, WebP or GIF.';
-  if (file.size > IMAGE_MAX_BYTES) return `This image is ${(file.size / 1048576).toFixed(1)} MB; images can be up to ${IMAGE_MAX_BYTES / 1048576} MB.`;
-  return null;
 }
 
 /** The server's refusal of an image, in words. */
