@@ -11,7 +11,7 @@ _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
 _EVENT_COLUMNS = (
     "cell", "id", "organizer_id", "venue_id", "category", "title", "description", "tags",
     "starts_at", "ends_at", "timezone", "status", "is_free", "price_min", "price_max",
-    "currency", "capacity", "popularity",
+    "currency", "capacity", "popularity", "series_id", "recurrence_id",
 )
 
 

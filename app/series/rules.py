@@ -229,20 +229,21 @@ def occurrences(
             yield Occurrence(local, instant)
 
 
-def check_size(rule: Rule, start_local: datetime, zone: ZoneInfo, *, horizon_end: datetime, limit: int) -> int:
-    """How many starts the rule gives (up to ``horizon_end`` when it is unbounded); refuse none or too many.
+def check_size(
+    rule: Rule, start_local: datetime, zone: ZoneInfo, *, horizon_end: datetime, limit: int
+) -> datetime | None:
+    """Refuse a rule giving no start or more than ``limit``; the last start of a bounded rule.
 
     A bounded rule is counted to its end (at most ``limit`` + 1 steps); an unbounded one is capped at
-    the horizon, as the materialised occurrences are, and must fit the limit there.
+    the horizon, as the materialised occurrences are, and must fit the limit there (``None`` returned).
     """
     end = datetime.max.replace(tzinfo=UTC) if rule.bounded else horizon_end
-    total = 0
-    for _ in occurrences(rule, start_local, zone, before=end):
-        total += 1
+    total, last = 0, None
+    for found in occurrences(rule, start_local, zone, before=end):
+        total, last = total + 1, found.instant
         if total > limit:
             scope = "in all" if rule.bounded else "within the horizon"
             raise RuleError(f"the rule gives more than {limit} occurrences {scope}; shorten it (COUNT or UNTIL)")
-    if total == 0 and rule.bounded:
-        raise RuleError("the rule gives no occurrence (its UNTIL is before the start?)")
-    return total
-
+    if last is None:
+        raise RuleError("the rule gives no occurrence before the horizon (is its UNTIL before the start?)")
+    return last if rule.bounded else None

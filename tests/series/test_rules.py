@@ -86,14 +86,15 @@ def test_too_many_occurrences_are_refused() -> None:
         check_size(parse_rule("FREQ=DAILY;COUNT=101", PARIS), start, PARIS, horizon_end=FAR, limit=100)
     with pytest.raises(RuleError, match="more than 100 occurrences in all"):
         check_size(parse_rule("FREQ=DAILY;UNTIL=20990101", PARIS), start, PARIS, horizon_end=FAR, limit=100)
-    assert check_size(parse_rule("FREQ=DAILY;COUNT=100", PARIS), start, PARIS, horizon_end=FAR, limit=100) == 100
+    last = check_size(parse_rule("FREQ=DAILY;COUNT=100", PARIS), start, PARIS, horizon_end=FAR, limit=100)
+    assert last == to_instant(start + timedelta(days=99), PARIS)
 
 
 def test_an_unbounded_rule_is_capped_at_the_horizon() -> None:
     start = datetime(2027, 1, 5, 19, 0)
     horizon = to_instant(start, PARIS) + timedelta(days=365)
     rule = parse_rule("FREQ=WEEKLY", PARIS)
-    assert check_size(rule, start, PARIS, horizon_end=horizon, limit=60) == 53
+    assert check_size(rule, start, PARIS, horizon_end=horizon, limit=53) is None  # 53 Tuesdays, no last start
     with pytest.raises(RuleError, match="within the horizon"):
         check_size(parse_rule("FREQ=DAILY", PARIS), start, PARIS, horizon_end=horizon, limit=100)
 
