@@ -18,8 +18,10 @@ from app.db import API_SESSION, make_pool
 from app.errors import document_problems, install_error_handlers
 from app.events.changes import EventChange
 from app.events.endpoints import router as events_router
+from app.events.publishing_endpoints import router as publishing_router
 from app.health.endpoints import router as health_router
 from app.kit.after_commit import AfterCommit
+from app.kit.clock import utc_now
 from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
 from app.kit.http_policy import HttpPolicy
 from app.kit.logging import configure_logging
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.after_commit = AfterCommit()
+    app.state.events_clock = utc_now  # the organizers' writes read the time here (tests pin it)
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
     app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up
@@ -121,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     answer_database_errors(app)
     app.include_router(health_router)
+    app.include_router(publishing_router)  # before the public /events/{event_id}: POST /events etc.
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)
