@@ -188,6 +188,8 @@ class SeriesSettings(BaseModel):
     extend_every_s: float = Field(3600.0, gt=0)
     # Series whose horizon one job run extends (each in its own transaction).
     extend_batch: int = Field(20, ge=1)
+    # How long an edit of an occurrence waits for its series' row before answering 503 (Retry-After).
+    lock_timeout_ms: int = Field(1000, ge=10)
     # ``GET /events/{id}/occurrences``: page sizes.
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(200, ge=1)

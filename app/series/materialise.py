@@ -29,6 +29,7 @@ from app.series.schemas import OccurrenceCreate, OccurrenceUpdate
 # What an occurrence copies from its series (and an override may change in ``details``).
 TEMPLATE = (
     "title", "description", "category", "tags", "is_free", "price_min", "price_max", "currency", "capacity",
+    "location_approximate",
 )
 
 
@@ -49,9 +50,18 @@ def starts(series: dict[str, Any], *, since: datetime, until: datetime) -> list[
 
 
 async def materialise(
-    conn: Conn, series: dict[str, Any], *, since: datetime, until: datetime, only: datetime | None = None
+    conn: Conn,
+    series: dict[str, Any],
+    *,
+    since: datetime,
+    until: datetime,
+    now: datetime,
+    only: datetime | None = None,
 ) -> Outcome:
-    """Create, change and delete the series' rows with a recurrence id in [since, until) (``only``: one)."""
+    """Create, change and delete the series' rows with a recurrence id in [since, until) (``only``: one).
+
+    ``now`` is when a row published here was first published (``published_at``).
+    """
     wanted = starts(series, since=since, until=until)
     rows = await repository.occurrence_rows(conn, series["id"], since)
     if only is not None:
@@ -65,11 +75,13 @@ async def materialise(
         desired = await _desired(series, occ, changed.get(occ.instant), points)
         row = by_rid.pop(occ.instant, None)
         if row is None:
-            created, change = await events.create_event(conn, OccurrenceCreate.model_validate(desired))
+            published_at = now if desired["status"] == "published" else None
+            data = OccurrenceCreate.model_validate({**desired, "published_at": published_at})
+            created, change = await events.create_event(conn, data)
             outcome.rows[occ.instant] = created
             outcome.changes.append(change)
         else:
-            await _update(conn, row, desired, outcome)
+            await _update(conn, row, desired, outcome, now)
     for row in by_rid.values():  # no longer given by the rule (an exdate, a shorter rule)
         outcome.changes.append(await events.delete_event(conn, row["id"]))
     if only is None:
@@ -109,7 +121,7 @@ class _Points:
         if venue_id is None:
             return fallback
         if venue_id not in self.known:
-            self.known[venue_id] = await repository.venue_point(self.conn, venue_id, self.series["organizer_id"])
+            self.known[venue_id] = await repository.venue_point(self.conn, venue_id)
         return self.known[venue_id] or fallback
 
 
@@ -143,13 +155,16 @@ async def _desired(
     }
 
 
-async def _update(conn: Conn, row: dict[str, Any], desired: dict[str, Any], outcome: Outcome) -> None:
+async def _update(
+    conn: Conn, row: dict[str, Any], desired: dict[str, Any], outcome: Outcome, now: datetime
+) -> None:
     diff = {k: v for k, v in desired.items() if k not in ("location", "organizer_id") and row.get(k) != v}
     location: Point = desired["location"]
     if abs(row["lat"] - location.lat) > 1e-9 or abs(row["lon"] - location.lon) > 1e-9:
         diff["location"] = location
     if not diff:
         return
-    updated, change = await events.update_event(conn, row["id"], OccurrenceUpdate.model_validate(diff))
+    patch = OccurrenceUpdate.model_validate(diff)
+    updated, change = await events.update_event(conn, row["id"], patch, now=now)
     outcome.rows[desired["recurrence_id"]] = updated
     outcome.changes.append(change)

@@ -14,16 +14,18 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from app.db import Conn
+from app.events.errors import VenueNotFound
 
 _SERIES_COLUMNS = (
     "organizer_id", "venue_id", "title", "description", "category", "tags", "status", "is_free", "price_min",
-    "price_max", "currency", "capacity", "rrule", "exdates", "dtstart_local", "duration", "timezone",
-    "materialised_until", "rule_ends_at",
+    "price_max", "currency", "capacity", "location_approximate", "rrule", "exdates", "dtstart_local", "duration",
+    "timezone", "materialised_until", "rule_ends_at",
 )
 _SERIES_SELECT = "SELECT *, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM event_series"
 _OCCURRENCE_COLUMNS = (
     "cell, id, series_id, recurrence_id, organizer_id, venue_id, title, description, category, tags, starts_at, "
-    "ends_at, timezone, status, is_free, price_min, price_max, currency, capacity, ST_Y(geom) AS lat, ST_X(geom) AS lon"
+    "ends_at, timezone, status, is_free, price_min, price_max, currency, capacity, location_approximate, "
+    "ST_Y(coalesce(exact_geom, geom)) AS lat, ST_X(coalesce(exact_geom, geom)) AS lon"
 )
 
 
@@ -40,11 +42,25 @@ async def insert_series(conn: Conn, values: dict[str, Any], lat: float, lon: flo
     return row
 
 
-async def lock_series(conn: Conn, series_id: UUID) -> dict[str, Any] | None:
+async def lock_series(conn: Conn, series_id: UUID, lock_timeout_ms: int | None = None) -> dict[str, Any] | None:
     """The series row, locked until the transaction ends: every write of a series (and of its
-    occurrences through it) takes this lock first, so two materialisations never interleave."""
+    occurrences through it) takes this lock, so two materialisations never interleave. With
+    ``lock_timeout_ms``, waiting longer raises ``LockNotAvailable`` (the timeout is then lifted)."""
+    if lock_timeout_ms is None:
+        cur = await conn.execute(f"{_SERIES_SELECT} WHERE id = %s FOR UPDATE", (series_id,))
+        return await cur.fetchone()
+    await conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{lock_timeout_ms}ms",))
     cur = await conn.execute(f"{_SERIES_SELECT} WHERE id = %s FOR UPDATE", (series_id,))
-    return await cur.fetchone()
+    row = await cur.fetchone()
+    await conn.execute("SELECT set_config('lock_timeout', '0', true)")
+    return row
+
+
+async def snapshot(conn: Conn, series_id: UUID) -> dict[str, Any]:
+    cur = await conn.execute(f"{_SERIES_SELECT} WHERE id = %s", (series_id,))
+    row = await cur.fetchone()
+    assert row is not None
+    return row
 
 
 async def claim_series_behind(conn: Conn, target: datetime) -> dict[str, Any] | None:
@@ -75,15 +91,24 @@ async def update_series(
     return row
 
 
-async def venue_point(conn: Conn, venue_id: UUID, organizer_id: UUID) -> tuple[float, float] | None:
-    """The point of a venue the organizer may use (its own, or one without an owner)."""
+async def venue_point(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
+    """The venue's current point (None: deleted since)."""
+    cur = await conn.execute("SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s", (venue_id,))
+    row = await cur.fetchone()
+    return None if row is None else (row["lat"], row["lon"])
+
+
+async def organizer_venue(conn: Conn, venue_id: UUID, organizer_id: UUID) -> dict[str, Any]:
+    """The organizer's venue (point and zone), held FOR SHARE; 404 ``venue-not-found`` for any other."""
     cur = await conn.execute(
-        "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues "
-        "WHERE id = %s AND (organizer_id = %s OR organizer_id IS NULL)",
+        "SELECT timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s AND organizer_id = %s "
+        "FOR SHARE",
         (venue_id, organizer_id),
     )
     row = await cur.fetchone()
-    return None if row is None else (row["lat"], row["lon"])
+    if row is None:
+        raise VenueNotFound(f"venue {venue_id} not found", param="venue_id")
+    return row
 
 
 async def overrides(conn: Conn, series_id: UUID, since: datetime) -> dict[datetime, dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Input and output models of recurring events (extra fields refused on input)."""
+"""Models of recurring events (the request bodies are the events' own: ``app.events.publishing_schemas``)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,33 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from app.events.publishing_schemas import Recurrence
 from app.events.schemas import EventCreate, EventUpdate
 
 Scope = Literal["occurrence", "following", "series"]
 
+SERIES_TRANSITIONS = (
+    " On an occurrence of a series: publish and unpublish apply to the whole series; cancel to this"
+    " occurrence only, or to the series with `scope=series`."
+)
 
-class Recurrence(BaseModel):
-    """An RFC 5545 rule and the starts it gives that do not happen."""
 
+class ScopeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rrule: str = Field(
-        min_length=1, max_length=500, description="RFC 5545 RRULE, e.g. `FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630`"
+    scope: Scope | None = Field(
+        None,
+        description="For an occurrence of a series: `occurrence` (the default), `following` (this one and the "
+        "later ones: the series splits) or `series` (every occurrence from now on).",
     )
-    exdates: list[datetime] = Field(
-        default_factory=list,
-        max_length=1000,
-        description="Starts the rule gives that do not happen: local wall-clock times of the event's zone "
-        "(or instants, read in that zone).",
+
+
+class OccurrenceParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=200, description="Items per page (1-200).")
+    cursor: str | None = Field(
+        None, max_length=64, description="The previous page's next_cursor (a recurrence id)."
     )
 
 
@@ -40,13 +49,12 @@ class OccurrenceCreate(EventCreate):
 
     series_id: UUID
     recurrence_id: AwareDatetime
+    published_at: AwareDatetime | None = None
 
 
 class OccurrenceUpdate(EventUpdate):
     """What the events write service changes on one occurrence (internal: never a request body)."""
 
-    venue_id: UUID | None = None
-    timezone: str | None = None
     series_id: UUID | None = None
     recurrence_id: AwareDatetime | None = None
 

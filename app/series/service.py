@@ -21,23 +21,30 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from psycopg.errors import LockNotAvailable
+
 from app.db import Conn
-from app.errors import InvalidParameter
+from app.errors import InvalidParameter, ServiceUnavailable
 from app.events.changes import EventChange
+from app.events.publishing_schemas import Recurrence
+from app.events.repository import RETURNED
 from app.series import repository
 from app.series.errors import InvalidRecurrence, NotAnOccurrence
 from app.series.materialise import TEMPLATE, materialise, starts
 from app.series.rules import Rule, RuleError, check_size, occurrences, parse_rule, to_local
-from app.series.schemas import Recurrence, SeriesCreate
+from app.series.schemas import SeriesCreate
 from config.settings import SeriesSettings
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-async def create_series(
+async def store_series(
     conn: Conn, data: SeriesCreate, *, settings: SeriesSettings, now: datetime
 ) -> tuple[dict[str, Any], list[EventChange]]:
-    """Store the series and materialise its occurrences up to the horizon; the first one and the changes."""
+    """Store the series and materialise its occurrences up to the horizon; the first one and the changes.
+
+    (``app.series.organizing.create_series`` is the organizers' way in: local times, audit.)
+    """
     zone = ZoneInfo(data.timezone)
     start_local, end_local = to_local(data.starts_at, zone), to_local(data.ends_at, zone)
     rule, exdates = _recurrence(data.recurrence, zone, settings)
@@ -51,25 +58,48 @@ async def create_series(
         "rule_ends_at": rule_ends,
     }
     series = await repository.insert_series(conn, values, *point)
-    outcome = await materialise(conn, series, since=EPOCH, until=horizon)
+    outcome = await materialise(conn, series, since=EPOCH, until=horizon, now=now)
     if not outcome.rows:
         raise InvalidRecurrence("the rule gives no occurrence before the horizon", param="recurrence.rrule")
     return outcome.rows[min(outcome.rows)], outcome.changes
 
 
-async def occurrence_of(conn: Conn, event_id: UUID) -> dict[str, Any]:
-    """The event's series row (locked) with the occurrence's ``recurrence_id`` and ``event_id``; 404 if none."""
+async def occurrence_of(conn: Conn, event_id: UUID, lock_timeout_ms: int | None = None) -> dict[str, Any]:
+    """The event's series row (locked) with the occurrence's ``recurrence_id``, ``event_id`` and status.
+
+    404 when the event is no occurrence. ``lock_timeout_ms``: a request already holds the event's
+    row when it asks for the series', while the series' writers lock the series first and its rows
+    after; waiting no longer than this (then 503 with Retry-After) ends such a crossing at once.
+    """
     event = await repository.series_of_event(conn, event_id)
     if event is None or event["series_id"] is None:
         raise NotAnOccurrence(f"event {event_id} is not an occurrence of a series")
-    series = await repository.lock_series(conn, event["series_id"])
+    try:
+        series = await repository.lock_series(conn, event["series_id"], lock_timeout_ms)
+    except LockNotAvailable:
+        raise ServiceUnavailable(
+            "the series is being changed by another request; try again", headers={"Retry-After": "1"}
+        ) from None
     if series is None:
         raise NotAnOccurrence(f"event {event_id} is not an occurrence of a series")
     return {**series, "recurrence_id": event["recurrence_id"], "event_id": event_id}
 
 
+async def any_occurrence(conn: Conn, series_id: UUID) -> dict[str, Any]:
+    """An occurrence to answer with when the edited one is gone: the next one, else the last."""
+    cur = await conn.execute(
+        f"SELECT {RETURNED} FROM events WHERE series_id = %s ORDER BY recurrence_id >= now() DESC, "
+        "CASE WHEN recurrence_id >= now() THEN recurrence_id END, recurrence_id DESC LIMIT 1",
+        (series_id,),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        raise NotAnOccurrence(f"series {series_id} has no occurrence left")
+    return row
+
+
 async def edit_occurrence(
-    conn: Conn, occurrence: dict[str, Any], changes: dict[str, Any]
+    conn: Conn, occurrence: dict[str, Any], changes: dict[str, Any], *, now: datetime
 ) -> tuple[dict[str, Any], list[EventChange]]:
     """Change one occurrence on its own: an override, applied now and on every re-materialisation.
 
@@ -88,13 +118,15 @@ async def edit_occurrence(
     if "status" in changes:
         override["cancelled"] = changes["status"] == "cancelled"
     await repository.upsert_override(conn, occurrence["id"], rid, override)
-    return await _rewrite_one(conn, occurrence, rid)
+    return await _rewrite_one(conn, occurrence, rid, now)
 
 
-async def cancel_occurrence(conn: Conn, occurrence: dict[str, Any]) -> tuple[dict[str, Any], list[EventChange]]:
+async def cancel_occurrence(
+    conn: Conn, occurrence: dict[str, Any], *, now: datetime
+) -> tuple[dict[str, Any], list[EventChange]]:
     """Cancel one occurrence: it stays (and shows) as cancelled."""
     await repository.upsert_override(conn, occurrence["id"], occurrence["recurrence_id"], {"cancelled": True})
-    return await _rewrite_one(conn, occurrence, occurrence["recurrence_id"])
+    return await _rewrite_one(conn, occurrence, occurrence["recurrence_id"], now)
 
 
 async def exclude_occurrence(conn: Conn, occurrence: dict[str, Any], *, now: datetime) -> list[EventChange]:
@@ -104,7 +136,9 @@ async def exclude_occurrence(conn: Conn, occurrence: dict[str, Any], *, now: dat
     series = await repository.update_series(
         conn, occurrence["id"], {"exdates": sorted({*occurrence["exdates"], local})}
     )
-    outcome = await materialise(conn, series, since=occurrence["recurrence_id"], until=series["materialised_until"])
+    outcome = await materialise(
+        conn, series, since=occurrence["recurrence_id"], until=series["materialised_until"], now=now
+    )
     return outcome.changes
 
 
@@ -135,6 +169,11 @@ async def edit_series(
     if changes.get("venue_id") is not None or changes.get("location") is not None:
         values["venue_id"] = changes.get("venue_id")
         point = await _point(conn, occurrence["organizer_id"], changes.get("venue_id"), changes.get("location"))
+    elif "venue_id" in changes:  # detached from its venue, the series keeps its point
+        values["venue_id"] = None
+    if changes.get("timezone") is not None:  # the same wall-clock times, read in the new zone
+        values["timezone"] = changes["timezone"]
+        zone = ZoneInfo(changes["timezone"])
     horizon = max(occurrence["materialised_until"], now + timedelta(days=settings.horizon_days))
     rule = parse_rule(occurrence["rrule"], zone)
     if recurrence is not None:
@@ -144,7 +183,7 @@ async def edit_series(
         values["rule_ends_at"] = _check(rule, start_local, zone, horizon, settings)
     values["materialised_until"] = horizon
     series = await repository.update_series(conn, occurrence["id"], values, point)
-    outcome = await materialise(conn, series, since=since or now, until=horizon)
+    outcome = await materialise(conn, series, since=since or now, until=horizon, now=now)
     row = await _row_of(conn, series, occurrence, outcome.rows)
     return row, outcome.changes
 
@@ -197,19 +236,20 @@ async def split_series(
     return row, moved + edits
 
 
-async def extend_horizon(conn: Conn, series: dict[str, Any], *, until: datetime) -> list[EventChange]:
+async def extend_horizon(conn: Conn, series: dict[str, Any], *, until: datetime, now: datetime) -> list[EventChange]:
     """Materialise the occurrences between the series' horizon and ``until`` (idempotent)."""
     if until <= series["materialised_until"]:
         return []
-    outcome = await materialise(conn, series, since=series["materialised_until"], until=until)
+    outcome = await materialise(conn, series, since=series["materialised_until"], until=until, now=now)
     await repository.update_series(conn, series["id"], {"materialised_until": until})
     return outcome.changes
 
 
 async def _rewrite_one(
-    conn: Conn, occurrence: dict[str, Any], rid: datetime
+    conn: Conn, occurrence: dict[str, Any], rid: datetime, now: datetime
 ) -> tuple[dict[str, Any], list[EventChange]]:
-    outcome = await materialise(conn, occurrence, since=rid, until=rid + timedelta(microseconds=1), only=rid)
+    end = rid + timedelta(microseconds=1)
+    outcome = await materialise(conn, occurrence, since=rid, until=end, now=now, only=rid)
     row = await _row_of(conn, occurrence, occurrence, outcome.rows)
     assert row is not None
     return row, outcome.changes
@@ -222,9 +262,7 @@ async def _row_of(
     for row in written.values():
         if row["id"] == occurrence["event_id"]:
             return row
-    cur = await conn.execute(
-        "SELECT *, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM events WHERE id = %s", (occurrence["event_id"],)
-    )
+    cur = await conn.execute(f"SELECT {RETURNED} FROM events WHERE id = %s", (occurrence["event_id"],))
     return await cur.fetchone()
 
 
@@ -274,10 +312,8 @@ def _check(rule: Rule, start_local: datetime, zone: ZoneInfo, horizon: datetime,
 
 async def _point(conn: Conn, organizer_id: UUID, venue_id: UUID | None, location: Any) -> tuple[float, float]:
     if venue_id is not None:
-        point = await repository.venue_point(conn, venue_id, organizer_id)
-        if point is None:
-            raise InvalidParameter(f"venue {venue_id} does not exist", param="venue_id")
-        return point
+        venue = await repository.organizer_venue(conn, venue_id, organizer_id)
+        return (venue["lat"], venue["lon"])
     if location is None:
         raise InvalidParameter("an event needs a venue or a location", param="location")
     return (location.lat, location.lon)

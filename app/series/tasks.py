@@ -16,14 +16,15 @@ async def extend_horizons(context: WorkerContext) -> int:
     horizon is not claimed, and materialising matches rows by recurrence id.
     """
     settings = context.settings.series
-    target = context.clock() + timedelta(days=settings.horizon_days)
+    now = context.clock()
+    target = now + timedelta(days=settings.horizon_days)
     done = 0
     while done < settings.extend_batch:
         async with context.unit_of_work() as work:
             series = await repository.claim_series_behind(work.conn, target)
             if series is None:
                 break
-            for change in await service.extend_horizon(work.conn, series, until=target):
+            for change in await service.extend_horizon(work.conn, series, until=target, now=now):
                 work.publish(change)
         done += 1
     return done

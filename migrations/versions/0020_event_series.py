@@ -1,7 +1,7 @@
 """Recurring events: a series' rule and template, and its overridden occurrences.
 
 Revision ID: 0020
-Revises: 0017
+Revises: 0018
 
 - ``event_series``: one row per series: the organizer, the template every occurrence copies
   (title, category, prices ...), the RFC 5545 rule (``rrule``, UNTIL in UTC), ``exdates`` (local
@@ -23,7 +23,7 @@ locks its row there first, which also serialises the materialisation of its occu
 from alembic import op
 
 revision = "0020"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
@@ -46,6 +46,7 @@ def upgrade() -> None:
             price_max integer CHECK (price_max >= 0),
             currency char(3) CHECK (currency ~ '^[A-Z]{3}$'),
             capacity integer CHECK (capacity > 0),
+            location_approximate boolean NOT NULL DEFAULT false,
             rrule text NOT NULL CHECK (length(rrule) BETWEEN 6 AND 500),
             exdates timestamp[] NOT NULL DEFAULT '{}' CHECK (cardinality(exdates) <= 1000),
             dtstart_local timestamp NOT NULL,

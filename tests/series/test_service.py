@@ -11,10 +11,11 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from app.events.publishing_schemas import Recurrence
 from app.events.schemas import Point
 from app.series import service
 from app.series.errors import InvalidRecurrence
-from app.series.schemas import Recurrence, SeriesCreate
+from app.series.schemas import SeriesCreate
 from app.series.tasks import extend_horizons
 from app.worker.runner import build_context, close_context
 from config.settings import SeriesSettings, Settings
@@ -67,7 +68,7 @@ async def _rows(conn: Any, series_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 async def _create(conn: Any, data: SeriesCreate, now: datetime = NOW) -> tuple[dict[str, Any], list[Any]]:
-    return await service.create_series(conn, data, settings=SETTINGS, now=now)
+    return await service.store_series(conn, data, settings=SETTINGS, now=now)
 
 
 async def test_weekly_52_across_dst_keep_19h_local_and_log_each_change(conn: Any) -> None:
@@ -101,10 +102,10 @@ async def test_overrides_of_time_and_venue_survive_rematerialisation(conn: Any) 
     rows = await _rows(conn, first["series_id"])
     later = rows[2]["starts_at"] + timedelta(hours=1)
     third = await service.occurrence_of(conn, rows[2]["id"])
-    moved, _ = await service.edit_occurrence(conn, third, {"starts_at": later})
+    moved, _ = await service.edit_occurrence(conn, third, {"starts_at": later}, now=NOW)
     assert moved["starts_at"] == later and moved["ends_at"] == later + timedelta(hours=3)
     elsewhere, changes = await service.edit_occurrence(
-        conn, await service.occurrence_of(conn, rows[3]["id"]), {"venue_id": lyon}
+        conn, await service.occurrence_of(conn, rows[3]["id"]), {"venue_id": lyon}, now=NOW
     )
     assert elsewhere["venue_id"] == lyon and "moved" in changes[0].aspects
     # The whole series is renamed and moved by an hour: every future row follows, the overrides stay.
@@ -125,7 +126,9 @@ async def test_overrides_of_time_and_venue_survive_rematerialisation(conn: Any) 
 async def test_cancel_one_keeps_it_visible_and_survives(conn: Any) -> None:
     first, _ = await _create(conn, _series(await _organizer(conn), "FREQ=WEEKLY;COUNT=3"))
     rows = await _rows(conn, first["series_id"])
-    cancelled, changes = await service.cancel_occurrence(conn, await service.occurrence_of(conn, rows[1]["id"]))
+    cancelled, changes = await service.cancel_occurrence(
+        conn, await service.occurrence_of(conn, rows[1]["id"]), now=NOW
+    )
     assert cancelled["status"] == "cancelled" and "cancelled" in changes[0].aspects
     await service.edit_series(
         conn, await service.occurrence_of(conn, rows[0]["id"]), {"title": "Renamed"},
