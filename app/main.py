@@ -16,14 +16,18 @@ from app.accounts.oidc.context import OidcContext
 from app.accounts.oidc.endpoints import router as oidc_router
 from app.db import API_SESSION, make_pool
 from app.errors import document_problems, install_error_handlers
+from app.event_images.endpoints import media_router as event_media_router
+from app.event_images.endpoints import router as event_images_router
 from app.events.changes import EventChange
 from app.events.endpoints import router as events_router
+from app.events.publishing_endpoints import router as publishing_router
 from app.health.endpoints import router as health_router
 from app.kit.after_commit import AfterCommit
+from app.kit.clock import utc_now
 from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
 from app.kit.http_policy import HttpPolicy
 from app.kit.logging import configure_logging
-from app.kit.media import MediaStore
+from app.kit.media import MediaStore, make_blobs
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
 from app.organizers.context import OrganizersContext
@@ -34,6 +38,9 @@ from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
+from app.venues.context import VenuesContext
+from app.venues.endpoints import geocode_router
+from app.venues.endpoints import router as venues_router
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
 from config.settings import Settings
@@ -77,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
+        app.state.venues = VenuesContext.build(settings, redis)
         app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
         app.state.personal_data = personal_data(
             app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
@@ -109,10 +117,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.after_commit = AfterCommit()
+    app.state.events_clock = utc_now  # the organizers' writes read the time here (tests pin it)
     app.state.expected_heads = expected_heads()
     app.state.metrics_registry = CollectorRegistry()
     app.state.streets = load_regions(settings.basemap.pmtiles_path)  # checked now: a bad file stops start-up
     app.state.media = MediaStore(settings.media.root)
+    app.state.blobs = make_blobs(settings.storage, app.state.media)  # event images: local or a bucket
     # Social sign-in's HTTP transport: None is real HTTP; tests put an in-process provider here.
     app.state.oidc_transport = None
     app.add_middleware(TileRequests)  # inside the request context: ids, logs and metrics apply
@@ -121,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     answer_database_errors(app)
     app.include_router(health_router)
+    app.include_router(publishing_router)  # before the public /events/{event_id}: POST /events etc.
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)
@@ -128,7 +139,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profile_router)  # GET|PATCH /me and the person's lists
     app.include_router(privacy_router)  # GET /me/export, DELETE /me
     app.include_router(media_router)
+    app.include_router(event_images_router)  # POST|DELETE /events/{id}/image
+    app.include_router(event_media_router)  # GET /media/events/...
     app.include_router(organizers_router)
+    app.include_router(venues_router)  # /venues, /organizers/{id}/venues
+    app.include_router(geocode_router)  # /geocode, /geocode/reverse
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -176,6 +176,48 @@ class MediaSettings(BaseModel):
     cache_max_age_s: int = Field(31_536_000, ge=0)
 
 
+class EventImageSettings(BaseModel):
+    """Event image uploads (``app.event_images``); the widths kept are fixed in ``app.event_images.urls``."""
+
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    # A decoded image larger than this is refused before its pixels are read (decompression bombs).
+    max_pixels: int = Field(50_000_000, ge=1)
+
+
+class StorageSettings(BaseModel):
+    """Where uploaded files live: the local media root (``MediaSettings.root``) or an S3-compatible bucket."""
+
+    backend: Literal["local", "s3"] = "local"
+    bucket: str | None = None
+    # An S3-compatible endpoint (MinIO, Ceph, R2...); None: AWS itself.
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    # Credentials come from the environment (or boto3's own chain when left unset).
+    access_key_id: str | None = None
+    secret_access_key: SecretStr | None = None
+    # Keys are written under this prefix in the bucket.
+    key_prefix: str = Field("", pattern=r"^([A-Za-z0-9_-]+/)*$")
+
+
+class SeriesSettings(BaseModel):
+    """Recurring events (app.series): how far ahead occurrences exist, and the bounds of a rule."""
+
+    # Occurrences exist as event rows this far ahead of the clock; the worker extends it every ``extend_every_s``.
+    horizon_days: int = Field(365, ge=7, le=3660)
+    # A rule giving more starts than this (in all when bounded, within the horizon when not) is refused.
+    max_occurrences: int = Field(730, ge=1, le=10_000)
+    # Local dates a series may exclude (EXDATE).
+    max_exdates: int = Field(500, ge=0, le=1000)
+    extend_every_s: float = Field(3600.0, gt=0)
+    # Series whose horizon one job run extends (each in its own transaction).
+    extend_batch: int = Field(20, ge=1)
+    # How long an edit of an occurrence waits for its series' row before answering 503 (Retry-After).
+    lock_timeout_ms: int = Field(1000, ge=10)
+    # ``GET /events/{id}/occurrences``: page sizes.
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(200, ge=1)
+
+
 class ProfileSettings(BaseModel):
     # A coarsened home is stored as the H3 cell of this resolution (7: about 5 km2), never the point.
     home_cell_resolution: int = Field(7, ge=0, le=15)
@@ -184,6 +226,50 @@ class ProfileSettings(BaseModel):
     max_following: int = Field(1_000, ge=1)
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(200, ge=1)
+
+
+class GeocodingSettings(BaseModel):
+    """Forward and reverse geocoding (``app.venues.geocoding``), env ``HAPPENINGS_GEOCODING__*``.
+
+    ``offline`` (the default) answers from GeoNames data shipped in a package: city-level only, and no
+    network. The others call a server at ``base_url`` through geopy.
+    """
+
+    provider: Literal["offline", "nominatim", "photon", "pelias"] = "offline"
+    # The provider's base URL, e.g. https://nominatim.openstreetmap.org or http://127.0.0.1:2322.
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    # Nominatim's usage policy asks for an application name that identifies the caller.
+    user_agent: str = Field("happenings-geocoder", min_length=1, max_length=200)
+    timeout_s: float = Field(3.0, gt=0, le=30)
+    max_results: int = Field(10, ge=1, le=50)
+    # Lookups per client address, "count/seconds" (they cost the provider, not just us).
+    client_limit: str = "60/60"
+
+    @field_validator("client_limit")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        return AuthSettings._limit(value)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return HttpSettings._base_url(value)
+
+    def model_post_init(self, __context: object) -> None:
+        if self.provider != "offline" and self.base_url is None:
+            raise ValueError(f"HAPPENINGS_GEOCODING__BASE_URL is needed for the {self.provider} provider")
+
+
+class VenueSettings(BaseModel):
+    # Two venues of one organizer with the same (normalised) name this close are one venue.
+    same_venue_within_m: float = Field(50.0, gt=0, le=1000)
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(200, ge=1)
+    # Moving a venue moves its events in batches of this many (one id query per batch).
+    move_batch_size: int = Field(200, ge=1, le=5000)
+    # How long a create waits for the organizer's venue lock (two creates of the same venue) before a 503.
+    lock_timeout_ms: int = Field(2000, ge=10)
 
 
 class PrivacySettings(BaseModel):
@@ -348,7 +434,12 @@ class Settings(BaseSettings):
     mail: MailSettings = MailSettings()
     organizers: OrganizerSettings = OrganizerSettings()
     media: MediaSettings = MediaSettings()
+    storage: StorageSettings = StorageSettings()
+    event_images: EventImageSettings = EventImageSettings()
+    geocoding: GeocodingSettings = GeocodingSettings()
+    venues: VenueSettings = VenueSettings()
     profiles: ProfileSettings = ProfileSettings()
+    series: SeriesSettings = SeriesSettings()
     privacy: PrivacySettings = PrivacySettings()
     oidc: OidcSettings = OidcSettings()
     http: HttpSettings = HttpSettings()

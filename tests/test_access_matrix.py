@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import psycopg
@@ -29,8 +31,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from psycopg import sql
+from psycopg.rows import dict_row
 from redis.asyncio import Redis
 
+from app.events.schemas import EventCreate
+from app.events.service import create_event
 from app.main import create_app
 from config.settings import MediaSettings, Settings
 from tests.accounts.helpers import STRONG_PASSWORD, FrozenClock, SignedIn, bearer, make_admin, sign_up
@@ -41,7 +46,7 @@ ACTORS = ("anonymous", "unverified", "user", "owner", "editor", "checker", "outs
 
 # Routes that must be in the table: every write, and everything under these prefixes.
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-GUARDED_PREFIXES = ("/api/v1/auth", "/api/v1/me", "/api/v1/organizers", "/api/v1/invitations")
+GUARDED_PREFIXES = ("/api/v1/auth", "/api/v1/me", "/api/v1/organizers", "/api/v1/invitations", "/api/v1/venues")
 
 
 @dataclass
@@ -51,6 +56,8 @@ class World:
     organizer_b: str
     invitation_id: str  # A's open invitation to the user
     invitation_token: str
+    venue_id: str  # a venue of A
+    event_id: str  # a draft event of A (not public: nobody outside A can save it)
 
 
 Body = Callable[[World, str], Any]
@@ -142,6 +149,19 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                                       "401  403  404  204  403  403  404  204"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
     ("POST", "/api/v1/invitations/{token}/accept"): Row(              "401  403  200  403  403  403  403  403"),
+    # venues: editors and owners of A write, members read; outsiders see nothing
+    ("POST", "/api/v1/venues"): Row(                                  "401  403  404  201  201  403  404  201",
+        body=lambda w, a: {"organizer_id": w.organizer_a, "name": f"Hall of {a}", "location": {"lat": 48.0, "lon": 2}}),
+    ("GET", "/api/v1/venues/{venue_id}"): Row(                        "401  403  404  200  200  200  404  200"),
+    ("PATCH", "/api/v1/venues/{venue_id}"): Row(                      "401  403  404  200  200  403  404  200",
+        body=lambda w, a: {"address": "2 rue du Test"}),
+    ("GET", "/api/v1/organizers/{organizer_id}/venues"): Row(         "401  403  404  200  200  200  404  200"),
+    # geocoding is public (rate-limited per client); without q or a point it is a 422 for everyone
+    ("GET", "/api/v1/geocode"): Row(                                  "422  422  422  422  422  422  422  422"),
+    ("GET", "/api/v1/geocode/reverse"): Row(                          "422  422  422  422  422  422  422  422"),
+    # event images: editors and owners of the event's organizer (no body here: 415 once allowed)
+    ("POST", "/api/v1/events/{event_id}/image"): Row(                 "401  403  404  415  415  403  404  415"),
+    ("DELETE", "/api/v1/events/{event_id}/image"): Row(               "401  403  404  204  204  403  404  204"),
 }
 # fmt: on
 
@@ -151,7 +171,8 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "account_id": lambda w: str(w.people["target"].account_id),
     "invitation_id": lambda w: w.invitation_id,
     "token": lambda w: w.invitation_token,
-    "event_id": lambda w: "5d1f0c9e-7a4b-4c1e-9f3a-2b6d8e0a1c47",  # no such event
+    "event_id": lambda w: w.event_id,
+    "venue_id": lambda w: w.venue_id,
     "provider": lambda w: "nowhere",  # no such provider
 }
 
@@ -180,7 +201,7 @@ def test_every_endpoint_is_in_the_matrix() -> None:
 # ------------------------------------------------------------------------------------------- the world
 
 
-async def build_world(client: httpx.AsyncClient) -> World:
+async def build_world(client: httpx.AsyncClient, database_url: str) -> World:
     """Everyone signs up and joins through the real HTTP flows (mail read from the outbox)."""
     people = {name: await sign_up(client, f"{name}@example.com") for name in ACTORS[2:]}
     people["unverified"] = await sign_up(client, "unverified@example.com", verified=False)
@@ -192,7 +213,23 @@ async def build_world(client: httpx.AsyncClient) -> World:
         await join(client, people["owner"], organizer_a, people[name], role)
     invitation = await invite(client, people["owner"], organizer_a, people["user"].email, "checker")
     token = await invitation_token(client, people["user"].email)
-    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token)
+    venue = await client.post("/api/v1/venues", headers=bearer(people["owner"]), json={
+        "organizer_id": str(organizer_a), "name": "Main Hall", "location": {"lat": 48.8566, "lon": 2.3522}})
+    assert venue.status_code == 201, venue.text
+    event_id = await draft_event(database_url, organizer_a, venue.json()["id"])
+    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token, venue.json()["id"], event_id)
+
+
+async def draft_event(database_url: str, organizer_id: UUID, venue_id: str) -> str:
+    start = datetime(2031, 5, 1, 18, tzinfo=UTC)
+    data = EventCreate(
+        organizer_id=organizer_id, venue_id=UUID(venue_id), title="Draft", category="music", starts_at=start,
+        ends_at=start + timedelta(hours=2), timezone="Europe/Paris", is_free=True,
+    )
+    async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
+        row, _ = await create_event(conn, data)
+        await conn.commit()
+    return str(row["id"])
 
 
 class Snapshot:
@@ -298,7 +335,8 @@ async def clean_db(database_url: str) -> AsyncIterator[str]:
         await conn.execute("SET LOCAL session_replication_role = replica")
         for table in ("saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
                       "account_identities", "organizer_invitations", "organizer_members", "organizers",
-                      "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts"):  # fmt: skip
+                      "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts",
+                      "event_changes", "events", "venues"):  # fmt: skip
             await conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
 
 
@@ -306,7 +344,7 @@ async def test_access_matrix(app: FastAPI, client: httpx.AsyncClient, settings: 
     clock = FrozenClock()
     app.state.accounts.clock = clock
     app.state.organizers.clock = clock
-    world = await build_world(client)
+    world = await build_world(client, settings.database.url)
     redis = Redis.from_url(REDIS_URL)
     conn = await psycopg.AsyncConnection.connect(settings.database.url)
     snapshot = Snapshot(conn, redis, redis_prefix)

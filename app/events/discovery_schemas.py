@@ -106,6 +106,9 @@ class EventItem(BaseModel):
     currency: str | None
     popularity: int
     status: EventStatus
+    image: dict[str, str] | None = Field(
+        description="The event's image: width in pixels -> the URL of a WebP that wide at most; null: none."
+    )
     distance_m: float | None = Field(None, description="Geodesic metres from lat/lon, when given.")
 
 

@@ -44,6 +44,7 @@ from typing import Any
 from uuid import UUID
 
 from app.db import Conn
+from app.event_images.urls import image_urls_sql
 from app.events.criteria import Criteria
 from app.events.filter_sql import FULL_TEXT, FUZZY, PUBLIC, TEXT, TSQUERY, filter_conditions, time_conditions
 from app.events.paging import Position
@@ -79,6 +80,7 @@ _LOOKUP = ["e.cell = w.cell", "e.id = w.id"]
 _COLUMNS = (
     "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "geom",
     "venue_id", "venue_name", "venue_geom", "is_free", "price_min", "price_max", "currency", "popularity", "status",
+    "image_key",
 )  # fmt: skip
 _SELECT = ", ".join(f"e.{column}" for column in _COLUMNS)
 
@@ -464,6 +466,7 @@ def _item_columns(distance: str | None) -> list[str]:
         "e.currency",
         "e.popularity",
         "e.status",
+        f"{image_urls_sql('e.image_key')} AS image",
     ]
     if distance is not None:
         columns.append(f"round(({distance})::numeric, 1) AS distance_m")

