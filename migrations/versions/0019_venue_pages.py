@@ -1,7 +1,7 @@
 """An organizer's venues in name order: the index their pages and the same-venue check walk.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 
 - ``venues_organizer_name_idx`` on ``(organizer_id, name, id)``: ``GET /organizers/{id}/venues``
   pages by (name, id) after a cursor; it replaces ``venues_organizer_idx``, its leading column.

@@ -1,7 +1,7 @@
 """Recurring events: a series' rule and template, and its overridden occurrences.
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 
 - ``event_series``: one row per series: the organizer, the template every occurrence copies
   (title, category, prices ...), the RFC 5545 rule (``rrule``, UNTIL in UTC), ``exdates`` (local
