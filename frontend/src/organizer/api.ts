@@ -66,6 +66,9 @@ export interface AuditEntry {
   after: Record<string, unknown> | null;
 }
 
+/** Which dates of a series an edit or a cancellation touches. */
+export type Scope = 'occurrence' | 'following' | 'series';
+
 export interface Paged<T> {
   items: T[];
   next: string | null;
@@ -234,13 +237,14 @@ export class OrganizerApi {
     return this.session.json<OrgEvent>('/api/v1/events', json('POST', body));
   }
 
-  updateEvent(id: string, body: Record<string, unknown>): Promise<OrgEvent> {
-    return this.session.json<OrgEvent>(`/api/v1/events/${id}`, json('PATCH', body));
+  /** An edit; on an occurrence of a series, `scope` says which dates it changes. */
+  updateEvent(id: string, body: Record<string, unknown>, scope: Scope | null = null): Promise<OrgEvent> {
+    return this.session.json<OrgEvent>(`/api/v1/events/${id}${scope ? `?scope=${scope}` : ''}`, json('PATCH', body));
   }
 
   /** A status change: publish (draft or cancelled → published), unpublish (→ draft), cancel. */
-  action(id: string, action: 'publish' | 'unpublish' | 'cancel'): Promise<OrgEvent> {
-    return this.session.json<OrgEvent>(`/api/v1/events/${id}/${action}`, {method: 'POST'});
+  action(id: string, action: 'publish' | 'unpublish' | 'cancel', scope: Scope | null = null): Promise<OrgEvent> {
+    return this.session.json<OrgEvent>(`/api/v1/events/${id}/${action}${scope ? `?scope=${scope}` : ''}`, {method: 'POST'});
   }
 
   async deleteEvent(id: string): Promise<void> {
@@ -253,9 +257,27 @@ export class OrganizerApi {
     return paged(body, (r) => r as unknown as OrgEvent);
   }
 
-  async occurrences(id: string, after: string | null): Promise<Paged<OrgEvent>> {
-    const body = await this.session.json<unknown>(`/api/v1/events/${id}/occurrences?${query({limit: 50, cursor: after})}`);
-    return paged(body, (r) => r as unknown as OrgEvent);
+  /**
+   * The dates of a series (`GET /events/{id}/occurrences`, with the series' RRULE); where the server
+   * has no such route, the organizer's events of that series.
+   */
+  async occurrences(organizerId: string, ev: OrgEvent, after: string | null): Promise<Paged<OrgEvent> & {rrule: string | null}> {
+    try {
+      const body = (await this.session.json<unknown>(`/api/v1/events/${ev.id}/occurrences?${query({limit: 50, cursor: after})}`)) as Raw;
+      return {...paged(body, (r) => r as unknown as OrgEvent), rrule: str(body.rrule)};
+    } catch (error) {
+      if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 405) || !ev.series_id) throw error;
+    }
+    const items: OrgEvent[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 50; page++) {
+      const body: unknown = await this.session.json<unknown>(`/api/v1/organizers/${organizerId}/events?${query({limit: 200, cursor})}`);
+      const found: Paged<OrgEvent> = paged(body, (r) => r as unknown as OrgEvent);
+      items.push(...found.items.filter((e) => e.series_id === ev.series_id));
+      cursor = found.next;
+      if (!cursor) break;
+    }
+    return {items, next: null, rrule: null};
   }
 
   async audit(organizerId: string, after: string | null): Promise<Paged<AuditEntry>> {
@@ -263,13 +285,13 @@ export class OrganizerApi {
     return paged(body, toAudit);
   }
 
-  /** Upload an event's image (multipart `file`); 413 and 415/422 come back as `ApiError`s. */
-  async uploadImage(id: string, file: File): Promise<OrgEvent> {
+  /** Upload an event's image (multipart `image`); 413 and 415/422 come back as `ApiError`s. */
+  async uploadImage(id: string, file: File): Promise<unknown> {
     const data = new FormData();
-    data.append('file', file, file.name);
+    data.append('image', file, file.name);
     const response = await this.send(`/api/v1/events/${id}/image`, {method: 'POST', body: data});
     if (!response.ok) throw await problemFrom(response);
-    return (await response.json()) as OrgEvent;
+    return response.json();
   }
 
   private async send(url: string, init: RequestInit): Promise<Response> {

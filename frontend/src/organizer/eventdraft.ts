@@ -16,11 +16,11 @@ export const MAX_OCCURRENCES = 520;
 
 /** Checked before sending; the server's limit (413) is the one that counts. */
 export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
-export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
+export const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
 /** What is wrong with a chosen image before sending it, or null. */
 export function imageProblem(file: {type: string; size: number}): string | null {
-  if (!IMAGE_TYPES.includes(file.type)) return 'This file is not an image the map can show: choose a JPEG, PNG, WebP or GIF.';
+  if (!IMAGE_TYPES.includes(file.type)) return 'This file is not an image the map can show: choose a JPEG, PNG or WebP.';
   if (file.size > IMAGE_MAX_BYTES) return `This image is ${(file.size / 1048576).toFixed(1)} MB; images can be up to ${IMAGE_MAX_BYTES / 1048576} MB.`;
   return null;
 }

@@ -12,9 +12,9 @@ import {viewerTimeZone} from '../lib/time';
 import {eventCard} from '../ui/card';
 import {h} from '../ui/dom';
 import {errorText} from '../accounts/common';
-import {checkbox, field, form, FormController, section, select, submitButton} from '../accounts/forms';
+import {checkbox, choices, field, form, FormController, section, select, submitButton} from '../accounts/forms';
 import type {Page} from '../accounts/pages';
-import type {OrgEvent, OrgVenue} from './api';
+import type {OrgEvent, OrgVenue, Scope} from './api';
 import {checkDraft, createBody, IMAGE_MAX_BYTES, IMAGE_TYPES, imageProblem, DESCRIPTION_MAX, EMPTY_DRAFT, type EventDraft, formatMoneyInput, formParam, parseMoney, TITLE_MAX, updateBody} from './eventdraft';
 import {addMinutesLocal, describeLocal, inGap, instantToLocal, isZone, localToInstant, parseLocal} from './localtime';
 import type {OrganizerContext} from './organizer-pages';
@@ -100,7 +100,7 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
   const recurrence = new RecurrenceEditor(() => refresh());
   const imageInput = h('input', {id: 'ev-image', name: 'image', type: 'file', accept: IMAGE_TYPES.join(','), 'aria-describedby': 'ev-image-hint'});
   const imagePreview = h('img', {class: 'image-preview', alt: '', hidden: true});
-  const imageMessage = h('p', {class: 'field-hint', id: 'ev-image-hint'}, `JPEG, PNG, WebP or GIF, up to ${IMAGE_MAX_BYTES / 1048576} MB.`);
+  const imageMessage = h('p', {class: 'field-hint', id: 'ev-image-hint'}, `JPEG, PNG or WebP, up to ${IMAGE_MAX_BYTES / 1048576} MB.`);
   if (source?.image_url) {
     imagePreview.src = source.image_url;
     imagePreview.hidden = false;
@@ -136,6 +136,13 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
     h('p', {class: 'actions form-buttons'}, submitButton(editing ? 'Save changes' : 'Save draft', 'btn btn-secondary'), editing && source?.status !== 'draft' ? null : h('button', {type: 'submit', class: 'btn btn-primary', 'data-publish': ''}, 'Save and publish')),
   );
   recurrence.set(start.recurrence);
+  // An occurrence of a series: the rule stays as it is; the edit says which dates it changes.
+  const inSeries = editing && Boolean(source?.series_id);
+  if (inSeries) {
+    recurrence.root.replaceWith(
+      choices('scope', 'Change', 'radio', [['occurrence', 'This date only'], ['following', 'This date and the later ones'], ['series', 'Every date from now on']], ['occurrence']),
+    );
+  }
 
   const el = <T extends HTMLElement = HTMLInputElement>(name: string) => fields.querySelector<T>(`[name="${name}"]`)!;
   const preview = h('div', {class: 'preview-card'});
@@ -271,7 +278,8 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
     if (errors.length) throw new ApiError(422, 'Check the form', 'Some fields need a look.', null, errors.map((e) => ({...e, param: fieldName(e.param)})));
     let event: OrgEvent;
     try {
-      if (savedId && before) event = await ctx.api.updateEvent(savedId, updateBody(d, before));
+      const scope = inSeries ? ((fields.querySelector<HTMLInputElement>('input[name=scope]:checked')?.value ?? 'occurrence') as Scope) : null;
+      if (savedId && before) event = await ctx.api.updateEvent(savedId, updateBody(d, before), scope);
       else event = await ctx.api.createEvent(createBody(d, organizerId));
     } catch (error) {
       if (error instanceof ApiError && error.errors.length) {

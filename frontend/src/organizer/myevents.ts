@@ -11,7 +11,7 @@ import {h} from '../ui/dom';
 import {askTwice, errorText, PagedList} from '../accounts/common';
 import {section} from '../accounts/forms';
 import type {Page} from '../accounts/pages';
-import type {OrgEvent} from './api';
+import type {OrgEvent, Scope} from './api';
 import type {OrganizerContext} from './organizer-pages';
 import {describe, parseRRule} from './rrule';
 import {instantToLocal, parseLocal} from './localtime';
@@ -68,11 +68,34 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
     problem.hidden = false;
   };
 
+  // A series is one row (its first date in the list); its dates open under it.
+  const shownSeries = new Set<string>();
+  const seriesDates = new Map<string, ReturnType<typeof ctx.api.occurrences>>();
+  const datesOf = (ev: OrgEvent) => {
+    const key = ev.series_id ?? ev.id;
+    let found = seriesDates.get(key);
+    if (!found) {
+      found = ctx.api.occurrences(organizerId, ev, null);
+      found.catch(() => seriesDates.delete(key));
+      seriesDates.set(key, found);
+    }
+    return found;
+  };
   const list = new PagedList<OrgEvent>(
     'Your events',
     async (after) => {
+      if (after === null) {
+        shownSeries.clear();
+        seriesDates.clear();
+      }
       const page = await ctx.api.events(organizerId, after, filter || null);
-      return {...page, items: page.items.map(withVenue)};
+      const items = page.items.filter((e) => {
+        if (!e.series_id) return true;
+        if (shownSeries.has(e.series_id)) return false;
+        shownSeries.add(e.series_id);
+        return true;
+      });
+      return {...page, items: items.map(withVenue)};
     },
     (e) => row(e),
     'No events here yet. Start with “New event”.',
@@ -81,7 +104,7 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
   function row(e: OrgEvent): HTMLElement {
     const li = h('li', {class: 'item org-event', 'data-id': e.id});
     const draw = (ev: OrgEvent) => {
-      const words = seriesWords(ev);
+      const words = seriesWords(ev) ?? (ev.series_id ? 'Repeats' : null);
       const actions = h('div', {class: 'row-actions org-actions'});
       const edit = h('a', {class: 'btn btn-secondary', href: routeHash({name: 'event-edit', organizerId, eventId: ev.id})}, 'Edit', h('span', {class: 'sr-only'}, ` ${ev.title}`));
       const copy = h('a', {class: 'btn btn-secondary', href: routeHash({name: 'event-new', organizerId, venueId: ev.venue?.id ?? null, copyOf: ev.id})}, 'Duplicate', h('span', {class: 'sr-only'}, ` ${ev.title}`));
@@ -106,19 +129,28 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
       if (ev.status === 'cancelled') actions.append(act('Publish again', () => ctx.api.action(ev.id, 'publish'), `${ev.title} is published again.`));
       if (ev.status === 'published') {
         actions.append(act('Unpublish', () => ctx.api.action(ev.id, 'unpublish'), `${ev.title} is back to draft: only your team sees it.`));
-        const cancel = h('button', {type: 'button', class: 'btn btn-danger-outline'}, 'Cancel event', h('span', {class: 'sr-only'}, ` ${ev.title}`));
-        askTwice(
-          cancel,
-          `Cancel ${ev.title}? It stays on the map, marked cancelled.`,
-          'Yes, cancel it',
-          async () => {
-            const updated = await ctx.api.action(ev.id, 'cancel');
-            draw(withVenue({...ev, ...updated, status: updated?.status ?? 'cancelled'}));
-            say(`${ev.title} is cancelled.`);
-          },
-          fail,
-        );
-        actions.append(cancel);
+        const cancels: [string, Scope | null, string][] = ev.series_id
+          ? [
+              ['Cancel this date', 'occurrence', `Cancel ${ev.title} on this date? It stays on the map, marked cancelled.`],
+              ['Cancel the series', 'series', `Cancel every date of ${ev.title} from now on? They stay on the map, marked cancelled.`],
+            ]
+          : [['Cancel event', null, `Cancel ${ev.title}? It stays on the map, marked cancelled.`]];
+        for (const [label, scope, question] of cancels) {
+          const cancel = h('button', {type: 'button', class: 'btn btn-danger-outline'}, label, h('span', {class: 'sr-only'}, ` ${ev.title}`));
+          askTwice(
+            cancel,
+            question,
+            'Yes, cancel',
+            async () => {
+              const updated = await ctx.api.action(ev.id, 'cancel', scope);
+              seriesDates.delete(ev.series_id ?? ev.id);
+              draw(withVenue({...ev, ...updated, status: updated?.status ?? 'cancelled'}));
+              say(`${ev.title} is cancelled${scope === 'series' ? ' (every date from now on)' : ''}.`);
+            },
+            fail,
+          );
+          actions.append(cancel);
+        }
       }
       actions.append(copy);
       if (ev.status === 'draft') {
@@ -144,7 +176,7 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
       const parts: (HTMLElement | null)[] = [
         h('div', {class: 'org-head'}, h('a', {class: 'org-title', href: routeHash({name: 'event-edit', organizerId, eventId: ev.id})}, ev.title), statusTag(ev.status)),
         h('p', {class: 'muted org-when'}, formatEventRange(ev.starts_at, ev.ends_at, ev.timezone, LOCALE, VIEWER_ZONE), ev.venue ? ` · ${ev.venue.name}` : ''),
-        words ? h('p', {class: 'org-series'}, words) : null,
+        words ? seriesLine(ev, words) : null,
         words || ev.series_id ? occurrencesToggle(ev) : null,
         actions,
       ];
@@ -152,6 +184,20 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
     };
     draw(e);
     return li;
+  }
+
+  /** "Every Wednesday, 10 times": from the series' RRULE, once its dates are known. */
+  function seriesLine(ev: OrgEvent, words: string): HTMLElement {
+    const line = h('p', {class: 'org-series'}, words);
+    if (ev.series_id && !ev.recurrence) {
+      datesOf(ev).then(
+        (dates) => {
+          if (dates.rrule) line.textContent = seriesWords({...ev, recurrence: {rrule: dates.rrule}}) ?? words;
+        },
+        () => undefined,
+      );
+    }
+    return line;
   }
 
   function occurrencesToggle(ev: OrgEvent): HTMLElement {
@@ -168,10 +214,18 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
       loaded = true;
       const occ = new PagedList<OrgEvent>(
         `Dates of ${ev.title}`,
-        (after) => ctx.api.occurrences(ev.id, after),
+        (after) => (after === null ? datesOf(ev) : ctx.api.occurrences(organizerId, ev, after)),
         (raw) => {
           const o = withVenue(raw);
-          return h('li', {class: 'item occurrence'}, h('span', {}, formatEventRange(o.starts_at, o.ends_at, o.timezone ?? ev.timezone, LOCALE, VIEWER_ZONE)), o.venue && o.venue.id !== ev.venue?.id ? h('span', {class: 'muted'}, o.venue.name) : null, statusTag(o.status ?? ev.status));
+          const when = formatEventRange(o.starts_at, o.ends_at, o.timezone ?? ev.timezone, LOCALE, VIEWER_ZONE);
+          return h(
+            'li',
+            {class: 'item occurrence'},
+            h('span', {}, when),
+            o.venue && o.venue.id !== ev.venue?.id ? h('span', {class: 'muted'}, o.venue.name) : null,
+            statusTag(o.status ?? ev.status),
+            h('a', {href: routeHash({name: 'event-edit', organizerId, eventId: o.id})}, 'Edit', h('span', {class: 'sr-only'}, ` ${ev.title} on ${when}`)),
+          );
         },
         'No dates yet.',
       );
