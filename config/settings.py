@@ -199,6 +199,25 @@ class StorageSettings(BaseModel):
     key_prefix: str = Field("", pattern=r"^([A-Za-z0-9_-]+/)*$")
 
 
+class SeriesSettings(BaseModel):
+    """Recurring events (app.series): how far ahead occurrences exist, and the bounds of a rule."""
+
+    # Occurrences exist as event rows this far ahead of the clock; the worker extends it every ``extend_every_s``.
+    horizon_days: int = Field(365, ge=7, le=3660)
+    # A rule giving more starts than this (in all when bounded, within the horizon when not) is refused.
+    max_occurrences: int = Field(730, ge=1, le=10_000)
+    # Local dates a series may exclude (EXDATE).
+    max_exdates: int = Field(500, ge=0, le=1000)
+    extend_every_s: float = Field(3600.0, gt=0)
+    # Series whose horizon one job run extends (each in its own transaction).
+    extend_batch: int = Field(20, ge=1)
+    # How long an edit of an occurrence waits for its series' row before answering 503 (Retry-After).
+    lock_timeout_ms: int = Field(1000, ge=10)
+    # ``GET /events/{id}/occurrences``: page sizes.
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(200, ge=1)
+
+
 class ProfileSettings(BaseModel):
     # A coarsened home is stored as the H3 cell of this resolution (7: about 5 km2), never the point.
     home_cell_resolution: int = Field(7, ge=0, le=15)
@@ -420,6 +439,7 @@ class Settings(BaseSettings):
     geocoding: GeocodingSettings = GeocodingSettings()
     venues: VenueSettings = VenueSettings()
     profiles: ProfileSettings = ProfileSettings()
+    series: SeriesSettings = SeriesSettings()
     privacy: PrivacySettings = PrivacySettings()
     oidc: OidcSettings = OidcSettings()
     http: HttpSettings = HttpSettings()

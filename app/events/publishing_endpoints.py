@@ -18,8 +18,8 @@ from starlette.responses import Response
 
 from app.accounts.auth import VerifiedSubjectDep
 from app.audit import service as audit
-from app.db import UnitOfWorkDep
-from app.errors import problem_responses
+from app.db import UnitOfWork, UnitOfWorkDep
+from app.errors import InvalidParameter, problem_responses
 from app.events import service
 from app.events.auth import EditableEventDep
 from app.events.changes import EventChange
@@ -38,11 +38,16 @@ from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
 from app.organizers.auth import MemberReadAccess, authorize
 from app.organizers.roles import Role
+from app.series import organizing
+from app.series.errors import InvalidRecurrence
+from app.series.schemas import SERIES_TRANSITIONS, ScopeParams
+from config.settings import SeriesSettings
 
 router = APIRouter(prefix="/api/v1", tags=["publishing"])
 
 EventsQuery = Annotated[OrganizerEventsParams, Depends(query_model(OrganizerEventsParams))]
 AuditQuery = Annotated[AuditParams, Depends(query_model(AuditParams))]
+ScopeQuery = Annotated[ScopeParams, Depends(query_model(ScopeParams))]
 
 
 def get_clock(request: Request) -> Clock:
@@ -73,25 +78,60 @@ _read = problem_responses(
 
 @router.post("/events", status_code=201, response_model=EventOut, responses=_write, summary="Create a draft event")
 async def create_event(
-    body: EventDraft, subject: VerifiedSubjectDep, work: UnitOfWorkDep, clock: ClockDep
+    request: Request, body: EventDraft, subject: VerifiedSubjectDep, work: UnitOfWorkDep, clock: ClockDep
 ) -> dict[str, Any]:
-    """A new draft of one of the caller's organizers (editor or owner), from local times in its zone."""
+    """A new draft of one of the caller's organizers (editor or owner), from local times in its zone.
+
+    With a ``recurrence``, a draft series: every occurrence up to the horizon is an event (the
+    first is answered); an unbounded rule is capped at the horizon, a longer or malformed one is 422.
+    """
     await authorize(work.conn, subject, body.organizer_id, Role.EDITOR)
+    if body.recurrence is not None:
+        row, changes = await organizing.create_series(
+            work.conn, subject.account_id, body, settings=_series_settings(request), now=clock()
+        )
+        _publish(work, changes)
+        return event_out(row)
     row, change = await service.draft_event(work.conn, subject.account_id, body, clock())
     work.publish(change)
     return event_out(row)
 
 
-@router.patch("/events/{event_id}", response_model=EventOut, responses=_write, summary="Edit an event")
-async def edit_event(body: EventEdit, event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> dict[str, Any]:
-    """Change details, local times, zone, venue or point; time, place and status changes bump ``sequence``."""
+@router.patch("/events/{event_id}", response_model=EventOut, responses=_write, summary="Edit an event",
+              openapi_extra=openapi(ScopeParams))  # fmt: skip
+async def edit_event(
+    request: Request, body: EventEdit, event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep, params: ScopeQuery
+) -> dict[str, Any]:
+    """Change details, local times, zone, venue or point; time, place and status changes bump ``sequence``.
+
+    On an occurrence of a series, ``scope`` says which: ``occurrence`` (default), ``following``
+    (splits the series) or ``series`` (every occurrence from now on).
+    """
+    if event.row["series_id"] is not None:
+        row, changes = await organizing.edit(
+            work.conn, event.access.account_id, event.row, body, params.scope,
+            settings=_series_settings(request), now=clock(),
+        )  # fmt: skip
+        _publish(work, changes)
+        return event_out(row)
+    _one_off(params, body.recurrence is not None)
     row, change = await service.edit_event(work.conn, event.access.account_id, event.row, body, clock())
     work.publish(change)
     return event_out(row)
 
 
 def _transition_endpoint(transition: service.Transition) -> Callable[..., Awaitable[dict[str, Any]]]:
-    async def endpoint(event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> dict[str, Any]:
+    async def endpoint(
+        request: Request, event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep, params: ScopeQuery
+    ) -> dict[str, Any]:
+        if event.row["series_id"] is not None:
+            row, changes = await organizing.transition(
+                work.conn, event.access.account_id, event.row, transition, params.scope,
+                settings=_series_settings(request), now=clock(),
+            )  # fmt: skip
+            _publish(work, changes)
+            return event_out(row)
+        _one_off(params, False)
         row, change = await service.change_status(work.conn, event.access.account_id, event.row, transition, clock())
         work.publish(change)
         return event_out(row)
@@ -107,16 +147,44 @@ for _name, _summary, _doc in (
 ):
     router.add_api_route(
         f"/events/{{event_id}}/{_name}", _transition_endpoint(_name), methods=["POST"],  # type: ignore[arg-type]
-        response_model=EventOut, responses=_transition, summary=_summary, description=_doc,
+        response_model=EventOut, responses=_transition, summary=_summary, description=_doc + SERIES_TRANSITIONS,
+        openapi_extra=openapi(ScopeParams),
     )  # fmt: skip
 
 
 @router.delete("/events/{event_id}", status_code=204, responses=_transition, summary="Delete a draft")
-async def delete_event(event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> Response:
-    """Only a draft may be deleted (409 otherwise: cancel a published event instead)."""
+async def delete_event(request: Request, event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> Response:
+    """Only a draft may be deleted (409 otherwise: cancel a published event instead).
+
+    An occurrence of a draft series is removed from it (its start joins the series' exdates).
+    """
+    if event.row["series_id"] is not None:
+        changes = await organizing.remove(
+            work.conn, event.access.account_id, event.row, settings=_series_settings(request), now=clock()
+        )
+        _publish(work, changes)
+        return Response(status_code=204)
     change: EventChange = await service.delete_draft(work.conn, event.access.account_id, event.row, clock())
     work.publish(change)
     return Response(status_code=204)
+
+
+def _series_settings(request: Request) -> SeriesSettings:
+    settings: SeriesSettings = request.app.state.settings.series
+    return settings
+
+
+def _publish(work: UnitOfWork, changes: list[EventChange]) -> None:
+    for change in changes:
+        work.publish(change)
+
+
+def _one_off(params: ScopeParams, recurrence: bool) -> None:
+    """A one-off event takes no ``scope`` and gets no ``recurrence`` (a series is created as one)."""
+    if params.scope is not None:
+        raise InvalidParameter("scope applies to occurrences of a series only", param="scope")
+    if recurrence:
+        raise InvalidRecurrence("a one-off event cannot become recurring: create a series", param="recurrence")
 
 
 @router.get("/organizers/{organizer_id}/events", response_model=EventList, responses=_read,

@@ -130,6 +130,10 @@ class EventEdit(_Writable):
     the venue (the event keeps its point unless a ``location`` is given).
     """
 
+    recurrence: Recurrence | None = Field(
+        None, description="An occurrence's series gets this rule and these exdates (scope=series or following)."
+    )
+
     @model_validator(mode="after")
     def _not_cleared(self) -> EventEdit:
         for name in REQUIRED_ON_EDIT:

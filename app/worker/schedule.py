@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from app.series.tasks import extend_horizons
 from app.worker.jobs import Periodic
 from config.settings import Settings
 
 
 def periodic_jobs(settings: Settings) -> list[Periodic]:
     """The jobs, in the order they first run. Each domain adds its own entries here."""
-    jobs: list[Periodic] = []
+    jobs: list[Periodic] = [
+        Periodic(
+            "series.extend_horizons", timedelta(seconds=settings.series.extend_every_s), extend_horizons,
+            batch=settings.series.extend_batch,
+        ),
+    ]
     return jobs

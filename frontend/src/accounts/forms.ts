@@ -176,7 +176,8 @@ export class FormController {
     }
   }
 
-  showErrors(errors: readonly FieldError[]): void {
+  /** `focus`: false for checks made while typing, which must not move the caret. */
+  showErrors(errors: readonly FieldError[], focus = true): void {
     const names = [...this.form.querySelectorAll<HTMLElement>('[data-field]')].map((el) => el.dataset.field!);
     const placed = placeErrors(errors, names);
     let first: HTMLElement | null = null;
@@ -197,6 +198,7 @@ export class FormController {
       this.alert.replaceChildren(...placed.general.map((m) => h('p', {}, m)));
       this.alert.hidden = false;
     }
+    if (!focus) return;
     if (first) first.focus();
     else if (placed.general.length) {
       this.alert.tabIndex = -1;

@@ -43,8 +43,41 @@ const BUILDERS: Record<Route['name'], PageBuilder> = {
   account: accountPage,
   team: teamPage,
   invitation: invitationPage,
+  organize: organizerPage,
+  'my-events': organizerPage,
+  'event-new': organizerPage,
+  'event-edit': organizerPage,
+  'venue-new': organizerPage,
+  audit: organizerPage,
   'not-found': notFoundPage,
 };
+
+const ORGANIZER_TITLES: Partial<Record<Route['name'], string>> = {
+  organize: 'Organize events',
+  'my-events': 'Your events',
+  'event-new': 'New event',
+  'event-edit': 'Edit event',
+  'venue-new': 'Pin a venue',
+  audit: 'Changes',
+};
+
+/**
+ * The organizer pages come in a chunk of their own (they bring a map editor and the recurrence
+ * editor): the page shows at once with its heading, and its content when the chunk is loaded.
+ */
+function organizerPage(ctx: PageContext, route: Route, signal: AbortSignal): Page {
+  const root = h('div', {class: 'page-sections'}, h('p', {class: 'muted', role: 'status'}, 'Loading…'));
+  let inner: Page | null = null;
+  import('../organizer/organizer-pages').then(
+    ({organizerPage: build}) => {
+      if (signal.aborted) return;
+      inner = build(ctx, route, signal);
+      root.replaceChildren(...inner.body);
+    },
+    () => root.replaceChildren(h('p', {role: 'alert'}, 'This page could not be loaded. Check your connection and reload.')),
+  );
+  return {title: ORGANIZER_TITLES[route.name] ?? 'Organize events', body: [root], dispose: () => inner?.dispose?.()};
+}
 
 export class Pages {
   private readonly root = byId('page');

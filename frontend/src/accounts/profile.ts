@@ -278,7 +278,14 @@ function organizersSection(ctx: PageContext): HTMLElement {
       const page = await ctx.session.json<{items: MyOrganizer[]; next_after: string | null}>(`/api/v1/organizers?${query({limit: LIST_PAGE, after})}`);
       return {items: page.items, next: page.next_after};
     },
-    (o) => h('li', {class: 'item'}, h('a', {href: `#/organizers/${o.id}/team`}, o.name), h('span', {class: 'muted'}, o.role ? ROLE_NAMES[o.role] ?? o.role : '')),
+    (o) =>
+      h(
+        'li',
+        {class: 'item'},
+        h('a', {href: `#/organizers/${o.id}/team`}, o.name),
+        h('span', {class: 'muted'}, o.role ? ROLE_NAMES[o.role] ?? o.role : ''),
+        o.role === 'owner' || o.role === 'editor' ? h('a', {href: `#/organizers/${o.id}/events`}, h('span', {}, 'Events'), h('span', {class: 'sr-only'}, ` of ${o.name}`)) : null,
+      ),
     'You are not in any organizer’s team.',
   );
   void list.fetch();

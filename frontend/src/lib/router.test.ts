@@ -17,6 +17,23 @@ describe('account routes', () => {
     expect(parseRoute(`#/invitations/${TOKEN}`)).toEqual({name: 'invitation', token: TOKEN});
   });
 
+  it('names the organizer pages', () => {
+    const EV = '1a2b3c4d-0000-4000-8000-00000000abcd';
+    expect(parseRoute('#/organize')).toEqual({name: 'organize'});
+    expect(parseRoute(`#/organizers/${ORG}/events`)).toEqual({name: 'my-events', organizerId: ORG});
+    expect(parseRoute(`#/organizers/${ORG}/events/new`)).toEqual({name: 'event-new', organizerId: ORG, venueId: null, copyOf: null});
+    expect(parseRoute(`#/organizers/${ORG}/events/new?venue=${EV}&from=${EV}`)).toEqual({name: 'event-new', organizerId: ORG, venueId: EV, copyOf: EV});
+    expect(parseRoute(`#/organizers/${ORG}/events/new?venue=nope`)).toEqual({name: 'event-new', organizerId: ORG, venueId: null, copyOf: null});
+    expect(parseRoute(`#/organizers/${ORG}/events/${EV}/edit`)).toEqual({name: 'event-edit', organizerId: ORG, eventId: EV});
+    expect(parseRoute(`#/organizers/${ORG}/venues/new`)).toEqual({name: 'venue-new', organizerId: ORG});
+    expect(parseRoute(`#/organizers/${ORG}/audit`)).toEqual({name: 'audit', organizerId: ORG});
+    expect(parseRoute(`#/organizers/${ORG}/events/nope/edit`)).toEqual({name: 'not-found'});
+    expect(parseRoute(`#/organizers/${ORG}/whatever`)).toEqual({name: 'not-found'});
+    for (const route of [parseRoute(`#/organizers/${ORG}/events/new?venue=${EV}`)!, parseRoute(`#/organizers/${ORG}/events/${EV}/edit`)!, parseRoute(`#/organizers/${ORG}/audit`)!]) {
+      expect(parseRoute(routeHash(route))).toEqual(route);
+    }
+  });
+
   it('reads the links the mails carry', () => {
     // app/accounts/messages.py and app/organizers/messages.py write these.
     expect(parseRoute(`#/verify?token=${TOKEN}`)).toEqual({name: 'verify', token: TOKEN});

@@ -16,7 +16,16 @@ export type Route =
   | {name: 'account'}
   | {name: 'team'; organizerId: string}
   | {name: 'invitation'; token: string | null}
+  | {name: 'organize'}
+  | {name: 'my-events'; organizerId: string}
+  | {name: 'event-new'; organizerId: string; venueId: string | null; copyOf: string | null}
+  | {name: 'event-edit'; organizerId: string; eventId: string}
+  | {name: 'venue-new'; organizerId: string}
+  | {name: 'audit'; organizerId: string}
   | {name: 'not-found'};
+
+/** The organizer pages: a chunk of their own inside the pages' chunk (they bring a map editor). */
+export const ORGANIZER_ROUTES: readonly RouteName[] = ['organize', 'my-events', 'event-new', 'event-edit', 'venue-new', 'audit'];
 
 export type RouteName = Route['name'];
 
@@ -49,8 +58,20 @@ export function parseRoute(hash: string): Route | null {
   const query = new URLSearchParams(mark < 0 ? '' : text.slice(mark + 1));
   const parts = path.split('/');
   if (parts.length === 2 && parts[0] === 'invitations') return {name: 'invitation', token: token(parts[1])};
-  if (parts.length === 3 && parts[0] === 'organizers' && parts[2] === 'team') {
-    return UUID.test(parts[1]) ? {name: 'team', organizerId: parts[1].toLowerCase()} : {name: 'not-found'};
+  if (parts.length >= 3 && parts[0] === 'organizers') {
+    if (!UUID.test(parts[1])) return {name: 'not-found'};
+    const organizerId = parts[1].toLowerCase();
+    const rest = parts.slice(2).join('/');
+    const id = (value: string | null) => (value !== null && UUID.test(value) ? value.toLowerCase() : null);
+    if (rest === 'team') return {name: 'team', organizerId};
+    if (rest === 'events') return {name: 'my-events', organizerId};
+    if (rest === 'events/new') return {name: 'event-new', organizerId, venueId: id(query.get('venue')), copyOf: id(query.get('from'))};
+    if (rest === 'venues/new') return {name: 'venue-new', organizerId};
+    if (rest === 'audit') return {name: 'audit', organizerId};
+    if (parts.length === 5 && parts[2] === 'events' && parts[4] === 'edit' && UUID.test(parts[3])) {
+      return {name: 'event-edit', organizerId, eventId: parts[3].toLowerCase()};
+    }
+    return {name: 'not-found'};
   }
   if (parts.length !== 1) return {name: 'not-found'};
   switch (parts[0]) {
@@ -68,6 +89,8 @@ export function parseRoute(hash: string): Route | null {
       return {name: 'account'};
     case 'invitation': // the link in invitation mails: #/invitation?token=…
       return {name: 'invitation', token: token(query.get('token'))};
+    case 'organize':
+      return {name: 'organize'};
     default:
       return {name: 'not-found'};
   }
@@ -90,6 +113,16 @@ export function routeHash(route: Route): string {
       return withQuery('reset', {token: route.token});
     case 'team':
       return `#/organizers/${route.organizerId}/team`;
+    case 'my-events':
+      return `#/organizers/${route.organizerId}/events`;
+    case 'event-new':
+      return withQuery(`organizers/${route.organizerId}/events/new`, {venue: route.venueId, from: route.copyOf});
+    case 'event-edit':
+      return `#/organizers/${route.organizerId}/events/${route.eventId}/edit`;
+    case 'venue-new':
+      return `#/organizers/${route.organizerId}/venues/new`;
+    case 'audit':
+      return `#/organizers/${route.organizerId}/audit`;
     case 'invitation':
       return route.token ? `#/invitations/${route.token}` : '#/invitation';
     case 'not-found':

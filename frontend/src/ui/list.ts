@@ -3,8 +3,8 @@
  * the app; hovering or focusing an item highlights it on the map, and the map highlights items back.
  */
 import {type ApiError, type EventItem, eventPoint} from '../lib/api';
-import {categoryColor, categoryName} from '../lib/categories';
-import {formatCount, formatDistance, formatEventStart, formatPrice} from '../lib/format';
+import {formatCount} from '../lib/format';
+import {eventCard} from './card';
 import {byId, h} from './dom';
 
 export interface ListCallbacks {
@@ -95,28 +95,7 @@ export class ResultsList {
   }
 
   private card(item: EventItem): HTMLLIElement {
-    const price = formatPrice(item, this.locale);
-    const venue = item.venue?.name;
-    const color = h('span', {class: 'card-color', 'aria-hidden': 'true'});
-    color.style.background = categoryColor(item.category);
-    const button = h(
-      'button',
-      {type: 'button', class: 'card', 'data-id': item.id},
-      color,
-      h(
-        'span',
-        {class: 'card-body'},
-        h('span', {class: 'card-title'}, item.title, item.status === 'cancelled' ? h('span', {class: 'tag tag-warn'}, 'Cancelled') : null),
-        h('span', {class: 'card-meta'}, h('time', {datetime: item.starts_at}, formatEventStart(item.starts_at, item.timezone, this.locale, this.viewerZone)), venue ? ` · ${venue}` : ''),
-        h(
-          'span',
-          {class: 'card-tags'},
-          h('span', {class: 'tag'}, categoryName(item.category)),
-          price ? h('span', {class: item.is_free ? 'tag tag-free' : 'tag'}, price) : null,
-          typeof item.distance_m === 'number' ? h('span', {class: 'tag'}, formatDistance(item.distance_m, this.locale)) : null,
-        ),
-      ),
-    );
+    const button = eventCard(item, this.locale, this.viewerZone);
     button.addEventListener('click', () => this.cb.onOpen(item, button));
     return h('li', {}, button);
   }
