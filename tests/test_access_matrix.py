@@ -140,6 +140,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/organizers/{organizer_id}/invitations"): Row(    "401  403  404  200  403  403  404  200"),
     ("DELETE", "/api/v1/organizers/{organizer_id}/invitations/{invitation_id}"): Row(
                                                                       "401  403  404  204  403  403  404  204"),
+    # a series' occurrences: the path's event does not exist, so nobody sees any (404 alike)
+    ("GET", "/api/v1/events/{event_id}/occurrences"): Row(            "404  404  404  404  404  404  404  404"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
     ("POST", "/api/v1/invitations/{token}/accept"): Row(              "401  403  200  403  403  403  403  403"),
 }
