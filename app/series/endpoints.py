@@ -30,8 +30,10 @@ OccurrenceQuery = Annotated[OccurrenceParams, Depends(query_model(OccurrencePara
     response_model=OccurrencePage,
     responses=problem_responses(
         {
+            400: "A parameter given twice or not UTF-8, or a cursor this list did not give (names it)",
+            401: "An Authorization header that is not a valid bearer token (none is needed)",
             404: "Unknown, not public, or not an occurrence of a series (the same answer)",
-            422: "Not an event id, or an invalid parameter (unknown ones too) or cursor",
+            422: "Not an event id, or an invalid parameter (unknown ones too)",
         }
     ),
     summary="The occurrences of an event's series",
