@@ -156,6 +156,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/events/{event_id}"): Row(                     "401  403  404  204  204  403  404  204"),
     ("GET", "/api/v1/organizers/{organizer_id}/events"): Row(         "401  403  404  200  200  200  404  200"),
     ("GET", "/api/v1/organizers/{organizer_id}/audit"): Row(          "401  403  404  200  200  200  404  200"),
+    # a series' occurrences: the path's event does not exist, so nobody sees any (404 alike)
+    ("GET", "/api/v1/events/{event_id}/occurrences"): Row(            "404  404  404  404  404  404  404  404"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
     ("POST", "/api/v1/invitations/{token}/accept"): Row(              "401  403  200  403  403  403  403  403"),
     # venues: editors and owners of A write, members read; outsiders see nothing
