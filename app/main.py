@@ -38,10 +38,10 @@ from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
+from app.series.endpoints import router as series_router
 from app.venues.context import VenuesContext
 from app.venues.endpoints import geocode_router
 from app.venues.endpoints import router as venues_router
-from app.series.endpoints import router as series_router
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
 from config.settings import Settings
