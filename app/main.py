@@ -34,6 +34,8 @@ from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
+from app.sharing.endpoints import pages_router as sharing_pages_router
+from app.sharing.endpoints import router as calendars_router
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
 from config.settings import Settings
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     answer_database_errors(app)
     app.include_router(health_router)
+    app.include_router(calendars_router)  # calendar feeds; before events: /events/{id}.ics is not an id
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)
@@ -129,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_router)  # GET /me/export, DELETE /me
     app.include_router(media_router)
     app.include_router(organizers_router)
+    app.include_router(sharing_pages_router)  # /e/{id}-{slug}, /sitemap.xml, /robots.txt
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*
