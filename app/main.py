@@ -39,6 +39,8 @@ from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
 from app.series.endpoints import router as series_router
+from app.sharing.endpoints import pages_router as sharing_pages_router
+from app.sharing.endpoints import router as calendars_router
 from app.venues.context import VenuesContext
 from app.venues.endpoints import geocode_router
 from app.venues.endpoints import router as venues_router
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(publishing_router)  # before the public /events/{event_id}: POST /events etc.
     app.include_router(series_router)  # GET /events/{event_id}/occurrences
+    app.include_router(calendars_router)  # calendar feeds; before events: /events/{id}.ics is not an id
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)
@@ -146,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organizers_router)
     app.include_router(venues_router)  # /venues, /organizers/{id}/venues
     app.include_router(geocode_router)  # /geocode, /geocode/reverse
+    app.include_router(sharing_pages_router)  # /e/{id}-{slug}, /sitemap.xml, /robots.txt
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

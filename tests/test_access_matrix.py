@@ -109,6 +109,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/auth/oidc/token"): Row(                         "400  400  400  400  400  400  400  400",
         body=lambda w, a: {"code": UNUSED_TOKEN, "code_verifier": UNUSED_TOKEN}),
     # the signed-in person's own data: everyone signed in, nobody else's
+    # calendar feeds: an organizer's public feed is public; the personal feed's address is one's own
+    ("GET", "/api/v1/organizers/{organizer_id}/calendar.ics"): Row(   "200  200  200  200  200  200  200  200"),
+    ("POST", "/api/v1/me/calendar-token"): Row(                       "401  201  201  201  201  201  201  201"),
     ("GET", "/api/v1/me"): Row(                                       "401  200  200  200  200  200  200  200"),
     ("PATCH", "/api/v1/me"): Row(                                     "401  200  200  200  200  200  200  200",
         body=lambda w, a: {"units": "imperial"}),

@@ -87,6 +87,8 @@ def _window_reversed(query: dict[str, Any]) -> bool:
 
 
 LIST, NEARBY = "GET /api/v1/events", "GET /api/v1/events/nearby"
+SEARCH_FEED = "GET /api/v1/calendars/search.ics"  # the list's area, filters and cursor, as a calendar
+AREA_QUERIES, PAGED = (LIST, SEARCH_FEED), (LIST, NEARBY, SEARCH_FEED)
 REGISTER, VERIFY = "POST /api/v1/auth/register", "POST /api/v1/auth/verify"
 RESET_CONFIRM, APP_TOKEN = "POST /api/v1/auth/password-reset/confirm", "POST /api/v1/auth/oidc/token"
 ORGANIZERS, INVITATIONS = "POST /api/v1/organizers", "POST /api/v1/organizers/{organizer_id}/invitations"
@@ -94,38 +96,38 @@ TILES = ("GET /tiles/events.json", "GET /tiles/events/style.json", "GET /tiles/e
 
 INEXPRESSIBLE = [
     Inexpressible(
-        (LIST,), 400, "bbox", "bbox excludes lat/lon/radius_m: a parameter cannot exclude another",
+        AREA_QUERIES, 400, "bbox", "bbox excludes lat/lon/radius_m: a parameter cannot exclude another",
         lambda q: _given(q, "bbox") and _given(q, "lat", "lon", "radius_m"),
     ),
     Inexpressible(
-        (LIST,), 400, "bbox", "bbox or lat/lon is required: 'one of two parameter groups' is not expressible",
+        AREA_QUERIES, 400, "bbox", "bbox or lat/lon is required: 'one of two parameter groups' is not expressible",
         lambda q: not _given(q, "bbox", "lat", "lon", "radius_m"),
     ),
     Inexpressible(
-        (LIST,), 400, "lat", "lat and lon go together (radius_m needs both): parameters cannot require others",
+        AREA_QUERIES, 400, "lat", "lat and lon go together (radius_m needs both): parameters cannot require others",
         lambda q: not _given(q, "bbox") and not (_given(q, "lat") and _given(q, "lon")),
     ),
     Inexpressible(
-        (LIST,), 400, "lon", "lat and lon go together: parameters cannot require others",
+        AREA_QUERIES, 400, "lon", "lat and lon go together: parameters cannot require others",
         lambda q: not _given(q, "bbox") and _given(q, "lat") and not _given(q, "lon"),
     ),
     Inexpressible(
-        (LIST,), 400, "bbox", "south at most north, and the caps on width, height and area: relations between "
+        AREA_QUERIES, 400, "bbox", "south at most north, and the caps on width, height and area: relations between "
         "the four numbers of one string",
         lambda q: not _given(q, "lat", "lon", "radius_m") and _bbox_beyond_its_rules(q),
     ),
     Inexpressible(
-        (LIST,), 400, "sort", "sort=distance needs lat/lon, sort=relevance needs a non-blank q: a value of one "
+        AREA_QUERIES, 400, "sort", "sort=distance needs lat/lon, sort=relevance needs a non-blank q: a value of one "
         "parameter cannot require another",
         lambda q: (q.get("sort") == "distance" and not (_given(q, "lat") and _given(q, "lon")))
         or (q.get("sort") == "relevance" and _blank(q.get("q"))),
     ),
     Inexpressible(
-        (LIST, NEARBY), 400, "cursor", "a cursor is valid only as the server issued it, for the same query",
+        PAGED, 400, "cursor", "a cursor is valid only as the server issued it, for the same query",
         lambda q: _given(q, "cursor"),
     ),
     Inexpressible(
-        (LIST, NEARBY), 422, "starts_before", "starts_before must be later than starts_after: parameters cannot "
+        PAGED, 422, "starts_before", "starts_before must be later than starts_after: parameters cannot "
         "be compared",
         _window_reversed,
     ),

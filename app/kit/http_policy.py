@@ -58,7 +58,7 @@ class RouteFamily:
 
 
 # Public, cacheable data: read by any origin, never with credentials.
-PUBLIC_READS = RouteFamily("/api/v1/events", "/tiles", "/basemap")
+PUBLIC_READS = RouteFamily("/api/v1/events", "/api/v1/calendars", "/tiles", "/basemap")
 # Accounts and what belongs to them: credentials, from the configured origins only.
 ACCOUNTS = RouteFamily("/api/v1/auth", "/api/v1/me", "/api/v1/organizers", "/api/v1/invitations")
 

@@ -12,8 +12,9 @@ import {type Bounds, coveringRadiusM, normalizeBounds} from './lib/geo';
 import {PlaceZones} from './lib/placezone';
 import {type CivilDate, parseIsoDate, viewerTimeZone} from './lib/time';
 import {isRouteHash} from './lib/router';
+import {eventPageUrl} from './lib/share';
 import {Session} from './lib/session';
-import {type AppState, DEFAULT_STATE, type MapView, parseHashView, parseState, serializeState} from './lib/urlstate';
+import {type AppState, type MapView, parseHashView, parseState, serializeState} from './lib/urlstate';
 import {EventMap, type TileEvent} from './map/eventmap';
 import {CalendarView} from './ui/calendar';
 import {DetailPanel} from './ui/detail';
@@ -97,7 +98,7 @@ class App {
           if (this.followEvent) this.map.jumpTo({lon: event.lon, lat: event.lat, zoom: 14});
           this.followEvent = false;
         },
-        shareUrl: (event) => `${location.origin}/${serializeState({...DEFAULT_STATE, map: {zoom: 15, lat: event.lat, lon: event.lon}, event: event.id})}`,
+        shareUrl: (event) => eventPageUrl(location.origin, event.id, event.title),
         notify: (text, kind) => this.toasts.show(text, kind),
       },
       LOCALE,

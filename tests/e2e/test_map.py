@@ -187,7 +187,9 @@ def test_detail_panel_share_calendar_and_directions(new_context: Any, hotspot: t
     page.get_by_text("Link copied").wait_for()
     link = page.evaluate("() => navigator.clipboard.readText()")
     event_id = query(page.url)["event"][0]
-    assert f"event={event_id}" in link
+    assert f"/e/{event_id}-" in link  # the event's own page, which unfurls in chats
+    page_link = page.get_by_role("link", name="Event page").get_attribute("href")
+    assert page_link == link
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Add to calendar").click()

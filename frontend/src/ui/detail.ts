@@ -3,6 +3,7 @@ import {type ApiError, type EventDetail, getJson, LatestOnly} from '../lib/api';
 import {categoryColor, categoryName} from '../lib/categories';
 import {formatEventRange, formatPrice} from '../lib/format';
 import {buildIcs, geoUri, icsFileName} from '../lib/ics';
+import {canShareNatively} from '../lib/share';
 import {byId, dot, h} from './dom';
 
 export interface DetailCallbacks {
@@ -116,11 +117,20 @@ export class DetailPanel {
     const calendar = h('button', {type: 'button', class: 'btn btn-secondary', id: 'add-to-calendar'}, 'Add to calendar');
     calendar.addEventListener('click', () => this.downloadIcs(event));
     const directions = h('a', {class: 'btn btn-secondary', id: 'directions', href: geoUri(event.lat, event.lon, event.venue?.name ?? event.title)}, 'Directions');
-    return h('div', {class: 'detail-actions'}, share, calendar, directions);
+    const page = h('a', {class: 'btn btn-secondary', id: 'event-page', href: this.cb.shareUrl(event)}, 'Event page');
+    return h('div', {class: 'detail-actions'}, share, calendar, directions, page);
   }
 
   private async share(event: EventDetail): Promise<void> {
     const url = this.cb.shareUrl(event);
+    if (canShareNatively(navigator, matchMedia('(pointer: coarse)').matches)) {
+      try {
+        await navigator.share({title: event.title, url});
+        return;
+      } catch (error) {
+        if ((error as DOMException).name === 'AbortError') return; // the person closed the sheet
+      }
+    }
     try {
       await navigator.clipboard.writeText(url);
       this.cb.notify('Link copied to the clipboard.');

@@ -1,0 +1,1 @@
+"""Events that travel: server-rendered event pages, calendar feeds, the sitemap."""

@@ -1,0 +1,131 @@
+"""Queries of the sharing domain: events as calendars and pages see them, feed tokens, sitemap chunks.
+
+Public reads show what discovery shows (published and cancelled events). An event whose organizer
+chose an approximate location never gives its place here: no GEO, no coordinates, no venue name or
+address, only the city.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from app.db import Conn
+from app.events.filter_sql import PUBLIC
+
+# One event as a calendar entry or a page: everything but the exact point of an approximate one.
+_SHARED = f"""
+    SELECT e.cell, e.id, e.title, e.description, e.category, e.tags, e.starts_at, e.ends_at, e.timezone,
+           e.status, e.sequence, e.created_at, e.updated_at, e.is_free, e.price_min, e.price_max, e.currency,
+           e.series_id, e.recurrence_id, e.image_key, e.location_approximate,
+           CASE WHEN e.location_approximate THEN NULL ELSE ST_Y(e.geom) END AS lat,
+           CASE WHEN e.location_approximate THEN NULL ELSE ST_X(e.geom) END AS lon,
+           CASE WHEN e.location_approximate THEN NULL ELSE v.name END AS venue_name,
+           CASE WHEN e.location_approximate THEN NULL ELSE v.address END AS venue_address, v.city AS venue_city,
+           v.country_code AS venue_country, o.id AS organizer_id, o.name AS organizer_name,
+           EXISTS (SELECT 1 FROM event_changes c WHERE c.event_id = e.id AND c.cell = e.cell
+                   AND 'rescheduled' = ANY(c.aspects)) AS rescheduled
+    FROM events e
+    JOIN organizers o ON o.id = e.organizer_id
+    LEFT JOIN venues v ON v.id = e.venue_id
+    WHERE {PUBLIC}
+"""
+
+
+async def shared_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
+    """One public event (by id alone: every partition's id index; on Citus a fan-out, see README)."""
+    cur = await conn.execute(_SHARED + " AND e.id = %s", (event_id,))
+    return await cur.fetchone()
+
+
+async def shared_events(conn: Conn, keys: list[tuple[int, UUID]]) -> list[dict[str, Any]]:
+    """Public events by (cell, id), in start order; each key carries its partition."""
+    if not keys:
+        return []
+    cur = await conn.execute(
+        _SHARED + " AND (e.cell, e.id) IN (SELECT * FROM unnest(%s::bigint[], %s::uuid[])) ORDER BY e.starts_at, e.id",
+        ([cell for cell, _ in keys], [event_id for _, event_id in keys]),
+    )
+    return await cur.fetchall()
+
+
+async def shared_events_by_id(conn: Conn, ids: list[UUID]) -> list[dict[str, Any]]:
+    """Public events by id alone, in start order (each id through every partition's id index)."""
+    if not ids:
+        return []
+    cur = await conn.execute(_SHARED + " AND e.id = ANY(%s) ORDER BY e.starts_at, e.id", (ids,))
+    return await cur.fetchall()
+
+
+async def organizer_events(conn: Conn, organizer_id: UUID, since: datetime, limit: int) -> list[dict[str, Any]]:
+    """An organizer's public events ending after ``since``, soonest first, at most ``limit``."""
+    cur = await conn.execute(
+        _SHARED + " AND e.organizer_id = %s AND e.ends_at >= %s ORDER BY e.starts_at, e.id LIMIT %s",
+        (organizer_id, since, limit),
+    )
+    return await cur.fetchall()
+
+
+async def organizer_name(conn: Conn, organizer_id: UUID) -> str | None:
+    cur = await conn.execute("SELECT name FROM organizers WHERE id = %s", (organizer_id,))
+    row = await cur.fetchone()
+    return None if row is None else str(row["name"])
+
+
+async def saved_event_keys(conn: Conn, account_id: UUID, since: datetime, limit: int) -> list[tuple[int, UUID]]:
+    """The (cell, id) of the events a person saved that end after ``since``, at most ``limit``."""
+    cur = await conn.execute(
+        "SELECT s.cell, s.event_id FROM saved_events s JOIN events e ON e.cell = s.cell AND e.id = s.event_id "
+        "WHERE s.account_id = %s AND e.ends_at >= %s ORDER BY e.starts_at, e.id LIMIT %s",
+        (account_id, since, limit),
+    )
+    return [(row["cell"], row["event_id"]) for row in await cur.fetchall()]
+
+
+async def replace_feed_token(conn: Conn, account_id: UUID, token_hash: bytes, at: datetime) -> None:
+    """Make ``token_hash`` the person's only calendar feed token (the old one stops working)."""
+    await conn.execute(
+        "INSERT INTO calendar_feed_tokens (account_id, token_hash, created_at) VALUES (%s, %s, %s) "
+        "ON CONFLICT (account_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at",
+        (account_id, token_hash, at),
+    )
+
+
+async def account_of_feed_token(conn: Conn, token_hash: bytes) -> UUID | None:
+    cur = await conn.execute("SELECT account_id FROM calendar_feed_tokens WHERE token_hash = %s", (token_hash,))
+    row = await cur.fetchone()
+    return None if row is None else row["account_id"]
+
+
+async def feed_token_created(conn: Conn, account_id: UUID) -> datetime | None:
+    cur = await conn.execute("SELECT created_at FROM calendar_feed_tokens WHERE account_id = %s", (account_id,))
+    row = await cur.fetchone()
+    return None if row is None else row["created_at"]
+
+
+async def delete_feed_token(conn: Conn, account_id: UUID) -> None:
+    await conn.execute("DELETE FROM calendar_feed_tokens WHERE account_id = %s", (account_id,))
+
+
+async def estimated_event_count(conn: Conn) -> int:
+    """The planner's estimate of the events table's rows (its partitions' statistics; no scan)."""
+    cur = await conn.execute(
+        "SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS n "
+        "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass"
+    )
+    row = await cur.fetchone()
+    return 0 if row is None else int(row["n"])
+
+
+async def sitemap_chunk(
+    conn: Conn, low: UUID, high: UUID | None, now: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """Upcoming public events with ``low <= id < high`` (a range of the id index), at most ``limit``."""
+    upper = "" if high is None else " AND e.id < %(high)s"
+    cur = await conn.execute(
+        "SELECT e.id, e.title, e.updated_at FROM events e "
+        f"WHERE e.id >= %(low)s{upper} AND e.ends_at >= %(now)s AND {PUBLIC} ORDER BY e.id LIMIT %(limit)s",
+        {"low": low, "high": high, "now": now, "limit": limit},
+    )
+    return await cur.fetchall()
