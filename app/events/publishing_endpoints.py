@@ -40,6 +40,8 @@ from app.organizers.auth import MemberReadAccess, authorize
 from app.organizers.roles import Role
 
 router = APIRouter(prefix="/api/v1", tags=["publishing"])
+# Paths name the event as ``{event_id:uuid}``: only a UUID matches, so ``PATCH /events/nearby`` is a
+# 405 for the public ``/events/nearby`` route rather than a write on an event called "nearby".
 
 EventsQuery = Annotated[OrganizerEventsParams, Depends(query_model(OrganizerEventsParams))]
 AuditQuery = Annotated[AuditParams, Depends(query_model(AuditParams))]
@@ -82,7 +84,7 @@ async def create_event(
     return event_out(row)
 
 
-@router.patch("/events/{event_id}", response_model=EventOut, responses=_write, summary="Edit an event")
+@router.patch("/events/{event_id:uuid}", response_model=EventOut, responses=_write, summary="Edit an event")
 async def edit_event(body: EventEdit, event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> dict[str, Any]:
     """Change details, local times, zone, venue or point; time, place and status changes bump ``sequence``."""
     row, change = await service.edit_event(work.conn, event.access.account_id, event.row, body, clock())
@@ -106,12 +108,12 @@ for _name, _summary, _doc in (
     ("cancel", "Cancel an event", "Published → cancelled: stays listed and on the map, marked cancelled."),
 ):
     router.add_api_route(
-        f"/events/{{event_id}}/{_name}", _transition_endpoint(_name), methods=["POST"],  # type: ignore[arg-type]
+        f"/events/{{event_id:uuid}}/{_name}", _transition_endpoint(_name), methods=["POST"],  # type: ignore[arg-type]
         response_model=EventOut, responses=_transition, summary=_summary, description=_doc,
     )  # fmt: skip
 
 
-@router.delete("/events/{event_id}", status_code=204, responses=_transition, summary="Delete a draft")
+@router.delete("/events/{event_id:uuid}", status_code=204, responses=_transition, summary="Delete a draft")
 async def delete_event(event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> Response:
     """Only a draft may be deleted (409 otherwise: cancel a published event instead)."""
     change: EventChange = await service.delete_draft(work.conn, event.access.account_id, event.row, clock())
