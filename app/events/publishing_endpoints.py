@@ -63,6 +63,11 @@ _WRITE = {
 }
 _write = problem_responses(_WRITE)
 _transition = problem_responses({**_WRITE, 409: "The event's status does not allow this (names the ones that do)"})
+# PATCH and DELETE share their path with the public GET /events/{id}: a path that is not an event id
+# matches only that route, so the answer is 405 with ``Allow: GET`` (see the note on ``router``).
+_NOT_AN_ID = {405: "The path names no event id (Allow lists the methods the path has)"}
+_edit = problem_responses({**_WRITE, **_NOT_AN_ID})
+_delete = problem_responses({**_WRITE, 409: "The event is not a draft: cancel it instead", **_NOT_AN_ID})
 _read = problem_responses(
     {
         401: _WRITE[401],
@@ -84,7 +89,7 @@ async def create_event(
     return event_out(row)
 
 
-@router.patch("/events/{event_id:uuid}", response_model=EventOut, responses=_write, summary="Edit an event")
+@router.patch("/events/{event_id:uuid}", response_model=EventOut, responses=_edit, summary="Edit an event")
 async def edit_event(body: EventEdit, event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> dict[str, Any]:
     """Change details, local times, zone, venue or point; time, place and status changes bump ``sequence``."""
     row, change = await service.edit_event(work.conn, event.access.account_id, event.row, body, clock())
@@ -113,7 +118,7 @@ for _name, _summary, _doc in (
     )  # fmt: skip
 
 
-@router.delete("/events/{event_id:uuid}", status_code=204, responses=_transition, summary="Delete a draft")
+@router.delete("/events/{event_id:uuid}", status_code=204, responses=_delete, summary="Delete a draft")
 async def delete_event(event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> Response:
     """Only a draft may be deleted (409 otherwise: cancel a published event instead)."""
     change: EventChange = await service.delete_draft(work.conn, event.access.account_id, event.row, clock())
