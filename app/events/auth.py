@@ -8,7 +8,8 @@ Contract (publishing, images, series and later domains build on these names):
   404 ``event-not-found`` when the event does not exist *or* the caller is not a member of its
   organizer (the same answer, so nobody learns which events exist in drafts); 403 ``role-too-low``
   for a member below the role (a checker: members know the organizer already, as ADR-18 says).
-- ``EditableEventDep``: a dependency for routes whose path holds ``{event_id}``; runs on the
+- ``EditableEventDep``: a dependency for routes whose path holds ``{event_id:uuid}`` (declare it with
+  the convertor: only a UUID then matches, so ``/events/nearby`` never reaches a write route); runs on the
   request's unit of work (``UnitOfWorkDep``) with a verified caller (``VerifiedSubjectDep``:
   organizer work needs a verified email, 403 ``email-not-verified`` otherwise). It gives an
   ``EditableEvent`` (``row``, ``access``: the ``OrganizerAccess`` with the caller's role).

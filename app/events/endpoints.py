@@ -96,7 +96,13 @@ async def nearby_events(request: Request, params: NearbyQuery, db: ReadConnDep) 
     response_model=EventDetail,
     responses={
         304: {"description": "Not modified"},
-        **problem_responses({404: "Unknown or not public", 422: "Not an event id"}),
+        **problem_responses(
+            {
+                401: "An Authorization header that is malformed or no longer valid (none is needed)",
+                404: "Unknown or not public",
+                422: "Not an event id",
+            }
+        ),
     },
     summary="One event",
     operation_id="get_event",

@@ -44,6 +44,8 @@ from app.series.schemas import SERIES_TRANSITIONS, ScopeParams
 from config.settings import SeriesSettings
 
 router = APIRouter(prefix="/api/v1", tags=["publishing"])
+# Paths name the event as ``{event_id:uuid}``: only a UUID matches, so ``PATCH /events/nearby`` is a
+# 405 for the public ``/events/nearby`` route rather than a write on an event called "nearby".
 
 EventsQuery = Annotated[OrganizerEventsParams, Depends(query_model(OrganizerEventsParams))]
 AuditQuery = Annotated[AuditParams, Depends(query_model(AuditParams))]
@@ -66,6 +68,11 @@ _WRITE = {
 }
 _write = problem_responses(_WRITE)
 _transition = problem_responses({**_WRITE, 409: "The event's status does not allow this (names the ones that do)"})
+# PATCH and DELETE share their path with the public GET /events/{id}: a path that is not an event id
+# matches only that route, so the answer is 405 with ``Allow: GET`` (see the note on ``router``).
+_NOT_AN_ID = {405: "The path names no event id (Allow lists the methods the path has)"}
+_edit = problem_responses({**_WRITE, **_NOT_AN_ID})
+_delete = problem_responses({**_WRITE, 409: "The event is not a draft: cancel it instead", **_NOT_AN_ID})
 _read = problem_responses(
     {
         401: _WRITE[401],
@@ -97,7 +104,7 @@ async def create_event(
     return event_out(row)
 
 
-@router.patch("/events/{event_id}", response_model=EventOut, responses=_write, summary="Edit an event",
+@router.patch("/events/{event_id:uuid}", response_model=EventOut, responses=_edit, summary="Edit an event",
               openapi_extra=openapi(ScopeParams))  # fmt: skip
 async def edit_event(
     request: Request, body: EventEdit, event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep, params: ScopeQuery
@@ -146,13 +153,13 @@ for _name, _summary, _doc in (
     ("cancel", "Cancel an event", "Published → cancelled: stays listed and on the map, marked cancelled."),
 ):
     router.add_api_route(
-        f"/events/{{event_id}}/{_name}", _transition_endpoint(_name), methods=["POST"],  # type: ignore[arg-type]
+        f"/events/{{event_id:uuid}}/{_name}", _transition_endpoint(_name), methods=["POST"],  # type: ignore[arg-type]
         response_model=EventOut, responses=_transition, summary=_summary, description=_doc + SERIES_TRANSITIONS,
         openapi_extra=openapi(ScopeParams),
     )  # fmt: skip
 
 
-@router.delete("/events/{event_id}", status_code=204, responses=_transition, summary="Delete a draft")
+@router.delete("/events/{event_id:uuid}", status_code=204, responses=_delete, summary="Delete a draft")
 async def delete_event(request: Request, event: EditableEventDep, work: UnitOfWorkDep, clock: ClockDep) -> Response:
     """Only a draft may be deleted (409 otherwise: cancel a published event instead).
 
