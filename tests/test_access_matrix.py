@@ -51,6 +51,7 @@ class World:
     organizer_b: str
     invitation_id: str  # A's open invitation to the user
     invitation_token: str
+    event_id: str  # a draft of A
 
 
 Body = Callable[[World, str], Any]
@@ -142,6 +143,20 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                                       "401  403  404  204  403  403  404  204"),
     # a series' occurrences: the path's event does not exist, so nobody sees any (404 alike)
     ("GET", "/api/v1/events/{event_id}/occurrences"): Row(            "404  404  404  404  404  404  404  404"),
+    # publishing: A's editors and owners (and admins) write A's events; A's draft is the event acted on
+    ("POST", "/api/v1/events"): Row(                                  "401  403  404  201  201  403  404  201",
+        body=lambda w, a: {"organizer_id": w.organizer_a, "title": "New", "category": "music",
+                           "location": {"lat": 48.85, "lon": 2.35}, "timezone": "Europe/Paris",
+                           "starts_at": "2030-07-14T19:30:00", "ends_at": "2030-07-14T22:00:00"}),
+    ("PATCH", "/api/v1/events/{event_id}"): Row(                      "401  403  404  200  200  403  404  200",
+        body=lambda w, a: {"title": "Edited"}),
+    ("POST", "/api/v1/events/{event_id}/publish"): Row(               "401  403  404  200  200  403  404  200"),
+    # a draft can be neither unpublished nor cancelled (409 for those who may write it)
+    ("POST", "/api/v1/events/{event_id}/unpublish"): Row(             "401  403  404  409  409  403  404  409"),
+    ("POST", "/api/v1/events/{event_id}/cancel"): Row(                "401  403  404  409  409  403  404  409"),
+    ("DELETE", "/api/v1/events/{event_id}"): Row(                     "401  403  404  204  204  403  404  204"),
+    ("GET", "/api/v1/organizers/{organizer_id}/events"): Row(         "401  403  404  200  200  200  404  200"),
+    ("GET", "/api/v1/organizers/{organizer_id}/audit"): Row(          "401  403  404  200  200  200  404  200"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
     ("POST", "/api/v1/invitations/{token}/accept"): Row(              "401  403  200  403  403  403  403  403"),
 }
@@ -153,7 +168,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "account_id": lambda w: str(w.people["target"].account_id),
     "invitation_id": lambda w: w.invitation_id,
     "token": lambda w: w.invitation_token,
-    "event_id": lambda w: "5d1f0c9e-7a4b-4c1e-9f3a-2b6d8e0a1c47",  # no such event
+    "event_id": lambda w: w.event_id,  # A's draft (not public: saving it is a 404 too)
     "provider": lambda w: "nowhere",  # no such provider
 }
 
@@ -194,7 +209,18 @@ async def build_world(client: httpx.AsyncClient) -> World:
         await join(client, people["owner"], organizer_a, people[name], role)
     invitation = await invite(client, people["owner"], organizer_a, people["user"].email, "checker")
     token = await invitation_token(client, people["user"].email)
-    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token)
+    draft = {
+        "organizer_id": str(organizer_a),
+        "title": "Draft of A",
+        "category": "music",
+        "timezone": "Europe/Paris",
+        "location": {"lat": 48.85, "lon": 2.35},
+        "starts_at": "2030-07-14T19:30:00",
+        "ends_at": "2030-07-14T22:00:00",
+    }
+    response = await client.post("/api/v1/events", json=draft, headers=bearer(people["owner"]))
+    assert response.status_code == 201, response.text
+    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token, response.json()["id"])
 
 
 class Snapshot:
@@ -299,7 +325,8 @@ async def clean_db(database_url: str) -> AsyncIterator[str]:
     async with await psycopg.AsyncConnection.connect(database_url) as conn, conn.transaction():
         await conn.execute("SET LOCAL session_replication_role = replica")
         for table in ("saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
-                      "account_identities", "organizer_invitations", "organizer_members", "organizers",
+                      "account_identities", "organizer_invitations", "organizer_members", "audit_log", "events",
+                      "organizers",
                       "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts"):  # fmt: skip
             await conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
 
