@@ -6,8 +6,9 @@ each round stores one weekly series (``FREQ=WEEKLY;BYDAY=TU;COUNT=52``, 19:00 Eu
 seeded point in a European city) through ``app.series.service.store_series`` and commits: the rule
 is validated and expanded, the series row written, and 52 events created through the events
 write service (each with its ``event_changes`` row and the tile rollup, term and search
-triggers). Figures: p50/p95 of the whole transaction, and per occurrence; then a whole-series edit
-(rename, every future occurrence rewritten). Everything written is deleted afterwards.
+triggers). Figures: p50/p95 of the whole transaction, and per occurrence; a whole-series edit
+(rename, every future occurrence rewritten); and the floor, one one-off event created through the
+same service in its own transaction. Everything written is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from psycopg.rows import dict_row
 
 from app.db import API_SESSION, BASE_SESSION
 from app.events.publishing_schemas import Recurrence
-from app.events.schemas import Point
+from app.events.schemas import EventCreate, Point
+from app.events.service import create_event
 from app.series import service
 from app.series.schemas import SeriesCreate
 from bench.dataset import ensure_database
@@ -50,7 +52,7 @@ def _series(organizer: Any, rng: random.Random, start: datetime) -> SeriesCreate
     )  # fmt: skip
 
 
-async def _measure(url: str, rounds: int, seed: int) -> tuple[Summary, Summary]:
+async def _measure(url: str, rounds: int, seed: int) -> tuple[Summary, Summary, Summary]:
     options = " ".join(f"-c {k}={v}" for k, v in {**BASE_SESSION, **API_SESSION}.items())
     rng = random.Random(seed)
     now = datetime.now(UTC)
@@ -58,6 +60,7 @@ async def _measure(url: str, rounds: int, seed: int) -> tuple[Summary, Summary]:
     settings = SeriesSettings(horizon_days=400)  # all 52 weeks inside the horizon, whatever today's weekday
     creates: list[float] = []
     edits: list[float] = []
+    singles: list[float] = []
     async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row, options=options) as conn:
         cur = await conn.execute("INSERT INTO organizers (name) VALUES ('bench-series') RETURNING id")
         organizer = (await cur.fetchone())["id"]  # type: ignore[index]
@@ -76,19 +79,26 @@ async def _measure(url: str, rounds: int, seed: int) -> tuple[Summary, Summary]:
                                           settings=settings, now=now)  # fmt: skip
                 await conn.commit()
                 edits.append(time.perf_counter() - began)
+                one = _series(organizer, rng, start)
+                began = time.perf_counter()
+                await create_event(conn, EventCreate.model_validate(one.model_dump(exclude={"recurrence"})))
+                await conn.commit()
+                singles.append(time.perf_counter() - began)
         finally:
             await conn.rollback()
             await conn.execute("DELETE FROM events WHERE organizer_id = %s", (organizer,))
             await conn.execute("DELETE FROM organizers WHERE id = %s", (organizer,))
             await conn.commit()
-    return Summary.of(creates), Summary.of(edits)
+    return Summary.of(creates), Summary.of(edits), Summary.of(singles)
 
 
 def run(sizes: Sequence[int], seed: int = 42, rounds: int = ROUNDS) -> str:
     rows = []
     for size in sizes:
         url = ensure_database(size, seed)
-        create, edit = asyncio.run(_measure(url, rounds, seed))
+        create, edit, single = asyncio.run(_measure(url, rounds, seed))
+        rows.append([f"{size:,}", "floor: one one-off event (create_event + commit)", ms(single.p50), ms(single.p95),
+                     ms(single.p50)])  # fmt: skip
         rows.append([f"{size:,}", "create 52 (store + commit)", ms(create.p50), ms(create.p95),
                      ms(create.p50 / OCCURRENCES)])  # fmt: skip
         rows.append([f"{size:,}", "rename series (52 rewritten)", ms(edit.p50), ms(edit.p95),

@@ -48,7 +48,9 @@ async def store_series(
     zone = ZoneInfo(data.timezone)
     start_local, end_local = to_local(data.starts_at, zone), to_local(data.ends_at, zone)
     rule, exdates = _recurrence(data.recurrence, zone, settings)
-    horizon = now + timedelta(days=settings.horizon_days)
+    # A year ahead of the clock, or of the first start when that is later: a series announced long
+    # before it begins still gets its first year of occurrences.
+    horizon = max(now, data.starts_at) + timedelta(days=settings.horizon_days)
     rule_ends = _check(rule, start_local, zone, horizon, settings)
     point = await _point(conn, data.organizer_id, data.venue_id, data.location)
     values = {

@@ -196,7 +196,8 @@ async def test_an_unbounded_rule_is_capped_at_the_horizon_and_the_job_extends_it
     first, _ = await _create(conn, _series(await _organizer(conn), "FREQ=WEEKLY;BYDAY=TU"))
     await conn.commit()
     rows = await _rows(conn, first["series_id"])
-    assert rows[-1]["starts_at"] < NOW + timedelta(days=365) <= rows[-1]["starts_at"] + timedelta(days=7)
+    horizon = rows[0]["starts_at"] + timedelta(days=365)  # a year from the first start (later than NOW)
+    assert rows[-1]["starts_at"] < horizon <= rows[-1]["starts_at"] + timedelta(days=7)
     clock = FrozenClock(NOW + timedelta(days=60))
     context = await build_context(settings, clock=clock)
     try:
@@ -210,3 +211,11 @@ async def test_an_unbounded_rule_is_capped_at_the_horizon_and_the_job_extends_it
     assert {r["starts_at"].astimezone(PARIS_ZONE).hour for r in extended} == {19}
     cur = await conn.execute("SELECT materialised_until FROM event_series")
     assert (await cur.fetchone())["materialised_until"] == clock.now + timedelta(days=365)
+
+
+async def test_a_series_starting_after_the_horizon_gets_its_first_year(conn: Any) -> None:
+    late = _series(await _organizer(conn), "FREQ=MONTHLY", starts_at=datetime(2030, 7, 14, 19, tzinfo=PARIS_ZONE),
+                   ends_at=datetime(2030, 7, 14, 22, tzinfo=PARIS_ZONE))  # fmt: skip
+    first, _ = await _create(conn, late)
+    rows = await _rows(conn, first["series_id"])
+    assert len(rows) in (12, 13) and rows[0]["starts_at"] == datetime(2030, 7, 14, 17, tzinfo=UTC)
