@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from app.ticketing import tasks as ticketing
 from app.worker.jobs import Periodic
 from config.settings import Settings
 
 
 def periodic_jobs(settings: Settings) -> list[Periodic]:
     """The jobs, in the order they first run. Each domain adds its own entries here."""
-    jobs: list[Periodic] = []
+    jobs: list[Periodic] = [
+        Periodic(
+            "ticketing.sweep_lapsed_holds",
+            timedelta(seconds=settings.ticketing.sweep_every_s),
+            ticketing.sweep_lapsed_holds,
+            batch=settings.ticketing.sweep_batch,
+        ),
+    ]
     return jobs
