@@ -101,3 +101,28 @@ async def test_organizers_see_search_and_export_attendees(app: FastAPI, client: 
     exported = await client.get(f"/api/v1/events/{event_id}/attendees.csv", headers=owner.headers)
     assert exported.headers["content-type"].startswith("text/csv") and a.email in exported.text
     assert (await client.get(f"/api/v1/events/{event_id}/attendees", headers=stranger.headers)).status_code == 404
+
+
+async def test_the_capacity_follows_the_event_and_shows_in_its_detail(app: FastAPI, client: httpx.AsyncClient) -> None:
+    from app.events.schemas import EventUpdate
+    from app.events.service import update_event
+    from app.ticketing.errors import QuotaBelowTaken
+
+    owner, a, b = await people(app, 3)
+    org = await organizer(app, {"owner": owner})
+    event_id = await event(app, org, capacity=2)
+    for person in (a, b):
+        await rsvp(client, person, event_id, "going")
+    detail = (await client.get(f"/api/v1/events/{event_id}")).json()
+    assert (detail["places_left"], detail["sold_out"]) == (0, True)
+    async with app.state.pool.connection() as conn:
+        try:
+            async with conn.transaction():
+                await update_event(conn, event_id, EventUpdate(capacity=1))
+            raise AssertionError("a capacity below the places taken was accepted")
+        except QuotaBelowTaken:
+            pass
+        async with conn.transaction():
+            await update_event(conn, event_id, EventUpdate(capacity=5))
+    detail = (await client.get(f"/api/v1/events/{event_id}")).json()
+    assert (detail["places_left"], detail["sold_out"]) == (3, False)
