@@ -28,6 +28,7 @@ from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
 from app.organizers.context import OrganizersContext
 from app.organizers.endpoints import router as organizers_router
+from app.payments.context import PaymentsContext
 from app.privacy.endpoints import router as privacy_router
 from app.privacy.holders import personal_data
 from app.profiles.endpoints import media_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
         app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
+        app.state.payments = PaymentsContext.build(settings)
         app.state.personal_data = personal_data(
             app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
         )
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.oidc.aclose()
+            await app.state.payments.aclose()
             await app.state.accounts.aclose()
             await breaker.aclose()
             await app.state.tiles.aclose()
