@@ -235,6 +235,30 @@ class PrivacySettings(BaseModel):
     erase_fresh_sign_in_s: int = Field(600, ge=30)
 
 
+class TicketingSettings(BaseModel):
+    """RSVPs, holds and tickets."""
+
+    # How long an order holds its places while the buyer pays.
+    hold_minutes: int = Field(15, ge=1, le=24 * 60)
+    # How long a hold or an RSVP waits for the capacity rows before answering 503 (Retry-After).
+    lock_timeout_ms: int = Field(2000, ge=10)
+    retry_after_s: int = Field(2, ge=1)
+    # The sweeper frees lapsed holds this often, this many per transaction.
+    sweep_every_s: float = Field(15.0, gt=0)
+    sweep_batch: int = Field(200, ge=1)
+    # The platform's fee per paid order, in basis points of the amount (recorded as the application fee).
+    platform_fee_bps: int = Field(0, ge=0, le=5000)
+    # Ed25519 key (PEM) that signs ticket QR codes (its public half goes to the scanners). Without one the
+    # access-token key signs them (required outside development; payloads are domain-separated).
+    signing_key: SecretStr | None = None
+    signing_key_file: str | None = None
+    # A tile says "few left" at or below this many places.
+    few_left: int = Field(10, ge=1)
+    max_tiers_per_event: int = Field(50, ge=1)
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(500, ge=1)
+
+
 GOOGLE_ISSUER = "https://accounts.google.com"
 
 
@@ -395,6 +419,7 @@ class Settings(BaseSettings):
     profiles: ProfileSettings = ProfileSettings()
     privacy: PrivacySettings = PrivacySettings()
     payments: PaymentsSettings = PaymentsSettings()
+    ticketing: TicketingSettings = TicketingSettings()
     oidc: OidcSettings = OidcSettings()
     http: HttpSettings = HttpSettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))

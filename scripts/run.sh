@@ -25,6 +25,20 @@ PY
   export HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE=.data/dev-jwt-ed25519.pem
 fi
 
+# A development key for signing tickets' QR codes, made once like the JWT key.
+if [ -z "${HAPPENINGS_TICKETING__SIGNING_KEY:-}${HAPPENINGS_TICKETING__SIGNING_KEY_FILE:-}" ]; then
+  if [ ! -f .data/dev-tickets-ed25519.pem ]; then
+    (umask 077 && "$VENV/bin/python" - > .data/dev-tickets-ed25519.pem <<'PY'
+import sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from app.accounts.tokens import private_key_pem
+sys.stdout.buffer.write(private_key_pem(Ed25519PrivateKey.generate()))
+PY
+    )
+  fi
+  export HAPPENINGS_TICKETING__SIGNING_KEY_FILE=.data/dev-tickets-ed25519.pem
+fi
+
 # Links in mails (verification, reset, invitations) point at this server.
 export HAPPENINGS_MAIL__PUBLIC_URL="${HAPPENINGS_MAIL__PUBLIC_URL:-http://127.0.0.1:$PORT}"
 
