@@ -29,6 +29,7 @@ from app.migrations_state import expected_heads
 from app.organizers.context import OrganizersContext
 from app.organizers.endpoints import router as organizers_router
 from app.payments.context import PaymentsContext
+from app.payments.endpoints import router as payments_router
 from app.privacy.endpoints import router as privacy_router
 from app.privacy.holders import personal_data
 from app.profiles.endpoints import media_router
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
         app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
-        app.state.payments = PaymentsContext.build(settings)
+        app.state.payments = PaymentsContext.build(settings, pool, app.state.after_commit)
         app.state.personal_data = personal_data(
             app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
         )
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_router)  # GET /me/export, DELETE /me
     app.include_router(media_router)
     app.include_router(organizers_router)
+    app.include_router(payments_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

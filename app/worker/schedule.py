@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from app.payments import tasks as payments
 from app.worker.jobs import Periodic
 from config.settings import Settings
 
 
 def periodic_jobs(settings: Settings) -> list[Periodic]:
     """The jobs, in the order they first run. Each domain adds its own entries here."""
-    jobs: list[Periodic] = []
+    jobs: list[Periodic] = [
+        # Refund rows are leased one by one: every worker may run this at once.
+        Periodic("payments.refunds", timedelta(seconds=10), payments.execute_refunds, batch=payments.REFUND_BATCH),
+        Periodic(
+            "payments.reconcile",
+            timedelta(seconds=60),
+            payments.reconcile_payments,
+            exclusive=True,
+            batch=settings.payments.reconcile_batch,
+        ),
+    ]
     return jobs
