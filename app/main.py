@@ -36,6 +36,9 @@ from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
+from app.rsvps.endpoints import router as rsvps_router
+from app.ticketing.context import TicketingContext
+from app.ticketing.endpoints import router as ticketing_router
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
 from config.settings import Settings
@@ -79,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
+        app.state.ticketing = TicketingContext.build(settings)
         app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
         app.state.payments = PaymentsContext.build(settings, pool, app.state.after_commit)
         app.state.personal_data = personal_data(
@@ -133,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_router)  # GET /me/export, DELETE /me
     app.include_router(media_router)
     app.include_router(organizers_router)
+    app.include_router(ticketing_router)  # tiers, orders, my tickets, check-in
+    app.include_router(rsvps_router)
     app.include_router(payments_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere

@@ -77,9 +77,15 @@ async def promote(conn: Conn, cell: int, event_id: UUID, account_id: UUID, now: 
 
 
 async def attendees(
-    conn: Conn, cell: int, event_id: UUID, *, status: str | None, search: str | None,
-    after: tuple[datetime, UUID] | None, limit: int,
-) -> list[Row]:  # fmt: skip
+    conn: Conn,
+    cell: int,
+    event_id: UUID,
+    *,
+    status: str | None,
+    search: str | None,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[Row]:
     """The event's RSVPs with who answered, oldest first, paged by (created_at, account_id)."""
     where = ["r.cell = %(cell)s", "r.event_id = %(event)s"]
     params: Row = {"cell": cell, "event": event_id, "limit": limit}

@@ -296,9 +296,15 @@ _TICKET = "k.cell, k.event_id, k.id, k.account_id, k.order_id, k.tier_id, k.stat
 
 
 async def issue_tickets(
-    conn: Conn, cell: int, event_id: UUID, account_id: UUID | None, order_id: UUID | None,
-    tier_id: UUID | None, count: int, now: datetime,
-) -> None:  # fmt: skip
+    conn: Conn,
+    cell: int,
+    event_id: UUID,
+    account_id: UUID | None,
+    order_id: UUID | None,
+    tier_id: UUID | None,
+    count: int,
+    now: datetime,
+) -> None:
     await conn.execute(
         "INSERT INTO tickets (cell, event_id, account_id, order_id, tier_id, issued_at) "
         "SELECT %s, %s, %s, %s, %s, %s FROM generate_series(1, %s)",
@@ -352,12 +358,13 @@ async def ticket_by_id(conn: Conn, ticket_id: UUID) -> Row | None:
     return await cur.fetchone()
 
 
-async def valid_tickets_of_event(conn: Conn, cell: int, event_id: UUID, limit: int) -> list[Row]:
+async def valid_tickets_of_event(conn: Conn, cell: int, event_id: UUID, after: UUID | None, limit: int) -> list[Row]:
     cur = await conn.execute(
         "SELECT k.id, c.checked_in_at, c.door FROM tickets k "
         "LEFT JOIN checkins c ON c.cell = k.cell AND c.ticket_id = k.id "
-        "WHERE k.cell = %s AND k.event_id = %s AND k.status = 'valid' ORDER BY k.id LIMIT %s",
-        (cell, event_id, limit),
+        "WHERE k.cell = %s AND k.event_id = %s AND k.status = 'valid' AND (%s::uuid IS NULL OR k.id > %s::uuid) "
+        "ORDER BY k.id LIMIT %s",
+        (cell, event_id, after, after, limit),
     )
     return await cur.fetchall()
 

@@ -235,14 +235,24 @@ async def _tiers_on_sale(conn: Conn, event: Row, items: Sequence[LineItem], now:
 
 
 def _new_order(
-    event: Row, order_id: UUID, account_id: UUID, items: Sequence[LineItem], tiers: dict[UUID, Row],
-    settings: TicketingSettings, now: datetime,
-) -> tuple[Row, list[Row]]:  # fmt: skip
+    event: Row,
+    order_id: UUID,
+    account_id: UUID,
+    items: Sequence[LineItem],
+    tiers: dict[UUID, Row],
+    settings: TicketingSettings,
+    now: datetime,
+) -> tuple[Row, list[Row]]:
     lines = [
-        {"cell": event["cell"], "order_id": order_id, "tier_id": i.tier_id, "quantity": i.quantity,
-         "unit_price": tiers[i.tier_id]["price"]}
+        {
+            "cell": event["cell"],
+            "order_id": order_id,
+            "tier_id": i.tier_id,
+            "quantity": i.quantity,
+            "unit_price": tiers[i.tier_id]["price"],
+        }
         for i in items
-    ]  # fmt: skip
+    ]
     amount = sum(line["quantity"] * line["unit_price"] for line in lines)
     currency = next(iter(tiers.values()))["currency"]
     order = {
@@ -393,17 +403,26 @@ async def _issue_order_tickets(conn: Conn, order: Row, now: datetime) -> int:
     items = await repository.items_of(conn, order["cell"], order["id"])
     for item in items:
         await repository.issue_tickets(
-            conn, order["cell"], order["event_id"], order["account_id"], order["id"], item["tier_id"],
-            item["quantity"], now,
-        )  # fmt: skip
+            conn,
+            order["cell"],
+            order["event_id"],
+            order["account_id"],
+            order["id"],
+            item["tier_id"],
+            item["quantity"],
+            now,
+        )
     return sum(i["quantity"] for i in items)
 
 
 async def _flag(conn: Conn, order: Row, reason: str, clock: Clock) -> SettleOutcome:
     await repository.set_order(
-        conn, order["cell"], order["id"], {"status": "refund_pending", "flagged": True, "flag_reason": reason[:500]},
+        conn,
+        order["cell"],
+        order["id"],
+        {"status": "refund_pending", "flagged": True, "flag_reason": reason[:500]},
         clock(),
-    )  # fmt: skip
+    )
     return SettleOutcome(order["id"], "refund_pending", refund_needed=True)
 
 
@@ -434,6 +453,16 @@ async def mark_refunded(
     return await repository.set_order(
         conn, locked["cell"], order_id, {"status": "refunded", "refund_id": refund_id}, clock()
     )
+
+
+async def places_left(conn: Conn, cell: int, event_id: UUID) -> int | None:
+    """Places still free at the event (None: no capacity)."""
+    row = await repository.places_of(conn, cell, event_id)
+    if row is None:
+        return None
+    if row["taken"] is None:  # nothing taken yet: no places row
+        return None if row["event_capacity"] is None else int(row["event_capacity"])
+    return None if row["capacity"] is None else max(0, row["capacity"] - row["taken"])
 
 
 async def paid_orders_of_event(conn: Conn, cell: int, event_id: UUID) -> list[Row]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.payments import tasks as payments
+from app.ticketing import tasks as ticketing
 from app.worker.jobs import Periodic
 from config.settings import Settings
 
@@ -12,6 +13,12 @@ from config.settings import Settings
 def periodic_jobs(settings: Settings) -> list[Periodic]:
     """The jobs, in the order they first run. Each domain adds its own entries here."""
     jobs: list[Periodic] = [
+        Periodic(
+            "ticketing.sweep_lapsed_holds",
+            timedelta(seconds=settings.ticketing.sweep_every_s),
+            ticketing.sweep_lapsed_holds,
+            batch=settings.ticketing.sweep_batch,
+        ),
         # Refund rows are leased one by one: every worker may run this at once.
         Periodic("payments.refunds", timedelta(seconds=10), payments.execute_refunds, batch=payments.REFUND_BATCH),
         Periodic(
