@@ -19,14 +19,14 @@ from psycopg_pool import AsyncConnectionPool
 from app.db import Conn, UnitOfWork
 from app.kit.after_commit import AfterCommit
 from app.kit.clock import Clock, utc_now
-from app.payments.gateway import DisabledGateway, PaymentGateway, StripeGateway
+from app.payments.gateway import DisabledGateway, RefundingGateway, StripeGateway
 from config.settings import PaymentsSettings, Settings
 
 
 @dataclass
 class PaymentsContext:
     settings: PaymentsSettings
-    gateway: PaymentGateway
+    gateway: RefundingGateway
     pool: AsyncConnectionPool[Conn]
     after_commit: AfterCommit
     clock: Clock = field(default=utc_now)
@@ -34,7 +34,7 @@ class PaymentsContext:
     @classmethod
     def build(cls, settings: Settings, pool: AsyncConnectionPool[Conn], after_commit: AfterCommit) -> PaymentsContext:
         own = settings.payments
-        gateway: PaymentGateway = StripeGateway(own) if own.enabled else DisabledGateway()
+        gateway: RefundingGateway = StripeGateway(own) if own.enabled else DisabledGateway()
         return cls(settings=own, gateway=gateway, pool=pool, after_commit=after_commit)
 
     @asynccontextmanager

@@ -76,6 +76,13 @@ class PaymentGateway(Protocol):
     async def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> RefundState: ...
 
 
+class RefundingGateway(PaymentGateway, Protocol):
+    """The gateway the refunds job uses: it also reads back the refunds an intent already has (after
+    a crash between the provider's answer and our commit, the refund made is found, not made again)."""
+
+    async def refunds_of(self, intent_id: str) -> list[RefundState]: ...
+
+
 def intent_params(
     *, order_id: UUID, amount: int, currency: str, application_fee: int | None, destination_account: str | None
 ) -> dict[str, Any]:
@@ -194,6 +201,13 @@ class StripeGateway:
             raise provider_error(exc) from exc
         return RefundState(id=refund.id, status=refund.status or "pending")
 
+    async def refunds_of(self, intent_id: str) -> list[RefundState]:
+        try:
+            found = await self.client.v1.refunds.list_async({"payment_intent": intent_id, "limit": 100})
+        except stripe.StripeError as exc:
+            raise provider_error(exc) from exc
+        return [RefundState(id=r.id, status=r.status or "pending") for r in found.data]
+
     async def aclose(self) -> None:
         await self.http.close_async()
 
@@ -220,6 +234,9 @@ class DisabledGateway:
         raise self._off()
 
     async def refund(self, *, intent_id: str, amount: int, idempotency_key: str) -> RefundState:
+        raise self._off()
+
+    async def refunds_of(self, intent_id: str) -> list[RefundState]:
         raise self._off()
 
     async def aclose(self) -> None:

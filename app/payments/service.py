@@ -22,7 +22,7 @@ from app.db import Conn, UnitOfWork
 from app.kit.clock import Clock
 from app.payments import repository
 from app.payments.errors import NotRefundable, OrderNotFound, PaymentProviderError, PaymentProviderRefused
-from app.payments.gateway import IntentState, PaymentGateway
+from app.payments.gateway import IntentState, PaymentGateway, RefundingGateway, RefundState
 from app.payments.webhooks import VerifiedEvent
 from app.ticketing import repository as orders
 from app.ticketing import service as ticketing
@@ -203,7 +203,7 @@ async def request_attendee_refund(
 
 
 async def execute_refunds(
-    open_work: OpenWork, gateway: PaymentGateway, clock: Clock, limit: int, order_id: UUID | None = None
+    open_work: OpenWork, gateway: RefundingGateway, clock: Clock, limit: int, order_id: UUID | None = None
 ) -> int:
     """Make the refunds owed (or only ``order_id``'s): claim, call the provider, record. How many settled.
 
@@ -221,10 +221,20 @@ async def execute_refunds(
     return settled
 
 
-async def _execute_one(open_work: OpenWork, gateway: PaymentGateway, clock: Clock, row: Row) -> int:
+async def _refund_once(gateway: RefundingGateway, row: Row) -> RefundState:
+    """The provider's refund for this row: the one an earlier attempt made (a claim taken again
+    after a lease ran out), else a new one."""
+    if row["attempts"] > 1:
+        earlier = [r for r in await gateway.refunds_of(row["intent_id"]) if r.status not in {"failed", "canceled"}]
+        if earlier:
+            return earlier[0]
     key = f"refund:{row['order_id']}"
+    return await gateway.refund(intent_id=row["intent_id"], amount=row["amount"], idempotency_key=key)
+
+
+async def _execute_one(open_work: OpenWork, gateway: RefundingGateway, clock: Clock, row: Row) -> int:
     try:
-        state = await gateway.refund(intent_id=row["intent_id"], amount=row["amount"], idempotency_key=key)
+        state = await _refund_once(gateway, row)
     except PaymentProviderRefused as exc:
         async with open_work() as work:
             await repository.finish_refund(work.conn, row["cell"], row["order_id"], "failed", None, exc.detail, clock())
