@@ -84,7 +84,7 @@ def signed_raw(body: bytes, timestamp: int) -> dict[str, str]:
 async def test_five_minutes_old_is_still_accepted(
     app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock, on_sale: dict[str, Any]
 ) -> None:
-    made, intent_id = await paid_at_stripe(app, client, on_sale)
+    _made, intent_id = await paid_at_stripe(app, client, on_sale)
     response = await deliver(client, intent_event(intent_id), int(clock().timestamp()) - 299)
     assert response.status_code == 200 and response.json()["outcome"] == "paid"
 
@@ -92,7 +92,7 @@ async def test_five_minutes_old_is_still_accepted(
 async def test_one_webhook_100_times_in_a_row_and_20_at_once_makes_one_paid_order(
     app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock, on_sale: dict[str, Any]
 ) -> None:
-    made, intent_id = await paid_at_stripe(app, client, on_sale, quantity=2)
+    _made, intent_id = await paid_at_stripe(app, client, on_sale, quantity=2)
     now = int(clock().timestamp())
     first = intent_event(intent_id)
     outcomes = [(await deliver(client, first, now)).json()["outcome"] for _ in range(100)]
@@ -110,7 +110,7 @@ async def test_one_webhook_100_times_in_a_row_and_20_at_once_makes_one_paid_orde
 async def test_twenty_copies_of_a_new_event_at_once_act_once(
     app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock, on_sale: dict[str, Any]
 ) -> None:
-    made, intent_id = await paid_at_stripe(app, client, on_sale, quantity=3)
+    _made, intent_id = await paid_at_stripe(app, client, on_sale, quantity=3)
     same = intent_event(intent_id)
     answers = await asyncio.gather(*(deliver(client, same, int(clock().timestamp())) for _ in range(20)))
     outcomes = sorted(a.json()["outcome"] for a in answers)
