@@ -35,7 +35,10 @@ async def intent_of(app: FastAPI, order_id: str) -> str:
 
 async def pay(app: FastAPI, intent_id: str, card: str = "pm_card_visa") -> str:
     """What the buyer's browser does with Stripe.js: attach a card and confirm (at localstripe)."""
-    gateway: StripeGateway = app.state.payments.gateway
+    return await pay_with(app.state.payments.gateway, intent_id, card)
+
+
+async def pay_with(gateway: StripeGateway, intent_id: str, card: str = "pm_card_visa") -> str:
     await gateway.client.v1.payment_intents.update_async(intent_id, {"payment_method": card})
     try:
         intent = await gateway.client.v1.payment_intents.confirm_async(intent_id)
