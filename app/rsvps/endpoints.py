@@ -11,11 +11,11 @@ import io
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from app.accounts.auth import VerifiedSubjectDep
-from app.db import Conn, UnitOfWorkDep
+from app.db import Conn, open_unit_of_work
 from app.errors import problem_responses
 from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
@@ -27,6 +27,7 @@ from app.ticketing import repository as places
 from app.ticketing.auth import event_access
 from app.ticketing.context import TicketingContext, TicketingDep
 from app.ticketing.service import places_left as places_left_of
+from app.ticketing.service import wait_durable
 
 router = APIRouter(prefix="/api/v1/events", tags=["rsvps"])
 NO_STORE = {"Cache-Control": "no-store"}
@@ -59,34 +60,34 @@ _members = problem_responses(
     "/{event_id}/rsvp", response_model=Rsvp, responses=_answers, summary="Answer an event: going, interested, not going"
 )
 async def put_rsvp(
-    event_id: UUID,
-    body: RsvpIn,
-    subject: VerifiedSubjectDep,
-    work: UnitOfWorkDep,
-    ctx: TicketingDep,
-    response: Response,
+    request: Request, event_id: UUID, body: RsvpIn, subject: VerifiedSubjectDep, ctx: TicketingDep, response: Response
 ) -> Rsvp:
     """``going`` takes a place and issues a ticket, or (no place left) joins the waitlist: the answer
     is then ``waitlisted`` with the position. A going person who changes their answer frees the
     place for the first person waiting."""
-    result = await service.answer(work.conn, subject.account_id, event_id, body.status, ctx.settings, ctx.clock)
-    return await _answer(work, result, event_id, response)
+    async with open_unit_of_work(request) as work:
+        result = await service.answer(work.conn, subject.account_id, event_id, body.status, ctx.settings, ctx.clock)
+    return await _answer(request, result, event_id, response)
 
 
 @router.delete("/{event_id}/rsvp", response_model=Rsvp, responses=_answers, summary="Withdraw one's RSVP")
 async def delete_rsvp(
-    event_id: UUID, subject: VerifiedSubjectDep, work: UnitOfWorkDep, ctx: TicketingDep, response: Response
+    request: Request, event_id: UUID, subject: VerifiedSubjectDep, ctx: TicketingDep, response: Response
 ) -> Rsvp:
-    result = await service.withdraw(work.conn, subject.account_id, event_id, ctx.settings, ctx.clock)
-    return await _answer(work, result, event_id, response)
+    async with open_unit_of_work(request) as work:
+        result = await service.withdraw(work.conn, subject.account_id, event_id, ctx.settings, ctx.clock)
+    return await _answer(request, result, event_id, response)
 
 
-async def _answer(work: Any, result: service.RsvpResult, event_id: UUID, response: Response) -> Rsvp:
-    for event in result.published:
-        work.publish(event)
-    event = await places.event_of(work.conn, event_id)
-    assert event is not None
-    places_left = await places_left_of(work.conn, event["cell"], event_id)
+async def _answer(request: Request, result: service.RsvpResult, event_id: UUID, response: Response) -> Rsvp:
+    """The answer, once the change is durable; its mails and promotions are announced after that."""
+    async with open_unit_of_work(request) as work:
+        await wait_durable(work.conn)
+        for event in result.published:
+            work.publish(event)
+        found = await places.event_of(work.conn, event_id)
+        assert found is not None
+        places_left = await places_left_of(work.conn, found["cell"], event_id)
     response.headers.update(NO_STORE)
     return Rsvp(status=result.status, waitlist_position=result.waitlist_position, places_left=places_left)
 

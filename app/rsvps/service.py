@@ -1,10 +1,13 @@
 """The rules of RSVPs and the waitlist for free events.
 
 A going RSVP takes one of the event's places (``event_places.taken``, shared with ticket tiers) and
-gets a ticket; when none is left the person joins the waitlist. Every change of an event's RSVPs
-runs under the lock of the event's places row, so they are serialised per event: a place that
-frees up (a going person changes their answer or leaves) passes straight to the first person
-waiting — the counter does not move, so no more people are promoted than places were freed.
+gets a ticket; when none is left the person joins the waitlist. A going answer takes its place with
+one conditional update (re-checked under the row lock it takes); every other change — a refusal
+that joins the waitlist, a going person who changes their answer or leaves — runs under the lock
+of the event's places row, so they are serialised per event: a place that frees up passes straight
+to the first person waiting (the counter does not move), so no more people are promoted than places
+were freed, and nobody joins the waitlist while a place is free. Commits are asynchronous (the
+lock goes without a disk flush); the endpoint waits for durability before it answers.
 Each promotion writes a mail into the outbox and returns a ``WaitlistPromoted`` for the unit of
 work (push listens to it after commit).
 """
@@ -49,7 +52,7 @@ async def answer(
     conn: Conn, account_id: UUID, event_id: UUID, status: Answer, settings: Settings, clock: Clock
 ) -> RsvpResult:
     """Record the person's answer; ``going`` takes a place or joins the waitlist."""
-    event = await _locked_event(conn, event_id, settings, clock)
+    event = await _open_event(conn, event_id, settings, clock)
     cell = event["cell"]
     async with capacity_errors(settings.ticketing):
         current = await repository.lock_rsvp(conn, cell, event_id, account_id)
@@ -62,14 +65,21 @@ async def answer(
                 assert current is not None
                 position = await repository.waitlist_position(conn, cell, event_id, current["waitlist_seq"])
                 return RsvpResult("waitlisted", position)
-            if await places.take_places(conn, cell, event_id, 1):
-                await repository.upsert_rsvp(conn, cell, event_id, account_id, "going", now)
-                await places.issue_tickets(conn, cell, event_id, account_id, None, None, 1, now)
+            await repository.upsert_rsvp(conn, cell, event_id, account_id, "going", now)
+            await places.issue_tickets(conn, cell, event_id, account_id, None, None, 1, now)
+            if await places.take_places(conn, cell, event_id, 1):  # the last statement: the lock is brief
                 return RsvpResult("going", None)
+            # Full: under the places lock (a departure frees and promotes under it too), look again.
+            await places.lock_places(conn, cell, event_id)
+            if await places.take_places(conn, cell, event_id, 1):
+                return RsvpResult("going", None)
+            await places.void_rsvp_ticket(conn, cell, event_id, account_id)
             row = await repository.upsert_rsvp(conn, cell, event_id, account_id, "waitlisted", now, queue=True)
             return RsvpResult(
                 "waitlisted", await repository.waitlist_position(conn, cell, event_id, row["waitlist_seq"])
             )
+        if was == "going":
+            await places.lock_places(conn, cell, event_id)
         await repository.upsert_rsvp(conn, cell, event_id, account_id, status, now)
         published = await _place_freed(conn, event, account_id, settings, clock) if was == "going" else []
         return RsvpResult(status, None, published)
@@ -77,19 +87,21 @@ async def answer(
 
 async def withdraw(conn: Conn, account_id: UUID, event_id: UUID, settings: Settings, clock: Clock) -> RsvpResult:
     """The person takes back their RSVP (and leaves the waitlist); a place they held passes on."""
-    event = await _locked_event(conn, event_id, settings, clock)
+    event = await _open_event(conn, event_id, settings, clock)
     async with capacity_errors(settings.ticketing):
         current = await repository.lock_rsvp(conn, event["cell"], event_id, account_id)
         if current is None:
             return RsvpResult(None, None)
+        if current["status"] == "going":
+            await places.lock_places(conn, event["cell"], event_id)
         await repository.delete_rsvp(conn, event["cell"], event_id, account_id)
         published = await _place_freed(conn, event, account_id, settings, clock) if current["status"] == "going" else []
         return RsvpResult(None, None, published)
 
 
-async def _locked_event(conn: Conn, event_id: UUID, settings: Settings, clock: Clock) -> dict[str, Any]:
-    """The published, not yet ended event without ticket tiers, its places row locked."""
-    await places.set_lock_timeout(conn, settings.ticketing.lock_timeout_ms)
+async def _open_event(conn: Conn, event_id: UUID, settings: Settings, clock: Clock) -> dict[str, Any]:
+    """The published, not yet ended event without ticket tiers (with its places row)."""
+    await places.set_lock_timeout(conn, settings.ticketing.lock_timeout_ms, commit_async=True)
     async with capacity_errors(settings.ticketing):
         event = await places.event_of(conn, event_id, key_share=True)
         if event is None or event["status"] != "published":
@@ -99,7 +111,6 @@ async def _locked_event(conn: Conn, event_id: UUID, settings: Settings, clock: C
         if await places.tiers_of_event(conn, event["cell"], event_id, 1):
             raise EventSellsTickets("this event sells tickets: buy one instead of answering")
         await places.ensure_places(conn, event["cell"], event_id)
-        await places.lock_places(conn, event["cell"], event_id)
     return event
 
 

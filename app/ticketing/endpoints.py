@@ -176,7 +176,7 @@ async def create_order(
     once and carries its tickets. The same ``Idempotency-Key`` with the same body answers the same
     order; with another body, a 422."""
     items = [service.LineItem(i.tier_id, i.quantity) for i in body.items]
-    async with open_unit_of_work(request) as work:  # transaction 1: the hold, committed
+    async with open_unit_of_work(request) as work:  # transaction 1: the hold (committed without a flush)
         placed = await service.place_order(
             work.conn,
             account_id=subject.account_id,
@@ -186,13 +186,14 @@ async def create_order(
             settings=ctx.settings.ticketing,
             clock=ctx.clock,
         )
-    order = placed.order
-    if placed.needs_intent:
-        intent = await _create_intent(request, order)  # no transaction, no lock
-        async with open_unit_of_work(request) as work:  # transaction 2: the intent
-            order = await service.attach_intent(work.conn, order["id"], intent.id, intent.client_secret, ctx.clock)
     response.headers.update(NO_STORE)
     async with open_unit_of_work(request) as work:
+        await service.wait_durable(work.conn)  # the hold is on disk before anyone acts on it
+        if not placed.needs_intent:
+            return await _order(work.conn, placed.order, ctx)
+    intent = await _create_intent(request, placed.order)  # no transaction, no lock
+    async with open_unit_of_work(request) as work:  # transaction 2: the intent
+        order = await service.attach_intent(work.conn, placed.order["id"], intent.id, intent.client_secret, ctx.clock)
         return await _order(work.conn, order, ctx)
 
 

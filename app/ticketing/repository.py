@@ -21,21 +21,52 @@ from app.db import Conn
 Row = dict[str, Any]
 
 
-async def set_lock_timeout(conn: Conn, timeout_ms: int) -> None:
-    """Bound every lock wait of this transaction (a timeout is a 503 with Retry-After, not a hang)."""
-    await conn.execute(f"SET LOCAL lock_timeout = {int(timeout_ms)}")
+async def set_lock_timeout(conn: Conn, timeout_ms: int, *, commit_async: bool = False) -> None:
+    """Bound every lock wait of this transaction (a timeout is a 503 with Retry-After, not a hang).
+
+    ``commit_async``: the commit does not wait for its WAL flush, so the rows it locked are released
+    without a disk flush in between; the caller makes the outcome durable (``wait_durable``) before
+    acting on it or answering.
+    """
+    statement = f"SET LOCAL lock_timeout = {int(timeout_ms)}"
+    if commit_async:
+        statement += "; SET LOCAL synchronous_commit = off"
+    await conn.execute(statement)
+
+
+async def wait_durable(conn: Conn) -> None:
+    """Flush the WAL up to now: a transaction with an id commits synchronously (concurrent callers
+    share one flush). Everything committed before, on any connection, is durable when it returns."""
+    await conn.execute("SELECT txid_current()")
 
 
 # --- events -------------------------------------------------------------------------------------
 
 
+async def cell_of_event(conn: Conn, event_id: UUID) -> int | None:
+    """The event's cell: from ticketing's locator (``event_places``), else from ``events`` by id alone.
+
+    The second way opens every partition of ``events`` (on Citus, every shard); it serves only the
+    first ticketing action on an event, which then makes its places row.
+    """
+    cur = await conn.execute("SELECT cell FROM event_places WHERE event_id = %s", (event_id,))
+    row = await cur.fetchone()
+    if row is None:
+        cur = await conn.execute("SELECT cell FROM events WHERE id = %s", (event_id,))
+        row = await cur.fetchone()
+    return None if row is None else int(row["cell"])
+
+
 async def event_of(conn: Conn, event_id: UUID, *, key_share: bool = False) -> Row | None:
     """The event's facts ticketing needs; with ``key_share`` its row is held (FOR KEY SHARE) till the end."""
+    cell = await cell_of_event(conn, event_id)
+    if cell is None:
+        return None
     lock = " FOR KEY SHARE" if key_share else ""
     cur = await conn.execute(
         "SELECT cell, id, organizer_id, title, status, capacity, starts_at, ends_at, is_free FROM events "
-        f"WHERE id = %s{lock}",
-        (event_id,),
+        f"WHERE cell = %s AND id = %s{lock}",
+        (cell, event_id),
     )
     return await cur.fetchone()
 
@@ -54,6 +85,16 @@ async def ensure_places(conn: Conn, cell: int, event_id: UUID) -> None:
         "INSERT INTO event_places (cell, event_id, capacity) SELECT cell, id, capacity FROM events "
         "WHERE cell = %s AND id = %s ON CONFLICT DO NOTHING",
         (cell, event_id),
+    )
+
+
+async def take(conn: Conn, cell: int, event_id: UUID, lines: Sequence[Row], *, sell: bool) -> None:
+    """Hold (or sell) each line's tier places and the event's, in one statement (``ticketing_take``):
+    lines sorted by tier id (the lock order). No room: ``CheckViolation`` naming the constraint."""
+    ordered = sorted(lines, key=lambda line: line["tier_id"])
+    await conn.execute(
+        "SELECT ticketing_take(%s, %s, %s::uuid[], %s::integer[], %s)",
+        (cell, event_id, [line["tier_id"] for line in ordered], [line["quantity"] for line in ordered], sell),
     )
 
 
@@ -154,31 +195,12 @@ async def update_tier(conn: Conn, cell: int, tier_id: UUID, values: Row, now: da
     return row
 
 
-async def hold_tier(conn: Conn, cell: int, tier_id: UUID, quantity: int) -> bool:
-    """Hold ``quantity`` places of the tier if they fit its quota (re-checked under the row lock)."""
-    cur = await conn.execute(
-        "UPDATE ticket_tiers SET held = held + %(q)s WHERE cell = %(cell)s AND id = %(id)s "
-        "AND (quota IS NULL OR sold + held + %(q)s <= quota) RETURNING held",
+async def sell_held(conn: Conn, cell: int, tier_id: UUID, quantity: int) -> None:
+    """Turn held places of the tier into sold ones (a paid hold)."""
+    await conn.execute(
+        "UPDATE ticket_tiers SET held = held - %(q)s, sold = sold + %(q)s WHERE cell = %(cell)s AND id = %(id)s",
         {"q": quantity, "cell": cell, "id": tier_id},
     )
-    return await cur.fetchone() is not None
-
-
-async def sell_tier(conn: Conn, cell: int, tier_id: UUID, quantity: int, *, from_hold: bool) -> bool:
-    """Turn held places into sold ones (``from_hold``), or sell anew if the quota still allows."""
-    if from_hold:
-        cur = await conn.execute(
-            "UPDATE ticket_tiers SET held = held - %(q)s, sold = sold + %(q)s WHERE cell = %(cell)s AND id = %(id)s "
-            "RETURNING sold",
-            {"q": quantity, "cell": cell, "id": tier_id},
-        )
-    else:
-        cur = await conn.execute(
-            "UPDATE ticket_tiers SET sold = sold + %(q)s WHERE cell = %(cell)s AND id = %(id)s "
-            "AND (quota IS NULL OR sold + held + %(q)s <= quota) RETURNING sold",
-            {"q": quantity, "cell": cell, "id": tier_id},
-        )
-    return await cur.fetchone() is not None
 
 
 async def release_tier(conn: Conn, cell: int, tier_id: UUID, quantity: int, *, sold: bool) -> None:
@@ -198,17 +220,22 @@ _ORDER = (
 
 
 async def insert_order(conn: Conn, values: Row, items: Sequence[Row]) -> None:
-    """Insert the order and its items (no lock on anything scarce: done before the counters)."""
+    """Insert the order and its items in one statement (no lock on anything scarce: done before the
+    counters; the order's foreign key holds the event row FOR KEY SHARE, first in the lock order)."""
     columns = list(values)
     await conn.execute(
-        f"INSERT INTO orders ({', '.join(columns)}) VALUES ({', '.join(f'%({c})s' for c in columns)})", values
+        f"WITH o AS (INSERT INTO orders ({', '.join(columns)}) VALUES ({', '.join(f'%({c})s' for c in columns)})) "
+        "INSERT INTO order_items (cell, order_id, tier_id, quantity, unit_price) "
+        "SELECT %(cell)s, %(id)s, i.tier_id, i.quantity, i.unit_price "
+        "FROM unnest(%(tier_ids)s::uuid[], %(quantities)s::integer[], %(prices)s::integer[]) "
+        "AS i (tier_id, quantity, unit_price)",
+        {
+            **values,
+            "tier_ids": [i["tier_id"] for i in items],
+            "quantities": [i["quantity"] for i in items],
+            "prices": [i["unit_price"] for i in items],
+        },
     )
-    async with conn.cursor() as cur:
-        await cur.executemany(
-            "INSERT INTO order_items (cell, order_id, tier_id, quantity, unit_price) "
-            "VALUES (%(cell)s, %(order_id)s, %(tier_id)s, %(quantity)s, %(unit_price)s)",
-            list(items),
-        )
 
 
 async def order_by_id(conn: Conn, order_id: UUID, *, lock: bool = False) -> Row | None:

@@ -160,14 +160,18 @@ async def place_order(
     settings: TicketingSettings,
     clock: Clock,
 ) -> PlacedOrder:
-    """Transaction 1: hold the places and insert the order (a free order is settled at once).
+    """Transaction 1: hold the places and insert the order (a free order is sold and ticketed at once).
 
-    The tiers are locked in id order, then the event's places; each counter is re-checked under its
-    lock. Not enough room: ``SoldOut`` (the caller's transaction rolls back, nothing is written).
+    Everything that takes no scarce lock comes first (the order, its items, a free order's tickets);
+    the last statement takes the places (``repository.take``: the tiers in id order, then the
+    event's, each re-checked under its row lock), so the locks are held for that statement and the
+    commit only. The commit does not wait for its disk flush (the locks go at once); the caller
+    calls ``wait_durable`` before it calls the payment provider or answers. Not enough room:
+    ``SoldOut`` (the transaction rolls back, nothing is written).
     """
-    await repository.set_lock_timeout(conn, settings.lock_timeout_ms)
+    await repository.set_lock_timeout(conn, settings.lock_timeout_ms, commit_async=True)
     async with capacity_errors(settings):
-        event = await repository.event_of(conn, event_id, key_share=True)
+        event = await repository.event_of(conn, event_id)
         if event is None or event["status"] != "published":
             raise EventNotFound(f"event {event_id} not found")
         now = clock()
@@ -183,25 +187,18 @@ async def place_order(
         order, lines = _new_order(event, order_id, account_id, items, tiers, settings, now)
         await repository.insert_order(conn, order, lines)
         free = order["amount"] == 0
-        for line in sorted(lines, key=lambda line: line["tier_id"]):
-            taken = await (
-                repository.sell_tier(conn, event["cell"], line["tier_id"], line["quantity"], from_hold=False)
-                if free
-                else repository.hold_tier(conn, event["cell"], line["tier_id"], line["quantity"])
-            )
-            if not taken:
-                raise SoldOut(f"not enough places left in tier {line['tier_id']}")
-        total = sum(line["quantity"] for line in lines)
-        if not await repository.take_places(conn, event["cell"], event_id, total):
-            raise SoldOut("not enough places left for this event")
         if free:
             for line in lines:
                 await repository.issue_tickets(
                     conn, event["cell"], event_id, account_id, order_id, line["tier_id"], line["quantity"], now
                 )
-    stored = await repository.order_by_id(conn, order_id)
-    assert stored is not None
-    return PlacedOrder(stored, replayed=False)
+        await repository.take(conn, event["cell"], event_id, lines, sell=free)
+    return PlacedOrder({**order, "payment_intent_id": None, "client_secret": None}, replayed=False)
+
+
+async def wait_durable(conn: Conn) -> None:
+    """Make every commit so far durable (after ``place_order``'s asynchronous commit)."""
+    await repository.wait_durable(conn)
 
 
 async def _replay(conn: Conn, account_id: UUID, key: str, digest: bytes) -> PlacedOrder:
@@ -365,7 +362,7 @@ async def settle_paid(conn: Conn, order_id: UUID, intent: IntentState, clock: Cl
     now = clock()
     if status == "awaiting_payment" and order["expires_at"] > now:
         for item in await repository.items_of(conn, order["cell"], order_id):
-            await repository.sell_tier(conn, order["cell"], item["tier_id"], item["quantity"], from_hold=True)
+            await repository.sell_held(conn, order["cell"], item["tier_id"], item["quantity"])
     else:
         if status == "awaiting_payment":
             await _release(conn, order, sold=False)
@@ -382,21 +379,11 @@ async def _take_again(conn: Conn, order: Row) -> bool:
     """Sell the order's places anew if every tier and the event still have room (all or nothing)."""
     items = await repository.items_of(conn, order["cell"], order["id"])
     try:
-        async with conn.transaction():  # a savepoint: a partial take is undone
-            for item in items:
-                cell, tier_id, quantity = order["cell"], item["tier_id"], item["quantity"]
-                if not await repository.sell_tier(conn, cell, tier_id, quantity, from_hold=False):
-                    raise _NoRoom
-            total = sum(i["quantity"] for i in items)
-            if not await repository.take_places(conn, order["cell"], order["event_id"], total):
-                raise _NoRoom
-    except _NoRoom:
+        async with conn.transaction():  # a savepoint: a refused take leaves the transaction usable
+            await repository.take(conn, order["cell"], order["event_id"], items, sell=True)
+    except pg_errors.CheckViolation:
         return False
     return True
-
-
-class _NoRoom(Exception):
-    pass
 
 
 async def _issue_order_tickets(conn: Conn, order: Row, now: datetime) -> int:

@@ -12,7 +12,8 @@ rows, each with a CHECK that is the last word against overselling, whatever the 
 
 - ``event_places``: one row per event that sells or reserves places: ``capacity`` (a copy of
   ``events.capacity`` kept by the events write service in its transaction; NULL: unlimited) and
-  ``taken`` (going RSVPs + held + sold tickets of every tier). CHECK ``taken <= capacity``. A
+  ``taken`` (going RSVPs + held + sold tickets of every tier). CHECK ``taken <= capacity``. It is
+  also the event id -> cell locator of ticketing (index on ``event_id``). A
   separate row, not columns of ``events``: ``events`` is wide, indexed many times and has a
   statement trigger (tile roll-ups), so every hold would pay for them; this row updates HOT.
 - ``ticket_tiers``: name, price (minor units), currency, ``quota`` (NULL: only the event's
@@ -41,6 +42,39 @@ down_revision = "0017"
 branch_labels = None
 depends_on = None
 
+# Take places of an event's tiers (held, or sold with ``p_sell``) and of the event, re-checking each
+# counter under the row lock its UPDATE takes; no room: a check_violation naming the constraint that
+# guards it (the caller's transaction is then rolled back). Tiers are locked in the order given,
+# which callers sort by id (the lock order). One statement on the wire: the locks are held for
+# the server's work only, never for a round trip to the application. Not a trigger: called.
+_TAKE = """
+CREATE FUNCTION ticketing_take(p_cell bigint, p_event uuid, p_tiers uuid[], p_quantities integer[], p_sell boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    total integer := 0;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(p_tiers, 1), 0) LOOP
+        UPDATE ticket_tiers
+           SET held = held + CASE WHEN p_sell THEN 0 ELSE p_quantities[i] END,
+               sold = sold + CASE WHEN p_sell THEN p_quantities[i] ELSE 0 END
+         WHERE cell = p_cell AND id = p_tiers[i] AND event_id = p_event
+           AND (quota IS NULL OR sold + held + p_quantities[i] <= quota);
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'not enough places left in tier %', p_tiers[i]
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'ticket_tiers_within_quota';
+        END IF;
+        total := total + p_quantities[i];
+    END LOOP;
+    UPDATE event_places SET taken = taken + total
+     WHERE cell = p_cell AND event_id = p_event AND (capacity IS NULL OR taken + total <= capacity);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'not enough places left for event %', p_event
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'event_places_within_capacity';
+    END IF;
+END
+$$;
+"""
+
 _EVENT_FK = "FOREIGN KEY (cell, event_id) REFERENCES events (cell, id) ON UPDATE CASCADE ON DELETE CASCADE"
 
 
@@ -56,6 +90,9 @@ def upgrade() -> None:
             CONSTRAINT event_places_within_capacity CHECK (capacity IS NULL OR taken <= capacity),
             {_EVENT_FK}
         );
+        -- The event id -> cell locator of ticketing: requests name an event by id alone, and a lookup in
+        -- the partitioned events table without its cell opens (and locks) all 64 partitions.
+        CREATE INDEX event_places_event_idx ON event_places (event_id) INCLUDE (cell);
 
         CREATE TABLE ticket_tiers (
             cell bigint NOT NULL,
@@ -186,9 +223,11 @@ def upgrade() -> None:
         CREATE INDEX checkins_event_idx ON checkins (cell, event_id, checked_in_at);
         """
     )
+    op.execute(_TAKE)
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION ticketing_take(bigint, uuid, uuid[], integer[], boolean)")
     op.execute(
         "DROP TABLE checkins, tickets, order_requests, order_items, orders, rsvps, ticket_tiers, event_places; "
         "DROP SEQUENCE rsvps_waitlist_seq"

@@ -36,21 +36,22 @@ class Person:
 async def people(app: FastAPI, count: int, *, prefix: str = "buyer") -> list[Person]:
     """``count`` verified accounts, each with an open session and an access token."""
     now = app.state.accounts.clock()
-    made = []
+    emails = [f"{prefix}-{uuid.uuid4().hex[:10]}@example.com" for _ in range(count)]
     async with app.state.pool.connection() as conn:
-        for _ in range(count):
-            email = f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
-            cur = await conn.execute(
-                "INSERT INTO accounts (email, email_verified_at) VALUES (%s, %s) RETURNING id", (email, now)
-            )
-            account = (await cur.fetchone())["id"]  # type: ignore[index]
-            cur = await conn.execute(
-                "INSERT INTO auth_sessions (account_id, created_at, expires_at) VALUES (%s, %s, %s) RETURNING id",
-                (account, now, now + timedelta(days=30)),
-            )
-            session = (await cur.fetchone())["id"]  # type: ignore[index]
-            made.append(Person(account, email, app.state.accounts.access.issue(account, session, now)))
-    return made
+        cur = await conn.execute(
+            "WITH a AS (INSERT INTO accounts (email, email_verified_at) SELECT e, %s FROM unnest(%s::text[]) e "
+            "RETURNING id, email) "
+            "INSERT INTO auth_sessions (account_id, created_at, expires_at) SELECT a.id, %s, %s FROM a "
+            "RETURNING id, account_id, (SELECT email FROM a WHERE a.id = account_id) AS email",
+            (now, emails, now, now + timedelta(days=30)),
+        )
+        rows = await cur.fetchall()
+    by_email = {row["email"]: row for row in rows}
+    access = app.state.accounts.access
+    return [
+        Person(by_email[e]["account_id"], e, access.issue(by_email[e]["account_id"], by_email[e]["id"], now))
+        for e in emails
+    ]
 
 
 async def organizer(app: FastAPI, members: dict[str, Person]) -> UUID:

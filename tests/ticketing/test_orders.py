@@ -35,9 +35,14 @@ async def hold(app: FastAPI, buyer: Person, event_id: UUID, tier_id: str, quanti
     settings, clock = app.state.ticketing.settings.ticketing, app.state.ticketing.clock
     async with app.state.pool.connection() as conn, conn.transaction():
         placed = await service.place_order(
-            conn, account_id=buyer.account_id, event_id=event_id, items=[LineItem(UUID(tier_id), quantity)],
-            idempotency_key=None, settings=settings, clock=clock,
-        )  # fmt: skip
+            conn,
+            account_id=buyer.account_id,
+            event_id=event_id,
+            items=[LineItem(UUID(tier_id), quantity)],
+            idempotency_key=None,
+            settings=settings,
+            clock=clock,
+        )
     return placed.order
 
 
@@ -129,13 +134,17 @@ async def test_settling_a_payment_issues_tickets_once_or_asks_for_a_refund(
     [c] = await people(app, 1)
     await hold(app, c, event_id, paid["id"])
     async with app.state.pool.connection() as conn, conn.transaction():
-        outcome = await service.settle_paid(conn, UUID(str(late["id"])), Intent("pi_2", "succeeded", 1200, "eur"), clock)
+        outcome = await service.settle_paid(
+            conn, UUID(str(late["id"])), Intent("pi_2", "succeeded", 1200, "eur"), clock
+        )
     assert outcome.refund_needed and outcome.status == "refund_pending"
     assert await scalar(app, "SELECT flagged FROM orders WHERE id = %s", late["id"]) is True
     assert await scalar(app, "SELECT sold + held FROM ticket_tiers") == 1
 
 
-async def test_a_failed_payment_frees_the_hold(app: FastAPI, client: httpx.AsyncClient, team: dict[str, Person]) -> None:
+async def test_a_failed_payment_frees_the_hold(
+    app: FastAPI, client: httpx.AsyncClient, team: dict[str, Person]
+) -> None:
     org = await organizer(app, team)
     event_id = await event(app, org)
     paid = await tier(client, team["editor"], event_id, quota=1)
@@ -147,7 +156,9 @@ async def test_a_failed_payment_frees_the_hold(app: FastAPI, client: httpx.Async
     assert await scalar(app, "SELECT held FROM ticket_tiers") == 0
 
 
-async def test_the_buyer_cancels_an_unpaid_order(app: FastAPI, client: httpx.AsyncClient, team: dict[str, Person]) -> None:
+async def test_the_buyer_cancels_an_unpaid_order(
+    app: FastAPI, client: httpx.AsyncClient, team: dict[str, Person]
+) -> None:
     org = await organizer(app, team)
     event_id = await event(app, org)
     paid = await tier(client, team["editor"], event_id, quota=1)
