@@ -42,7 +42,7 @@ def settings(clean_db: str, redis_prefix: str, localstripe: LocalStripe) -> Sett
     )
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def clock(app: FastAPI) -> FrozenClock:
     """One pinned clock for ticketing and payments (a hold's end and a webhook's age move together);
     accounts keep their own, so that moving this one does not end the people's sessions."""
@@ -54,6 +54,7 @@ def clock(app: FastAPI) -> FrozenClock:
 
 
 @pytest.fixture
-async def team(app: FastAPI) -> dict[str, Person]:
+async def team(app: FastAPI, clock: FrozenClock) -> dict[str, Person]:
+    """An organizer's team (the clocks pinned first: everything made here is made at the pinned instant)."""
     owner, editor, checker = await people(app, 3, prefix="team")
     return {"owner": owner, "editor": editor, "checker": checker}
