@@ -14,7 +14,11 @@ import argparse
 import os
 import pickle
 import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 
@@ -37,6 +41,33 @@ def _persist_to(path: str | None) -> None:
 
     resources.Store.dump_to_disk = dump
     resources.Store.try_load_from_disk = load
+
+
+def spawn(*extra: str, start_wait_s: float = 20.0) -> tuple[subprocess.Popen[bytes], str]:
+    """Start this launcher in a process of its own on a free port: the process and its URL, once it serves."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.payments.localstripe_server", "--port", "0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().decode().strip()  # "listening on http://127.0.0.1:PORT"
+    if not line.startswith("listening on "):
+        process.kill()
+        raise RuntimeError(f"localstripe did not start: {line!r}")
+    url = line.removeprefix("listening on ")
+    deadline = time.monotonic() + start_wait_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/v1/balance", timeout=2):
+                pass
+        except urllib.error.HTTPError:
+            return process, url  # any answer (401 without a key) means it serves
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("localstripe did not answer") from None
+            time.sleep(0.1)
 
 
 def main(argv: list[str] | None = None) -> None:

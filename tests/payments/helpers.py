@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import uuid
 from typing import Any
@@ -13,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.payments.gateway import StripeGateway
+from app.payments.webhooks import signature_header
 from tests.fixtures.localstripe import WEBHOOK_SECRET
 from tests.ticketing.helpers import Person, scalar
 
@@ -50,8 +49,7 @@ async def pay_with(gateway: StripeGateway, intent_id: str, card: str = "pm_card_
 def signed(event: dict[str, Any], timestamp: int, secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict[str, str]]:
     """The body and headers Stripe sends: ``Stripe-Signature: t=..,v1=HMAC-SHA256(secret, "t.body")``."""
     body = json.dumps(event, indent=2, sort_keys=True).encode()
-    digest = hmac.new(secret.encode(), b"%d.%s" % (timestamp, body), hashlib.sha256).hexdigest()
-    return body, {"Stripe-Signature": f"t={timestamp},v1={digest}", "Content-Type": "application/json"}
+    return body, {"Stripe-Signature": signature_header(body, secret, timestamp), "Content-Type": "application/json"}
 
 
 def intent_event(intent_id: str, kind: str = "payment_intent.succeeded", status: str = "succeeded") -> dict[str, Any]:

@@ -12,8 +12,10 @@ import pytest
 from fastapi import FastAPI
 
 from app.payments import service
+from app.payments.webhooks import signature_header
 from app.ticketing import service as ticketing
 from tests.accounts.helpers import FrozenClock
+from tests.fixtures.localstripe import WEBHOOK_SECRET
 from tests.payments.helpers import WEBHOOK, counts, deliver, intent_event, intent_of, order, pay, signed
 from tests.ticketing.helpers import Person, event, organizer, people, scalar, tier
 
@@ -72,13 +74,7 @@ async def test_a_webhook_that_does_not_check_out_is_400_and_writes_nothing(
 
 
 def signed_raw(body: bytes, timestamp: int) -> dict[str, str]:
-    import hashlib
-    import hmac
-
-    from tests.fixtures.localstripe import WEBHOOK_SECRET
-
-    digest = hmac.new(WEBHOOK_SECRET.encode(), b"%d.%s" % (timestamp, body), hashlib.sha256).hexdigest()
-    return {"Stripe-Signature": f"t={timestamp},v1={digest}"}
+    return {"Stripe-Signature": signature_header(body, WEBHOOK_SECRET, timestamp)}
 
 
 async def test_five_minutes_old_is_still_accepted(
