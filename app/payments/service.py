@@ -128,6 +128,16 @@ async def order_now(conn: Conn, order_id: UUID) -> Row | None:
     return await orders.order_by_id(conn, order_id)
 
 
+async def charge_terms(conn: Conn, organizer_id: UUID, amount: int, fee: int) -> tuple[int | None, str | None]:
+    """``(application_fee, destination_account)`` for an order of ``organizer_id``: a destination
+    charge to the organizer's connected account (keeping ``fee``) once it can take charges; none
+    otherwise (the platform collects the whole amount). Pass both to ``gateway.create_intent``."""
+    account = await repository.payment_account(conn, organizer_id)
+    if account is None or not account["stripe_account_id"] or not account["charges_enabled"] or amount == 0:
+        return None, None
+    return fee or None, account["stripe_account_id"]
+
+
 # --- refunds ------------------------------------------------------------------------------------
 
 
