@@ -28,6 +28,8 @@ from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
 from app.organizers.context import OrganizersContext
 from app.organizers.endpoints import router as organizers_router
+from app.payments.context import PaymentsContext
+from app.payments.endpoints import router as payments_router
 from app.privacy.endpoints import router as privacy_router
 from app.privacy.holders import personal_data
 from app.profiles.endpoints import media_router
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.organizers = OrganizersContext.build(settings, redis)
         app.state.ticketing = TicketingContext.build(settings)
         app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
+        app.state.payments = PaymentsContext.build(settings, pool, app.state.after_commit)
         app.state.personal_data = personal_data(
             app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
         )
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.oidc.aclose()
+            await app.state.payments.aclose()
             await app.state.accounts.aclose()
             await breaker.aclose()
             await app.state.tiles.aclose()
@@ -135,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organizers_router)
     app.include_router(ticketing_router)  # tiers, orders, my tickets, check-in
     app.include_router(rsvps_router)
+    app.include_router(payments_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -138,6 +138,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/organizers/{organizer_id}/invitations"): Row(   "401  403  404  201  403  403  404  201",
         body=lambda w, a: {"email": "newcomer@example.com", "role": "editor"}),
     ("GET", "/api/v1/organizers/{organizer_id}/invitations"): Row(    "401  403  404  200  403  403  404  200"),
+    # payments: Stripe's webhook does not exist without a secret; a refund is of one's own order; only
+    # owners connect a payout account (503 here: no Stripe keys in tests)
+    ("POST", "/api/v1/payments/stripe/webhook"): Row(                 "404  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/orders/{order_id}/refund"): Row(                "401  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/organizers/{organizer_id}/payments/connect"): Row(
+                                                                      "401  403  404  503  403  403  404  503"),
     ("DELETE", "/api/v1/organizers/{organizer_id}/invitations/{invitation_id}"): Row(
                                                                       "401  403  404  204  403  403  404  204"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
@@ -175,7 +181,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "event_id": lambda w: "5d1f0c9e-7a4b-4c1e-9f3a-2b6d8e0a1c47",  # no such event
     "provider": lambda w: "nowhere",  # no such provider
     "tier_id": lambda w: "0b8f3c1e-2d4a-4f6b-8c9d-1e2f3a4b5c6d",  # no such tier
-    "order_id": lambda w: "7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f",  # no such order
+    "order_id": lambda w: "0b6f3c2a-8d4e-4f1a-9c7b-3e5d2a1f0c98",  # no such order
 }
 
 
