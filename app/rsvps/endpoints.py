@@ -88,8 +88,11 @@ async def _answer(request: Request, result: service.RsvpResult, event_id: UUID, 
         found = await places.event_of(work.conn, event_id)
         assert found is not None
         places_left = await places_left_of(work.conn, found["cell"], event_id)
+        position = result.waitlist_position
+        if result.waitlist_seq is not None:
+            position = await repository.waitlist_position(work.conn, found["cell"], event_id, result.waitlist_seq)
     response.headers.update(NO_STORE)
-    return Rsvp(status=result.status, waitlist_position=result.waitlist_position, places_left=places_left)
+    return Rsvp(status=result.status, waitlist_position=position, places_left=places_left)
 
 
 @router.get(

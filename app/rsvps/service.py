@@ -44,6 +44,8 @@ class WaitlistPromoted:
 class RsvpResult:
     status: str | None  # None once the RSVP was withdrawn
     waitlist_position: int | None
+    # A new place in the line: its position is counted after the commit, outside the lock.
+    waitlist_seq: int | None = None
     # Domain events to publish on the unit of work (promotions, queued mails).
     published: list[object] = field(default_factory=list)
 
@@ -75,14 +77,12 @@ async def answer(
                 return RsvpResult("going", None)
             await places.void_rsvp_ticket(conn, cell, event_id, account_id)
             row = await repository.upsert_rsvp(conn, cell, event_id, account_id, "waitlisted", now, queue=True)
-            return RsvpResult(
-                "waitlisted", await repository.waitlist_position(conn, cell, event_id, row["waitlist_seq"])
-            )
+            return RsvpResult("waitlisted", None, waitlist_seq=row["waitlist_seq"])
         if was == "going":
             await places.lock_places(conn, cell, event_id)
         await repository.upsert_rsvp(conn, cell, event_id, account_id, status, now)
         published = await _place_freed(conn, event, account_id, settings, clock) if was == "going" else []
-        return RsvpResult(status, None, published)
+        return RsvpResult(status, None, published=published)
 
 
 async def withdraw(conn: Conn, account_id: UUID, event_id: UUID, settings: Settings, clock: Clock) -> RsvpResult:
@@ -96,7 +96,7 @@ async def withdraw(conn: Conn, account_id: UUID, event_id: UUID, settings: Setti
             await places.lock_places(conn, event["cell"], event_id)
         await repository.delete_rsvp(conn, event["cell"], event_id, account_id)
         published = await _place_freed(conn, event, account_id, settings, clock) if current["status"] == "going" else []
-        return RsvpResult(None, None, published)
+        return RsvpResult(None, None, published=published)
 
 
 async def _open_event(conn: Conn, event_id: UUID, settings: Settings, clock: Clock) -> dict[str, Any]:

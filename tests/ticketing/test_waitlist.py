@@ -63,9 +63,10 @@ async def test_concurrent_cancellations_promote_no_more_than_they_free(app: Fast
         return (await client.delete(f"/api/v1/events/{event_id}/rsvp", headers=person.headers)).status_code
 
     async def join(person: Person) -> int:
-        return (
-            await client.put(f"/api/v1/events/{event_id}/rsvp", json={"status": "going"}, headers=person.headers)
-        ).status_code
+        path = f"/api/v1/events/{event_id}/rsvp"
+        response = await client.put(path, json={"status": "going"}, headers=person.headers)
+        assert response.status_code == 200, response.text
+        return response.status_code
 
     statuses = Counter(await asyncio.gather(*(leave(p) for p in leavers), *(join(p) for p in newcomers)))
     assert statuses == {200: len(leavers) + len(newcomers)}
