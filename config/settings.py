@@ -250,8 +250,6 @@ class TicketingSettings(BaseModel):
     # access-token key signs them (required outside development; payloads are domain-separated).
     signing_key: SecretStr | None = None
     signing_key_file: str | None = None
-    # A tile says "few left" at or below this many places.
-    few_left: int = Field(10, ge=1)
     max_tiers_per_event: int = Field(50, ge=1)
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(500, ge=1)
