@@ -32,15 +32,20 @@ from app.kit.middleware import HttpMetrics, RequestContextMiddleware
 from app.migrations_state import expected_heads
 from app.organizers.context import OrganizersContext
 from app.organizers.endpoints import router as organizers_router
+from app.payments.context import PaymentsContext
+from app.payments.endpoints import router as payments_router
 from app.privacy.endpoints import router as privacy_router
 from app.privacy.holders import personal_data
 from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
+from app.rsvps.endpoints import router as rsvps_router
 from app.series.endpoints import router as series_router
 from app.sharing.endpoints import pages_router as sharing_pages_router
 from app.sharing.endpoints import router as calendars_router
+from app.ticketing.context import TicketingContext
+from app.ticketing.endpoints import router as ticketing_router
 from app.venues.context import VenuesContext
 from app.venues.endpoints import geocode_router
 from app.venues.endpoints import router as venues_router
@@ -88,7 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
         app.state.venues = VenuesContext.build(settings, redis)
+        app.state.ticketing = TicketingContext.build(settings)
         app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
+        app.state.payments = PaymentsContext.build(settings, pool, app.state.after_commit)
         app.state.personal_data = personal_data(
             app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
         )
@@ -99,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.oidc.aclose()
+            await app.state.payments.aclose()
             await app.state.accounts.aclose()
             await breaker.aclose()
             await app.state.tiles.aclose()
@@ -150,6 +158,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(venues_router)  # /venues, /organizers/{id}/venues
     app.include_router(geocode_router)  # /geocode, /geocode/reverse
     app.include_router(sharing_pages_router)  # /e/{id}-{slug}, /sitemap.xml, /robots.txt
+    app.include_router(ticketing_router)  # tiers, orders, my tickets, check-in
+    app.include_router(rsvps_router)
+    app.include_router(payments_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -82,7 +82,12 @@ _COLUMNS = (
     "venue_id", "venue_name", "venue_geom", "is_free", "price_min", "price_max", "currency", "popularity", "status",
     "location_approximate",
     "image_key",
+    "cell", "capacity",
 )  # fmt: skip
+# Places left (null: no capacity): the capacity minus what ticketing's counter row says is taken, one
+# primary-key probe per item in the page (co-located by cell: it stays on the event's shard on Citus).
+_TAKEN = "(SELECT pl.taken FROM event_places pl WHERE pl.cell = e.cell AND pl.event_id = e.id)"
+_PLACES_LEFT = f"CASE WHEN e.capacity IS NULL THEN NULL ELSE greatest(e.capacity - coalesce({_TAKEN}, 0), 0) END"
 _SELECT = ", ".join(f"e.{column}" for column in _COLUMNS)
 
 
@@ -477,6 +482,8 @@ def _item_columns(distance: str | None) -> list[str]:
         "e.status",
         "e.location_approximate",
         f"{image_urls_sql('e.image_key')} AS image",
+        f"{_PLACES_LEFT} AS places_left",
+        f"coalesce({_PLACES_LEFT} = 0, false) AS sold_out",
     ]
     if distance is not None:
         columns.append(f"round(({distance})::numeric, 1) AS distance_m")

@@ -35,6 +35,7 @@ from app.events.local_time import to_instant, to_local
 from app.events.publishing_schemas import EventDraft, EventEdit
 from app.events.schemas import EventCreate, EventFields, EventStatus, EventUpdate, Point
 from app.kit import keyset
+from app.ticketing.service import set_event_capacity
 from geo.blur import blurred
 from geo.cells import cell_of
 
@@ -112,6 +113,8 @@ async def update_event(
         conn, current["cell"], event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
     )
     change = EventChange(event_id, "updated", before, after, aspects)
+    if "capacity" in change.aspects:  # ticketing's counter row follows (409 below the places taken)
+        await set_event_capacity(conn, row["cell"], event_id, row["capacity"])
     await log_change(conn, row["cell"], change)
     return row, change
 

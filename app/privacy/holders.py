@@ -21,6 +21,7 @@ from app.organizers.context import OrganizersContext
 from app.privacy.registry import PersonalData
 from app.profiles import personal_data as profiles
 from app.sharing import personal_data as sharing
+from app.ticketing import personal_data as ticketing
 
 
 def personal_data(
@@ -36,6 +37,7 @@ def personal_data(
             *profiles.holders(media),
             *audit.holders(),
             *sharing.holders(),
+            *ticketing.holders(),
             *organizers.holders(organizers_context),
             *oidc.holders(oidc_context.flows),
             *accounts.holders(accounts_context.limits, redis, key_prefix),

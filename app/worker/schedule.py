@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.payments import tasks as payments
 from app.series.tasks import extend_horizons
+from app.ticketing import tasks as ticketing
 from app.worker.jobs import Periodic
 from config.settings import Settings
 
@@ -15,6 +17,21 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
         Periodic(
             "series.extend_horizons", timedelta(seconds=settings.series.extend_every_s), extend_horizons,
             batch=settings.series.extend_batch,
+        ),
+        Periodic(
+            "ticketing.sweep_lapsed_holds",
+            timedelta(seconds=settings.ticketing.sweep_every_s),
+            ticketing.sweep_lapsed_holds,
+            batch=settings.ticketing.sweep_batch,
+        ),
+        # Refund rows are leased one by one: every worker may run this at once.
+        Periodic("payments.refunds", timedelta(seconds=10), payments.execute_refunds, batch=payments.REFUND_BATCH),
+        Periodic(
+            "payments.reconcile",
+            timedelta(seconds=60),
+            payments.reconcile_payments,
+            exclusive=True,
+            batch=settings.payments.reconcile_batch,
         ),
     ]
     return jobs
