@@ -148,6 +148,27 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                                       "401  403  404  204  403  403  404  204"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
     ("POST", "/api/v1/invitations/{token}/accept"): Row(              "401  403  200  403  403  403  403  403"),
+    # ticketing and RSVPs on an event, a tier and an order that do not exist: 404 for whoever may ask
+    ("GET", "/api/v1/events/{event_id}/tiers"): Row(                  "404  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/events/{event_id}/tiers"): Row(                 "401  403  404  404  404  404  404  404",
+        body=lambda w, a: {"name": "Standard", "price": 2500, "currency": "EUR", "quota": 100}),
+    ("PATCH", "/api/v1/tiers/{tier_id}"): Row(                        "401  403  404  404  404  404  404  404",
+        body=lambda w, a: {"name": "Early bird"}),
+    ("POST", "/api/v1/orders"): Row(                                  "401  403  404  404  404  404  404  404",
+        body=lambda w, a: {"event_id": PATH_VALUES["event_id"](w),
+                           "items": [{"tier_id": PATH_VALUES["tier_id"](w), "quantity": 1}]}),
+    ("GET", "/api/v1/orders/{order_id}"): Row(                        "401  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/orders/{order_id}/cancel"): Row(                "401  404  404  404  404  404  404  404"),
+    ("GET", "/api/v1/me/tickets"): Row(                               "401  200  200  200  200  200  200  200"),
+    ("GET", "/api/v1/events/{event_id}/checkin-list"): Row(           "401  403  404  404  404  404  404  404"),
+    # a code that is no ticket of ours: refused before anything is looked up
+    ("POST", "/api/v1/checkins"): Row(                                "401  403  422  422  422  422  422  422",
+        body=lambda w, a: {"code": "HT1.bm90LWEtdGlja2V0", "door": "Main"}),
+    ("PUT", "/api/v1/events/{event_id}/rsvp"): Row(                   "401  403  404  404  404  404  404  404",
+        body=lambda w, a: {"status": "going"}),
+    ("DELETE", "/api/v1/events/{event_id}/rsvp"): Row(                "401  403  404  404  404  404  404  404"),
+    ("GET", "/api/v1/events/{event_id}/attendees"): Row(              "401  403  404  404  404  404  404  404"),
+    ("GET", "/api/v1/events/{event_id}/attendees.csv"): Row(          "401  403  404  404  404  404  404  404"),
 }
 # fmt: on
 
@@ -159,7 +180,8 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "token": lambda w: w.invitation_token,
     "event_id": lambda w: "5d1f0c9e-7a4b-4c1e-9f3a-2b6d8e0a1c47",  # no such event
     "provider": lambda w: "nowhere",  # no such provider
-    "order_id": lambda w: "0b6f3c2a-8d4e-4f1a-9c7b-3e5d2a1f0c98",  # no such order
+    "tier_id": lambda w: "0b8f3c1e-2d4a-4f6b-8c9d-1e2f3a4b5c6d",  # no such tier
+    "order_id": lambda w: "7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f",  # no such order
 }
 
 

@@ -139,7 +139,7 @@ async def _promote(
         to=str(person["email"]),
         subject=f"You have a place: {title}",
         body=f"A place came free at {title} and it is yours. Your ticket is in your tickets.\n\n{link}\n",
-        kind="waitlist_promoted",
+        kind="waitlist-promoted",
         account_id=account_id,
     )
     queued: MailQueued = await enqueue(conn, mail, clock)

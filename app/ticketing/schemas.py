@@ -160,14 +160,16 @@ class Checkin(BaseModel):
 
 
 class ListedTicket(BaseModel):
-    id: UUID
-    checked_in_at: datetime | None
+    """Strings as signed (the signature covers these exact texts)."""
+
+    id: str
+    checked_in_at: str | None
     door: str | None
 
 
 class CheckinList(BaseModel):
-    event_id: UUID
-    generated_at: datetime
+    event_id: str
+    generated_at: str
     public_key: str = Field(description="Ed25519 public key (raw, base64url) that signs ticket codes and this list")
     tickets: list[ListedTicket]
     next_cursor: str | None
