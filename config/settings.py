@@ -246,8 +246,6 @@ class TicketingSettings(BaseModel):
     # The sweeper frees lapsed holds this often, this many per transaction.
     sweep_every_s: float = Field(15.0, gt=0)
     sweep_batch: int = Field(200, ge=1)
-    # The platform's fee per paid order, in basis points of the amount (recorded as the application fee).
-    platform_fee_bps: int = Field(0, ge=0, le=5000)
     # Ed25519 key (PEM) that signs ticket QR codes (its public half goes to the scanners). Without one the
     # access-token key signs them (required outside development; payloads are domain-separated).
     signing_key: SecretStr | None = None

@@ -70,8 +70,7 @@ async def settle_intent(conn: Conn, intent: IntentState, clock: Clock) -> Webhoo
         return WebhookResult("not_ours")
     try:
         if intent.succeeded:
-            # ticketing's IntentState protocol names the same fields (as plain attributes)
-            outcome = await ticketing.settle_paid(conn, intent.order_id, intent, clock)  # type: ignore[arg-type]
+            outcome = await ticketing.settle_paid(conn, intent.order_id, intent, clock)
             if outcome.refund_needed:
                 await _owe_refund(conn, intent, clock)
                 return WebhookResult("refund_owed", intent.order_id, refund_owed=True)

@@ -8,8 +8,7 @@ Answers about a person's orders and tickets are never cached (``no-store``).
 
 from __future__ import annotations
 
-import logging
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -21,12 +20,14 @@ from app.errors import problem_responses
 from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
 from app.organizers.auth import Role
+from app.payments.context import PaymentsContext
+from app.payments.service import charge_terms
 from app.profiles.paging import page_request
 from app.profiles.schemas import PageParams
 from app.ticketing import checkins, repository, service
 from app.ticketing.auth import event_access, tier_access
 from app.ticketing.context import TicketingContext, TicketingDep
-from app.ticketing.errors import EventNotFound, PaymentUnavailable
+from app.ticketing.errors import EventNotFound
 from app.ticketing.schemas import (
     IDEMPOTENCY_KEY,
     Checkin,
@@ -44,7 +45,6 @@ from app.ticketing.schemas import (
 )
 from app.ticketing.signing import qr_svg_data_uri
 
-log = logging.getLogger("happenings.ticketing")
 router = APIRouter(prefix="/api/v1", tags=["ticketing"])
 NO_STORE = {"Cache-Control": "no-store"}
 PageQuery = Annotated[PageParams, Depends(query_model(PageParams))]
@@ -52,21 +52,6 @@ ListQuery = Annotated[CheckinListParams, Depends(query_model(CheckinListParams))
 
 _auth = {401: "Not signed in, or the session has ended", 422: "Malformed or unknown field"}
 _event = {**_auth, 403: "Your role in the event's organizer does not allow this", 404: "No such event (or not yours)"}
-
-
-class Gateway(Protocol):
-    """What ordering needs of the payment gateway (``app.payments.gateway.PaymentGateway``)."""
-
-    async def create_intent(
-        self,
-        *,
-        order_id: UUID,
-        amount: int,
-        currency: str,
-        application_fee: int | None,
-        destination_account: str | None,
-        idempotency_key: str,
-    ) -> Any: ...
 
 
 # --- tiers --------------------------------------------------------------------------------------
@@ -187,36 +172,26 @@ async def create_order(
             clock=ctx.clock,
         )
     response.headers.update(NO_STORE)
+    payments: PaymentsContext = request.app.state.payments
     async with open_unit_of_work(request) as work:
         await service.wait_durable(work.conn)  # the hold is on disk before anyone acts on it
         if not placed.needs_intent:
             return await _order(work.conn, placed.order, ctx)
-    intent = await _create_intent(request, placed.order)  # no transaction, no lock
+        event = await repository.event_of(work.conn, body.event_id)
+        assert event is not None
+        amount = placed.order["amount"]
+        fee, destination = await charge_terms(work.conn, event["organizer_id"], amount, payments.platform_fee(amount))
+    intent = await payments.gateway.create_intent(  # no transaction, no lock; a failure is a 503 or a 502
+        order_id=placed.order["id"],
+        amount=amount,
+        currency=placed.order["currency"].lower(),
+        application_fee=fee,
+        destination_account=destination,
+        idempotency_key=f"order-{placed.order['id']}",
+    )
     async with open_unit_of_work(request) as work:  # transaction 2: the intent
-        order = await service.attach_intent(work.conn, placed.order["id"], intent.id, intent.client_secret, ctx.clock)
+        order = await service.attach_intent(work.conn, placed.order["id"], intent, fee, ctx.clock)
         return await _order(work.conn, order, ctx)
-
-
-async def _create_intent(request: Request, order: dict[str, Any]) -> Any:
-    payments = getattr(request.app.state, "payments", None)
-    gateway: Gateway | None = getattr(payments, "gateway", None)
-    if gateway is None:
-        raise PaymentUnavailable("no payment provider is configured", headers={"Retry-After": "60"})
-    try:
-        return await gateway.create_intent(
-            order_id=order["id"],
-            amount=order["amount"],
-            currency=order["currency"].lower(),
-            application_fee=order["application_fee"] or None,
-            destination_account=None,
-            idempotency_key=f"order-{order['id']}",
-        )
-    except Exception as exc:  # whatever the provider's SDK raises: the hold stays, a retry resumes it
-        log.warning("creating the payment intent failed: %r", exc, extra={"order_id": str(order["id"])})
-        raise PaymentUnavailable(
-            "the payment provider did not answer; send the same request again (same Idempotency-Key)",
-            headers={"Retry-After": "5"},
-        ) from exc
 
 
 @router.get(

@@ -53,12 +53,6 @@ class CapacityBusy(ServiceUnavailable):
     slug = "capacity-busy"
 
 
-class PaymentUnavailable(ServiceUnavailable):
-    """The payment provider did not answer; the order holds its places until it expires."""
-
-    slug = "payment-unavailable"
-
-
 class InvalidTicket(ProblemError):
     """The code is not a ticket this service signed (forged, damaged, or another deployment's)."""
 

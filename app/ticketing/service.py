@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID, uuid4
 
 import orjson
@@ -26,6 +26,7 @@ from psycopg import errors as pg_errors
 
 from app.db import Conn
 from app.kit.clock import Clock, utc_now
+from app.payments.gateway import CreatedIntent, IntentState
 from app.ticketing import repository
 from app.ticketing.errors import (
     CapacityBusy,
@@ -45,15 +46,6 @@ Row = dict[str, Any]
 # Constraints that guard capacity: if one of them fires, the code above let an oversell through;
 # the database refused it and the buyer is told the places are gone.
 _CAPACITY_CONSTRAINTS = {"event_places_within_capacity", "ticket_tiers_within_quota"}
-
-
-class IntentState(Protocol):
-    """What the payment gateway says about a PaymentIntent (``app.payments.gateway.IntentState``)."""
-
-    id: str
-    status: str
-    amount: int
-    currency: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +252,7 @@ def _new_order(
         "status": "paid" if amount == 0 else "awaiting_payment",
         "amount": amount,
         "currency": currency,
-        "application_fee": None if amount == 0 else amount * settings.platform_fee_bps // 10_000,
+        "application_fee": None,  # the gateway's terms set it with the intent (attach_intent)
         "payment_provider": None if amount == 0 else "stripe",
         "expires_at": now + timedelta(minutes=settings.hold_minutes),
         "created_at": now,
@@ -270,16 +262,16 @@ def _new_order(
     return order, lines
 
 
-async def attach_intent(conn: Conn, order_id: UUID, intent_id: str, client_secret: str, clock: Clock) -> Row:
-    """Transaction 2: store the PaymentIntent made for the order (once; a replay keeps the first)."""
+async def attach_intent(conn: Conn, order_id: UUID, intent: CreatedIntent, fee: int | None, clock: Clock) -> Row:
+    """Transaction 2: store the PaymentIntent made for the order and the platform's fee on it (once:
+    the gateway is called with the order's own idempotency key, and a replay keeps the first)."""
     order = await repository.order_by_id(conn, order_id, lock=True)
     if order is None:
         raise OrderNotFound(f"order {order_id} not found")
     if order["payment_intent_id"] is not None:
         return order
-    return await repository.set_order(
-        conn, order["cell"], order_id, {"payment_intent_id": intent_id, "client_secret": client_secret}, clock()
-    )
+    values = {"payment_intent_id": intent.id, "client_secret": intent.client_secret, "application_fee": fee}
+    return await repository.set_order(conn, order["cell"], order_id, values, clock())
 
 
 async def order_for(conn: Conn, order_id: UUID, account_id: UUID, settings: TicketingSettings, clock: Clock) -> Row:

@@ -172,7 +172,7 @@ async def test_the_buyer_cancels_an_unpaid_order(
     assert await scalar(app, "SELECT held FROM ticket_tiers") == 0
 
 
-async def test_a_paid_order_without_a_gateway_is_a_503_and_keeps_its_hold(
+async def test_a_paid_order_without_payments_configured_is_a_503_and_keeps_its_hold(
     app: FastAPI, client: httpx.AsyncClient, team: dict[str, Person]
 ) -> None:
     org = await organizer(app, team)
@@ -180,8 +180,7 @@ async def test_a_paid_order_without_a_gateway_is_a_503_and_keeps_its_hold(
     paid = await tier(client, team["editor"], event_id, quota=1)
     [a] = await people(app, 1)
     body = {"event_id": str(event_id), "items": [{"tier_id": paid["id"], "quantity": 1}]}
-    if getattr(app.state, "payments", None) is not None:
-        pytest.skip("a payment gateway is configured")
+    assert not app.state.settings.payments.enabled  # no Stripe key in these tests: the gateway is off
     response = await client.post("/api/v1/orders", json=body, headers={**a.headers, "Idempotency-Key": "k1"})
-    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert response.status_code == 503
     assert await scalar(app, "SELECT held FROM ticket_tiers") == 1
