@@ -543,6 +543,11 @@ class Settings(BaseSettings):
         key_file = self.auth.jwt_private_key_file
         if key_file is not None and os.path.basename(key_file).startswith("dev-"):
             raise ValueError(f"{key_file} is a development key (made by `make run`): set a real one here.")
+        webhook_secret = self.payments.webhook_secret
+        if webhook_secret is not None and webhook_secret.get_secret_value().startswith("whsec_dev_"):
+            raise ValueError(
+                "HAPPENINGS_PAYMENTS__WEBHOOK_SECRET is the development one (made by `make run`): set Stripe's."
+            )
         if not self.auth.cookie_secure:
             raise ValueError("HAPPENINGS_AUTH__COOKIE_SECURE may be off only in development.")
         if not self.http.public_base_url:

@@ -217,7 +217,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "venue_id": lambda w: w.venue_id,
     "provider": lambda w: "nowhere",  # no such provider
     "tier_id": lambda w: "0b8f3c1e-2d4a-4f6b-8c9d-1e2f3a4b5c6d",  # no such tier
-    "order_id": lambda w: "0b6f3c2a-8d4e-4f1a-9c7b-3e5d2a1f0c98",  # no such order
+    "order_id": lambda w: "7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f",  # no such order
 }
 
 

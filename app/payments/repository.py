@@ -61,6 +61,19 @@ async def request_refund(conn: Conn, order: Row, reason: str, now: datetime) -> 
     return await cur.fetchone() is not None
 
 
+async def owe_pending_orders(conn: Conn, now: datetime, limit: int) -> int:
+    """Orders some other path made ``refund_pending`` without owing the refund here: owe it now."""
+    cur = await conn.execute(
+        "INSERT INTO payment_refunds (cell, order_id, event_id, intent_id, amount, currency, reason, requested_at) "
+        "SELECT o.cell, o.id, o.event_id, o.payment_intent_id, o.amount, o.currency, 'other', %s FROM orders o "
+        "WHERE o.status = 'refund_pending' AND o.amount > 0 AND o.payment_intent_id IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM payment_refunds r WHERE r.cell = o.cell AND r.order_id = o.id) "
+        "LIMIT %s ON CONFLICT (cell, order_id) DO NOTHING",
+        (now, limit),
+    )
+    return cur.rowcount
+
+
 async def claim_refunds(
     conn: Conn, now: datetime, lease: timedelta, limit: int, order_id: UUID | None = None
 ) -> list[Row]:

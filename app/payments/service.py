@@ -223,6 +223,8 @@ async def execute_refunds(
     the provider answers.
     """
     async with open_work() as work:
+        if order_id is None:
+            await repository.owe_pending_orders(work.conn, clock(), limit)
         claimed = await repository.claim_refunds(work.conn, clock(), REFUND_LEASE, limit, order_id)
     settled = 0
     for row in claimed:

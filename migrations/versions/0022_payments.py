@@ -44,7 +44,7 @@ def upgrade() -> None:
             intent_id text NOT NULL CHECK (length(intent_id) <= 255),
             amount integer NOT NULL CHECK (amount > 0),
             currency char(3) NOT NULL,
-            reason text NOT NULL CHECK (reason IN ('attendee', 'event_cancelled', 'late_payment', 'mismatch')),
+            reason text NOT NULL CHECK (reason IN ('attendee', 'event_cancelled', 'late_payment', 'mismatch', 'other')),
             status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'failed')),
             refund_id text UNIQUE CHECK (length(refund_id) <= 255),
             attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),

@@ -83,3 +83,18 @@ async def test_localstripe_refuses_connect_parameters(localstripe: LocalStripe) 
             order_id=uuid.uuid4(), amount=1000, currency="eur", application_fee=50, destination_account="acct_1",
             idempotency_key="k",
         )  # fmt: skip
+
+
+def test_the_development_webhook_secret_is_refused_outside_development() -> None:
+    from config.settings import Settings
+    from tests.accounts.helpers import TEST_SIGNING_KEY
+
+    production = {
+        "environment": "production",
+        "auth": {"jwt_private_key": TEST_SIGNING_KEY},
+        "http": {"public_base_url": "https://events.example.org"},
+        "discovery": {"cursor_secret": "c" * 32},
+    }
+    with pytest.raises(ValueError, match="WEBHOOK_SECRET"):
+        Settings(**production, payments={"webhook_secret": "whsec_dev_localstripe"})  # type: ignore[arg-type]
+    assert Settings(**production, payments={"webhook_secret": "whsec_real"}).payments.webhook_secret is not None  # type: ignore[arg-type]

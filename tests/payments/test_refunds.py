@@ -162,3 +162,15 @@ async def test_connect_onboarding_is_a_clear_503_against_localstripe(
     assert answer.json()["type"].endswith("/connect-unavailable") and "localstripe" in answer.json()["detail"]
     assert (await client.post(path, headers=team["editor"].headers)).status_code == 403
     assert await scalar(app, "SELECT count(*) AS n FROM organizer_payment_accounts") == 0
+
+
+async def test_an_order_made_refund_pending_elsewhere_is_refunded_by_the_job(
+    app: FastAPI, client: httpx.AsyncClient, on_sale: dict[str, Any], clock: FrozenClock
+) -> None:
+    [(_, order_id, intent_id)] = await bought(app, client, on_sale, clock, 1)
+    async with app.state.pool.connection() as conn:
+        await conn.execute("UPDATE orders SET status = 'refund_pending' WHERE id = %s", (UUID(order_id),))
+    payments = app.state.payments
+    assert await service.execute_refunds(payments.open_work, payments.gateway, clock, 10) == 1
+    assert await scalar(app, "SELECT status FROM orders WHERE id = %s", UUID(order_id)) == "refunded"
+    assert len(await payments.gateway.refunds_of(intent_id)) == 1
