@@ -27,12 +27,15 @@ from app.event_images.urls import WIDTHS
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MEDIA_TYPE = "image/webp"
 _QUALITY = 82
+# libwebp's fastest method: files about 5% larger than its default (4), encoded 2-3 times faster.
+_METHOD = 0
+_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True, slots=True)
 class CleanImage:
     digest: str  # names the image: the key's last part
-    width: int
+    width: int  # the upload's size, upright (after the camera's orientation)
     height: int
     variants: dict[int, bytes]  # the width asked for -> WebP bytes (at most that wide)
 
@@ -47,10 +50,11 @@ def clean_event_image(raw: bytes, *, max_pixels: int, widths: tuple[int, ...] = 
                     raise UnreadableImage(
                         f"the image has {probe.width} x {probe.height} pixels, more than {max_pixels}", param="image"
                     )
+                size = (probe.height, probe.width) if _turned(probe) else probe.size
                 probe.verify()
             with Image.open(io.BytesIO(raw), formats=ACCEPTED_FORMATS) as upload:
                 upload.seek(0)  # an animation keeps its first frame
-                upload.draft(None, (max(widths), max(widths)))  # JPEG: decode at a fraction when that still covers
+                upload.draft(None, _draft_box(upload, max(widths)))
                 picture = _fresh(_plain_mode(ImageOps.exif_transpose(upload)))
     except UnidentifiedImageError as exc:
         raise NotAnImage("an event image must be a JPEG, PNG or WebP image", param="image") from exc
@@ -60,7 +64,20 @@ def clean_event_image(raw: bytes, *, max_pixels: int, widths: tuple[int, ...] = 
         raise UnreadableImage("the image could not be decoded", param="image") from exc
     variants = {width: _webp(_scaled(picture, width)) for width in widths}
     digest = hashlib.sha256(raw + repr(sorted(widths)).encode()).hexdigest()[:40]
-    return CleanImage(digest, picture.width, picture.height, variants)
+    return CleanImage(digest, size[0], size[1], variants)
+
+
+def _draft_box(picture: Image.Image, width: int) -> tuple[int, int]:
+    """The least size a JPEG may be decoded at (1/2, 1/4, 1/8 of it) that still covers ``width`` upright.
+
+    Only the upright width matters: a picture the camera turned a quarter (EXIF orientation 5-8)
+    will be as wide as it is high now.
+    """
+    return (1, width) if _turned(picture) else (width, 1)
+
+
+def _turned(picture: Image.Image) -> bool:
+    return picture.getexif().get(_ORIENTATION) in (5, 6, 7, 8)
 
 
 def _plain_mode(picture: Image.Image) -> Image.Image:
@@ -85,5 +102,5 @@ def _scaled(picture: Image.Image, width: int) -> Image.Image:
 
 def _webp(picture: Image.Image) -> bytes:
     out = io.BytesIO()
-    picture.save(out, format="WEBP", quality=_QUALITY, method=4)
+    picture.save(out, format="WEBP", quality=_QUALITY, method=_METHOD)
     return out.getvalue()

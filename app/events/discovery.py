@@ -17,7 +17,7 @@ import orjson
 
 from app.db import Conn
 from app.errors import NotFound
-from app.events import queries
+from app.events import queries, visibility
 from app.events.criteria import Criteria
 from app.events.paging import Position, encode_cursor
 from app.kit.cursor import CursorSigner
@@ -104,8 +104,10 @@ async def _nearest(
         fetch *= 4
 
 
-async def get_event(db: ReadConnection, event_id: UUID) -> bytes:
-    """The public event in full as JSON, with its times also in its own time zone."""
+async def get_event(db: ReadConnection, event_id: UUID, reader: UUID | None = None) -> tuple[bytes, bool]:
+    """The public event in full as JSON, with its times also in its own time zone; and whether the
+    answer is the reader's own (an approximate event's exact point and venue, which only those who
+    may see them get: ``app.events.visibility``; such an answer must not be cached for others)."""
     # By id alone (every partition's id index): the same generic plan serves all, so it may be prepared.
     statement = queries.detail_statement(event_id)
     rows = await db.run(lambda conn: queries.fetch(conn, statement, prepare=None))
@@ -115,7 +117,17 @@ async def get_event(db: ReadConnection, event_id: UUID) -> bytes:
     event: dict[str, Any] = orjson.loads(row["item"])
     event["local_starts_at"] = _local(row["starts_at"], row["timezone"])
     event["local_ends_at"] = _local(row["ends_at"], row["timezone"])
-    return orjson.dumps(event)
+    personal = False
+    if (
+        row["location_approximate"]
+        and reader is not None
+        and await visibility.sees_exact_location(await db.get(), reader, row["cell"], event_id)
+    ):
+        # For this reader the point is exact (``location_approximate`` false: nothing to blur here).
+        personal = True
+        event.update(lat=row["exact_lat"], lon=row["exact_lon"], location_approximate=False)
+        event["venue"] = None if row["venue"] is None else orjson.loads(row["venue"])
+    return orjson.dumps(event), personal
 
 
 def _local(moment: datetime, zone: str) -> str:

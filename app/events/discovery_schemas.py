@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.events.filters import NO_FILTERS, Filters
 from app.kit.cursor import MAX_CURSOR_CHARS
 from geo.bbox import BBOX_PATTERN
+from geo.blur import APPROXIMATE_RADIUS_M
 
 Sort = Literal["start", "distance", "popularity", "relevance"]
 EventStatus = Literal["published", "cancelled"]
@@ -106,6 +107,12 @@ class EventItem(BaseModel):
     currency: str | None
     popularity: int
     status: EventStatus
+    location_approximate: bool = Field(
+        description=(
+            f"The organizer shows only an area: lat/lon is its centre (not the event's point; distances are "
+            f"measured to it) and the event lies within {APPROXIMATE_RADIUS_M} m of it; no venue is given."
+        )
+    )
     image: dict[str, str] | None = Field(
         description="The event's image: width in pixels -> the URL of a WebP that wide at most; null: none."
     )

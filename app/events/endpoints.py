@@ -16,6 +16,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from app.accounts.auth import OptionalSubjectDep
 from app.errors import InvalidParameter, problem_responses
 from app.events import discovery
 from app.events.criteria import Criteria, list_criteria, nearby_criteria
@@ -31,6 +32,7 @@ JSON = "application/json"
 GEOJSON = "application/geo+json"
 LIST_CACHE_CONTROL = "public, max-age=30"
 DETAIL_CACHE_CONTROL = "public, max-age=30"
+PERSONAL_CACHE_CONTROL = "private, no-store"
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
@@ -99,10 +101,15 @@ async def nearby_events(request: Request, params: NearbyQuery, db: ReadConnDep) 
     summary="One event",
     operation_id="get_event",
 )
-async def get_event(request: Request, event_id: UUID, db: ReadConnDep) -> Response:
-    body = await discovery.get_event(db, event_id)
+async def get_event(request: Request, event_id: UUID, db: ReadConnDep, reader: OptionalSubjectDep) -> Response:
+    """An event shown approximately comes with its exact point and venue only to those who may see them
+    (its organizer's members; later, people with a ticket or an RSVP), in an answer no cache shares."""
+    body, personal = await discovery.get_event(db, event_id, None if reader is None else reader.account_id)
     return cacheable_response(
-        body, media_type=JSON, if_none_match=request.headers.get("if-none-match"), cache_control=DETAIL_CACHE_CONTROL
+        body,
+        media_type=JSON,
+        if_none_match=request.headers.get("if-none-match"),
+        cache_control=PERSONAL_CACHE_CONTROL if personal else DETAIL_CACHE_CONTROL,
     )
 
 

@@ -80,6 +80,7 @@ _LOOKUP = ["e.cell = w.cell", "e.id = w.id"]
 _COLUMNS = (
     "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "geom",
     "venue_id", "venue_name", "venue_geom", "is_free", "price_min", "price_max", "currency", "popularity", "status",
+    "location_approximate",
     "image_key",
 )  # fmt: skip
 _SELECT = ", ".join(f"e.{column}" for column in _COLUMNS)
@@ -131,9 +132,16 @@ def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojs
 
 
 def detail_statement(event_id: UUID) -> Statement:
-    """One public event in full (without a partition key: the id alone, every partition's id index)."""
+    """One public event in full (without a partition key: the id alone, every partition's id index).
+
+    An event shown approximately comes without its venue and at its area's centre; the exact point
+    and the venue come in columns of their own (``exact_lat``, ``exact_lon``, ``venue``) for the
+    service to add when the reader may see them (``app.events.visibility``).
+    """
     sql = (
-        "SELECT row_to_json(i)::text AS item, e.starts_at, e.ends_at, e.timezone "
+        "SELECT row_to_json(i)::text AS item, e.starts_at, e.ends_at, e.timezone, e.cell, e.location_approximate, "
+        "ST_Y(e.exact_geom) AS exact_lat, ST_X(e.exact_geom) AS exact_lon, "
+        "CASE WHEN e.location_approximate AND e.venue_id IS NOT NULL THEN row_to_json(vr)::text END AS venue "
         "FROM events e JOIN organizers o ON o.id = e.organizer_id LEFT JOIN venues v ON v.id = e.venue_id "
         "CROSS JOIN LATERAL (SELECT v.id, v.name, ST_Y(v.geom) AS lat, ST_X(v.geom) AS lon, v.address, v.city, "
         "v.country_code, v.timezone) AS vr "
@@ -457,7 +465,8 @@ def _item_columns(distance: str | None) -> list[str]:
         f"{_utc('e.starts_at')} AS starts_at",
         f"{_utc('e.ends_at')} AS ends_at",
         "e.timezone",
-        "CASE WHEN e.venue_id IS NULL THEN NULL ELSE row_to_json(vr) END AS venue",
+        # An event shown approximately hides its venue too (its point and address would give it away).
+        "CASE WHEN e.venue_id IS NULL OR e.location_approximate THEN NULL ELSE row_to_json(vr) END AS venue",
         "ST_Y(e.geom) AS lat",
         "ST_X(e.geom) AS lon",
         "e.is_free",
@@ -466,6 +475,7 @@ def _item_columns(distance: str | None) -> list[str]:
         "e.currency",
         "e.popularity",
         "e.status",
+        "e.location_approximate",
         f"{image_urls_sql('e.image_key')} AS image",
     ]
     if distance is not None:

@@ -73,11 +73,18 @@ async def insert_event(
 
 
 async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
-    """The event's row, locked for update until the transaction ends."""
-    cur = await conn.execute(
-        f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,)
-    )
-    return await cur.fetchone()
+    """The event's row, locked for update until the transaction ends (call it inside one).
+
+    By id alone, so no partition can be pruned: a custom plan (the pool's sessions force them, for
+    the cell-keyed lists) would plan all 64 partitions on every call, 2 ms on a quiet machine and
+    around 100 ms on a busy one, measured. A generic plan, prepared once per connection, runs each
+    partition's id index (≈ 0.6 ms); ``SET LOCAL`` keeps the setting to this one statement.
+    """
+    await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    cur = await conn.execute(f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,), prepare=True)
+    row = await cur.fetchone()
+    await conn.execute("SET LOCAL plan_cache_mode TO DEFAULT")
+    return row
 
 
 async def update_event(

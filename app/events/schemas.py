@@ -100,11 +100,11 @@ class EventUpdate(BaseModel):
     capacity: int | None = Field(None, gt=0)
     popularity: int | None = Field(None, ge=0)
     location: Point | None = None
-    # The event's image in the media store (app.event_images); null removes it.
-    image_key: str | None = Field(None, pattern=r"^[A-Za-z0-9/_.-]{1,200}$")
     venue_id: UUID | None = None
     timezone: str | None = None
     location_approximate: bool | None = None
+    # The event's image in the media store (app.event_images); null removes it.
+    image_key: str | None = Field(None, pattern=r"^[A-Za-z0-9/_.-]{1,200}$")
 
     @field_validator("tags")
     @classmethod

@@ -91,13 +91,16 @@ async def events_at(
 ) -> list[UUID]:
     """Ids of the venue's events standing at its point (lat, lon), in id order after ``after``.
 
+    An event shown approximately is matched by its exact point (``exact_geom``, migration 0018).
+
     Found through ``events_venue_idx``; without a cell the query visits every partition's index
     (on Citus every shard), which a venue move, rare and organizer-driven, can afford.
     """
     cur = await conn.execute(
         f"""
         SELECT id FROM events
-        WHERE venue_id = %(venue_id)s AND geom ~= {_POINT} AND (%(after)s::uuid IS NULL OR id > %(after)s)
+        WHERE venue_id = %(venue_id)s AND coalesce(exact_geom, geom) ~= {_POINT}
+          AND (%(after)s::uuid IS NULL OR id > %(after)s)
         ORDER BY id LIMIT %(limit)s
         """,
         {"venue_id": venue_id, "lat": lat, "lon": lon, "after": after, "limit": limit},

@@ -57,8 +57,13 @@ async def test_editors_and_owners_get_the_row_locked_others_404_checkers_403(con
     row, _ = await create_event(
         conn,
         EventCreate(
-            organizer_id=org, title="Draft", category="music", starts_at=start, ends_at=start + timedelta(hours=2),
-            timezone="Europe/Paris", location=Point(lat=48.85, lon=2.35),
+            organizer_id=org,
+            title="Draft",
+            category="music",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            timezone="Europe/Paris",
+            location=Point(lat=48.85, lon=2.35),
         ),
     )
     await conn.commit()

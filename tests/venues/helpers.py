@@ -46,12 +46,14 @@ async def create_venue(client: httpx.AsyncClient, who: SignedIn, **body: Any) ->
     return await client.post(VENUES, json=body, headers=bearer(who))
 
 
-async def event_at(database_url: str, organizer: UUID, venue_id: UUID | None, point: Point) -> UUID:
+async def event_at(
+    database_url: str, organizer: UUID, venue_id: UUID | None, point: Point, *, approximate: bool = False
+) -> UUID:
     start = datetime(2031, 5, 1, 18, tzinfo=UTC)
     data = EventCreate(
         organizer_id=organizer, venue_id=venue_id, location=point, title="Gig", category="music",
         starts_at=start, ends_at=start + timedelta(hours=2), timezone="Europe/Paris", status="published",
-        is_free=True,
+        is_free=True, location_approximate=approximate,
     )
     async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
         row, _ = await events_service.create_event(conn, data)

@@ -106,11 +106,29 @@ async def test_roles_and_scope(client: httpx.AsyncClient, people: Team, database
     assert await _count(database_url, "venues") == 1
 
 
+async def test_every_write_is_in_the_audit_log(client: httpx.AsyncClient, people: Team, database_url: str) -> None:
+    venue = (await create_venue(client, people.editor, organizer_id=str(people.org), name="Hall",
+                                location=PARIS)).json()  # fmt: skip
+    await client.patch(f"{VENUES}/{venue['id']}", json={"name": "Great Hall"}, headers=bearer(people.owner))
+    async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
+        cur = await conn.execute(
+            "SELECT actor_account_id, entity, action, before, after FROM audit_log WHERE entity_id = %s "
+            "ORDER BY at, id",
+            (venue["id"],),
+        )
+        rows = await cur.fetchall()
+    assert [(r["entity"], r["action"], r["actor_account_id"]) for r in rows] == [
+        ("venue", "created", people.editor.account_id), ("venue", "updated", people.owner.account_id)]
+    assert rows[0]["before"] is None
+    assert rows[1]["before"]["name"] == "Hall" and rows[1]["after"]["name"] == "Great Hall"
+
+
 async def _event_row(database_url: str, event_id: UUID) -> dict[str, Any]:
     async with await psycopg.AsyncConnection.connect(database_url, row_factory=dict_row) as conn:
         cur = await conn.execute(
-            "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon, venue_name, ST_Y(venue_geom) AS venue_lat FROM events "
-            "WHERE id = %s", (event_id,),
+            "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon, venue_name, ST_Y(venue_geom) AS venue_lat, "
+            "ST_Y(coalesce(exact_geom, geom)) AS exact_lat, ST_X(coalesce(exact_geom, geom)) AS exact_lon "
+            "FROM events WHERE id = %s", (event_id,),
         )  # fmt: skip
         row = await cur.fetchone()
         assert row is not None
@@ -125,6 +143,7 @@ async def test_moving_a_venue_moves_its_events_and_invalidates_their_tiles(
     at_venue = Point(**venue["location"])
     held_there = [await event_at(database_url, people.org, venue["id"], at_venue) for _ in range(3)]
     own_point = await event_at(database_url, people.org, venue["id"], Point(lat=48.86, lon=2.36))
+    blurred = await event_at(database_url, people.org, venue["id"], at_venue, approximate=True)
     published: list[EventChange] = []
 
     async def seen(change: EventChange) -> None:
@@ -136,18 +155,23 @@ async def test_moving_a_venue_moves_its_events_and_invalidates_their_tiles(
     moved = await client.patch(f"{VENUES}/{venue['id']}", json={"location": lyon, "name": "Grande Halle"},
                                headers=bearer(people.editor))  # fmt: skip
     assert moved.status_code == 200, moved.text
-    assert moved.json()["moved_events"] == 3 and moved.json()["city"].startswith("Lyon")
+    assert moved.json()["moved_events"] == 4 and moved.json()["city"].startswith("Lyon")
     for event_id in held_there:
         row = await _event_row(database_url, event_id)
         assert (row["lat"], row["lon"]) == (lyon["lat"], lyon["lon"])
         assert row["venue_name"] == "Grande Halle" and row["venue_lat"] == lyon["lat"]
     kept = await _event_row(database_url, own_point)
     assert (kept["lat"], kept["lon"]) == (48.86, 2.36)
-    assert sorted(c.event_id for c in published) == sorted(held_there)
-    assert all(c.aspects == {"moved"} and c.points == (at_venue, Point(**lyon)) for c in published)
+    # Shown approximately: found by its exact point, now shown at an area around Lyon, not on the venue.
+    area = await _event_row(database_url, blurred)
+    assert (area["exact_lat"], area["exact_lon"]) == (lyon["lat"], lyon["lon"])
+    assert (area["lat"], area["lon"]) != (lyon["lat"], lyon["lon"]) and abs(area["lat"] - lyon["lat"]) < 0.05
+    assert sorted(c.event_id for c in published) == sorted([*held_there, blurred])
+    exact_moves = [c for c in published if c.event_id != blurred]
+    assert all(c.aspects == {"moved"} and c.points == (at_venue, Point(**lyon)) for c in exact_moves)
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
         cur = await conn.execute("SELECT count(*) FROM event_changes WHERE 'moved' = ANY(aspects)")
-        assert (await cur.fetchone()) == (3,)
+        assert (await cur.fetchone()) == (4,)
 
 
 async def test_a_list_pages_in_name_order(client: httpx.AsyncClient, people: Team) -> None:
