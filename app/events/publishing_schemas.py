@@ -20,6 +20,7 @@ from app.kit.keyset import CURSOR_PATTERN
 from geo.blur import APPROXIMATE_RADIUS_M
 
 MAX_EXDATES = 500
+MIN_YEAR, MAX_YEAR = 1970, 2200
 
 
 def known_zone(value: str | None) -> str | None:
@@ -79,6 +80,14 @@ class _Writable(Input):
     @classmethod
     def _clean_tags(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else list(normal_tags(value))
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _plausible_year(cls, value: datetime | None) -> datetime | None:
+        # Far years would overflow when read in a zone (year 9999 at UTC-10 is year 10000 in UTC).
+        if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
+        return value
 
     @model_validator(mode="after")
     def _local_order(self) -> _Writable:

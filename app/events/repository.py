@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from psycopg.pq import TransactionStatus
+
 from app.db import Conn
 
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
@@ -80,11 +82,27 @@ async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     around 100 ms on a busy one, measured. A generic plan, prepared once per connection, runs each
     partition's id index (≈ 0.6 ms); ``SET LOCAL`` keeps the setting to this one statement.
     """
+    rows = await _generic_plan(conn, f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,))
+    return rows[0] if rows else None
+
+
+async def _generic_plan(conn: Conn, statement: str, params: Any) -> list[dict[str, Any]]:
+    """Run ``statement`` prepared, with a generic plan, in the caller's transaction (or its own).
+
+    For statements over every partition (no cell to prune by): see ``lock_event``.
+    """
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        return await _with_generic_plan(conn, statement, params)
+    async with conn.transaction():  # SET LOCAL needs a transaction (an autocommit read connection has none)
+        return await _with_generic_plan(conn, statement, params)
+
+
+async def _with_generic_plan(conn: Conn, statement: str, params: Any) -> list[dict[str, Any]]:
     await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-    cur = await conn.execute(f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,), prepare=True)
-    row = await cur.fetchone()
+    cur = await conn.execute(statement, params, prepare=True)
+    rows = await cur.fetchall()
     await conn.execute("SET LOCAL plan_cache_mode TO DEFAULT")
-    return row
+    return rows
 
 
 async def update_event(
@@ -121,7 +139,8 @@ async def organizer_events(
     """The organizer's events of every status by start, after the cursor's ``(starts_at, id)``.
 
     Walks ``events_organizer_start_idx`` (migration 0018) in every partition, merged in order: an
-    organizer's events are spread over the map, so no cell can be named.
+    organizer's events are spread over the map, so no cell can be named (a generic plan, as in
+    ``lock_event``).
     """
     where = ["organizer_id = %(org)s"]
     params: dict[str, Any] = {"org": organizer_id, "limit": limit}
@@ -131,10 +150,8 @@ async def organizer_events(
     if after is not None:
         where.append("(starts_at, id) > (%(after_at)s, %(after_id)s)")
         params.update(after_at=after[0], after_id=after[1])
-    cur = await conn.execute(
-        f"SELECT {RETURNED} FROM events WHERE {' AND '.join(where)} ORDER BY starts_at, id LIMIT %(limit)s", params
-    )
-    return await cur.fetchall()
+    statement = f"SELECT {RETURNED} FROM events WHERE {' AND '.join(where)} ORDER BY starts_at, id LIMIT %(limit)s"
+    return await _generic_plan(conn, statement, params)
 
 
 async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> list[dict[str, Any]]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ from tests.conftest import make_settings
 from tests.organizers.conftest import GENEROUS
 from tests.organizers.helpers import found, join
 
-# Every write's time: pinned, so the audit log and published_at read the same at any hour.
+# The first write's time: pinned, so the audit log and published_at read the same at any hour.
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 PARIS = (48.8566, 2.3522)
 
@@ -33,7 +34,8 @@ def clock(app: FastAPI) -> FrozenClock:
     pinned = FrozenClock()
     app.state.accounts.clock = pinned
     app.state.organizers.clock = pinned
-    app.state.events_clock = lambda: NOW
+    ticks = itertools.count()
+    app.state.events_clock = lambda: NOW + timedelta(seconds=next(ticks))  # each write a second later
     return pinned
 
 

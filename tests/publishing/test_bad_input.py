@@ -51,6 +51,8 @@ CASES: list[tuple[str, str, Callable[[Team, str, str], Request], int]] = [
      lambda t, a, b: ("PATCH", f"/api/v1/events/{a}", {"timezone": "Mars/Olympus_Mons"}), 422),
     ("time with an offset", "editor",
      lambda t, a, b: ("POST", "/api/v1/events", draft_body(t, starts_at="2030-07-14T19:30:00+02:00")), 422),
+    ("a year that overflows in its zone", "editor",
+     lambda t, a, b: ("PATCH", f"/api/v1/events/{a}", {"starts_at": "9999-12-31T23:00:00"}), 422),
     ("local time in a DST gap", "editor",
      lambda t, a, b: ("PATCH", f"/api/v1/events/{a}", {"starts_at": "2030-03-31T02:15:00"}), 422),
     ("latitude out of range", "editor",
