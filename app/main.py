@@ -38,6 +38,7 @@ from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
+from app.series.endpoints import router as series_router
 from app.venues.context import VenuesContext
 from app.venues.endpoints import geocode_router
 from app.venues.endpoints import router as venues_router
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     answer_database_errors(app)
     app.include_router(health_router)
     app.include_router(publishing_router)  # before the public /events/{event_id}: POST /events etc.
+    app.include_router(series_router)  # GET /events/{event_id}/occurrences
     app.include_router(events_router)
     app.include_router(tiles_router)
     app.include_router(auth_router)

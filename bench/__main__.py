@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): build the cached datasets, run the benchmarks, print markdown.
 
-    python -m bench [--sizes 100000,1000000] [--events N] [--only discovery|tiles|accounts|publishing] [--seed 42]
+    python -m bench [--sizes 100000,1000000] [--events N] [--seed 42]
+        [--only discovery|tiles|accounts|publishing|series]
 
 ``--events N`` is ``--sizes N``. Each benchmark module exposes ``run(sizes, seed) -> str``
 (markdown, also printed as it goes): ``bench.discovery`` here, ``bench.tiles`` and ``bench.accounts`` when present.
@@ -21,7 +22,7 @@ from bench.dataset import server_url
 from bench.machine import round_trips
 
 DEFAULT_SIZES = (100_000, 1_000_000)
-BENCHMARKS = ("discovery", "tiles", "accounts", "publishing", "venues")
+BENCHMARKS = ("discovery", "tiles", "accounts", "publishing", "venues", "series")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -142,6 +142,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/organizers/{organizer_id}/invitations"): Row(    "401  403  404  200  403  403  404  200"),
     ("DELETE", "/api/v1/organizers/{organizer_id}/invitations/{invitation_id}"): Row(
                                                                       "401  403  404  204  403  403  404  204"),
+    # a series' occurrences: the path's event does not exist, so nobody sees any (404 alike)
+    ("GET", "/api/v1/events/{event_id}/occurrences"): Row(            "404  404  404  404  404  404  404  404"),
     # publishing: A's editors and owners (and admins) write A's events; A's draft is the event acted on
     ("POST", "/api/v1/events"): Row(                                  "401  403  404  201  201  403  404  201",
         body=lambda w, a: {"organizer_id": w.organizer_a, "title": "New", "category": "music",

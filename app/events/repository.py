@@ -82,14 +82,15 @@ async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     around 100 ms on a busy one, measured. A generic plan, prepared once per connection, runs each
     partition's id index (≈ 0.6 ms); ``SET LOCAL`` keeps the setting to this one statement.
     """
-    rows = await _generic_plan(conn, f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,))
+    rows = await generic_plan(conn, f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,))
     return rows[0] if rows else None
 
 
-async def _generic_plan(conn: Conn, statement: str, params: Any) -> list[dict[str, Any]]:
+async def generic_plan(conn: Conn, statement: str, params: Any) -> list[dict[str, Any]]:
     """Run ``statement`` prepared, with a generic plan, in the caller's transaction (or its own).
 
-    For statements over every partition (no cell to prune by): see ``lock_event``.
+    For statements over every partition (no cell to prune by): see ``lock_event``. Also used by
+    ``app.series`` (a series' occurrences are found by ``series_id``).
     """
     if conn.info.transaction_status != TransactionStatus.IDLE:
         return await _with_generic_plan(conn, statement, params)
@@ -151,7 +152,7 @@ async def organizer_events(
         where.append("(starts_at, id) > (%(after_at)s, %(after_id)s)")
         params.update(after_at=after[0], after_id=after[1])
     statement = f"SELECT {RETURNED} FROM events WHERE {' AND '.join(where)} ORDER BY starts_at, id LIMIT %(limit)s"
-    return await _generic_plan(conn, statement, params)
+    return await generic_plan(conn, statement, params)
 
 
 async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> list[dict[str, Any]]:

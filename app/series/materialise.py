@@ -57,13 +57,16 @@ async def materialise(
     until: datetime,
     now: datetime,
     only: datetime | None = None,
+    fresh: bool = False,
 ) -> Outcome:
     """Create, change and delete the series' rows with a recurrence id in [since, until) (``only``: one).
 
-    ``now`` is when a row published here was first published (``published_at``).
+    ``now`` is when a row published here was first published (``published_at``). ``fresh``: no row
+    can exist from ``since`` on (a new series; a horizon extension, whose rows beyond the horizon
+    would have been written with it in one transaction), so none is looked for.
     """
     wanted = starts(series, since=since, until=until)
-    rows = await repository.occurrence_rows(conn, series["id"], since)
+    rows = [] if fresh else await repository.occurrence_rows(conn, series["id"], since)
     if only is not None:
         wanted = [o for o in wanted if o.instant == only]
         rows = [r for r in rows if r["recurrence_id"] == only]
@@ -83,8 +86,8 @@ async def materialise(
         else:
             await _update(conn, row, desired, outcome, now)
     for row in by_rid.values():  # no longer given by the rule (an exdate, a shorter rule)
-        outcome.changes.append(await events.delete_event(conn, row["id"]))
-    if only is None:
+        outcome.changes.append(await events.delete_event(conn, row["id"], current=row))
+    if only is None and not fresh:
         await repository.drop_overrides_except(conn, series["id"], since, [o.instant for o in wanted])
     return outcome
 
@@ -105,7 +108,8 @@ async def _match(
             continue
         row = by_rid.pop(old)
         await repository.rekey_override(conn, series["id"], old, occ.instant)
-        updated, change = await events.update_event(conn, row["id"], OccurrenceUpdate(recurrence_id=occ.instant))
+        patch = OccurrenceUpdate(recurrence_id=occ.instant)
+        updated, change = await events.update_event(conn, row["id"], patch, current=row)
         outcome.changes.append(change)
         by_rid[occ.instant] = updated
     return by_rid
@@ -160,11 +164,11 @@ async def _update(
 ) -> None:
     diff = {k: v for k, v in desired.items() if k not in ("location", "organizer_id") and row.get(k) != v}
     location: Point = desired["location"]
-    if abs(row["lat"] - location.lat) > 1e-9 or abs(row["lon"] - location.lon) > 1e-9:
+    if abs(row["exact_lat"] - location.lat) > 1e-9 or abs(row["exact_lon"] - location.lon) > 1e-9:
         diff["location"] = location
     if not diff:
         return
     patch = OccurrenceUpdate.model_validate(diff)
-    updated, change = await events.update_event(conn, row["id"], patch, now=now)
+    updated, change = await events.update_event(conn, row["id"], patch, current=row, now=now)
     outcome.rows[desired["recurrence_id"]] = updated
     outcome.changes.append(change)

@@ -7,7 +7,7 @@ and the occurrences page reads one series at a time, bounded.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from psycopg.types.json import Jsonb
 
 from app.db import Conn
 from app.events.errors import VenueNotFound
+from app.events.repository import RETURNED, generic_plan
 
 _SERIES_COLUMNS = (
     "organizer_id", "venue_id", "title", "description", "category", "tags", "status", "is_free", "price_min",
@@ -22,11 +23,7 @@ _SERIES_COLUMNS = (
     "timezone", "materialised_until", "rule_ends_at",
 )
 _SERIES_SELECT = "SELECT *, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM event_series"
-_OCCURRENCE_COLUMNS = (
-    "cell, id, series_id, recurrence_id, organizer_id, venue_id, title, description, category, tags, starts_at, "
-    "ends_at, timezone, status, is_free, price_min, price_max, currency, capacity, location_approximate, "
-    "ST_Y(coalesce(exact_geom, geom)) AS lat, ST_X(coalesce(exact_geom, geom)) AS lon"
-)
+
 
 
 async def insert_series(conn: Conn, values: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
@@ -167,13 +164,17 @@ async def move_overrides(conn: Conn, from_series: UUID, to_series: UUID, since: 
 
 
 async def occurrence_rows(conn: Conn, series_id: UUID, since: datetime) -> list[dict[str, Any]]:
-    """The series' event rows whose rule start is at or after ``since``, locked for the rewrite."""
-    cur = await conn.execute(
-        f"SELECT {_OCCURRENCE_COLUMNS} FROM events WHERE series_id = %s AND recurrence_id >= %s "
-        "ORDER BY recurrence_id FOR UPDATE",
+    """The series' event rows whose rule start is at or after ``since``, locked for the rewrite (every
+    column, as the events write service returns them: ``update_event(current=...)`` takes them as they are).
+
+    By ``series_id``, no partition can be pruned: with custom plans, planning all 64 partitions took
+    380-550 ms on the benchmark machine against 3-12 ms to run the generic plan prepared once.
+    """
+    return await generic_plan(
+        conn,
+        f"SELECT {RETURNED} FROM events WHERE series_id = %s AND recurrence_id >= %s ORDER BY recurrence_id FOR UPDATE",
         (series_id, since),
     )
-    return await cur.fetchall()
 
 
 async def series_of_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
@@ -187,15 +188,15 @@ async def series_of_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
 async def occurrence_page(
     conn: Conn, series_id: UUID, after: datetime | None, limit: int, *, public_only: bool
 ) -> list[dict[str, Any]]:
-    cur = await conn.execute(
+    """Up to ``limit`` occurrences after the recurrence id ``after``, in order (a generic plan: no cell)."""
+    statuses = ["published", "cancelled"] if public_only else ["draft", "published", "cancelled"]
+    query = (
         "SELECT e.id, e.recurrence_id, e.starts_at, e.ends_at, e.timezone, e.status, (o.series_id IS NOT NULL) "
         "AS overridden FROM events e LEFT JOIN event_series_overrides o "
         "ON o.series_id = e.series_id AND o.recurrence_id = e.recurrence_id "
-        "WHERE e.series_id = %(series)s AND (%(after)s::timestamptz IS NULL OR e.recurrence_id > %(after)s) "
-        "AND (NOT %(public)s OR e.status IN ('published', 'cancelled')) ORDER BY e.recurrence_id LIMIT %(limit)s",
-        {"series": series_id, "after": after, "public": public_only, "limit": limit},
+        "WHERE e.series_id = %s AND e.recurrence_id > %s AND e.status = ANY(%s) ORDER BY e.recurrence_id LIMIT %s"
     )
-    return await cur.fetchall()
+    return await generic_plan(conn, query, (series_id, after or datetime.min.replace(tzinfo=UTC), statuses, limit))
 
 
 async def series_rule(conn: Conn, series_id: UUID) -> str | None:

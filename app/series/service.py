@@ -58,7 +58,7 @@ async def store_series(
         "rule_ends_at": rule_ends,
     }
     series = await repository.insert_series(conn, values, *point)
-    outcome = await materialise(conn, series, since=EPOCH, until=horizon, now=now)
+    outcome = await materialise(conn, series, since=EPOCH, until=horizon, now=now, fresh=True)
     if not outcome.rows:
         raise InvalidRecurrence("the rule gives no occurrence before the horizon", param="recurrence.rrule")
     return outcome.rows[min(outcome.rows)], outcome.changes
@@ -240,7 +240,9 @@ async def extend_horizon(conn: Conn, series: dict[str, Any], *, until: datetime,
     """Materialise the occurrences between the series' horizon and ``until`` (idempotent)."""
     if until <= series["materialised_until"]:
         return []
-    outcome = await materialise(conn, series, since=series["materialised_until"], until=until, now=now)
+    outcome = await materialise(
+        conn, series, since=series["materialised_until"], until=until, now=now, fresh=True
+    )
     await repository.update_series(conn, series["id"], {"materialised_until": until})
     return outcome.changes
 
@@ -273,7 +275,7 @@ async def _move_rows(conn: Conn, from_series: UUID, to_series: UUID, since: date
 
     changes = []
     for row in await repository.occurrence_rows(conn, from_series, since):
-        _, change = await events.update_event(conn, row["id"], OccurrenceUpdate(series_id=to_series))
+        _, change = await events.update_event(conn, row["id"], OccurrenceUpdate(series_id=to_series), current=row)
         changes.append(change)
     return changes
 
