@@ -181,7 +181,7 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
     const venue = venues.find((v) => v.id === d.venueId) ?? null;
     zoneNote.textContent = isZone(d.timezone) ? `Times are the venue’s wall clock, in ${d.timezone.replace(/_/g, ' ')}.` : '';
     const hint = (node: HTMLElement, value: string) => {
-      node.textContent = parseLocal(value) && isZone(d.timezone) ? `${node === startHint ? 'Starts' : 'Ends'} ${describeLocal(value, d.timezone, VIEWER_ZONE, LOCALE)}${inGap(value, d.timezone) ? ' — this time does not exist that night (clocks go forward); it will be an hour later' : ''}` : '';
+      node.textContent = parseLocal(value) && isZone(d.timezone) ? `${node === startHint ? 'Starts' : 'Ends'} ${describeLocal(value, d.timezone, VIEWER_ZONE, LOCALE)}${inGap(value, d.timezone) ? ' — this time does not exist that night (clocks go forward)' : ''}` : '';
     };
     hint(startHint, d.startsAt);
     hint(endHint, d.endsAt);
