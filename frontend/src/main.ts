@@ -206,7 +206,8 @@ class App {
       this.refreshSoon();
     }
     if (next.sort !== previous.sort) this.refreshSoon();
-    if (next.map && previous.map && JSON.stringify(next.map) !== JSON.stringify(previous.map)) this.map.jumpTo(next.map);
+    // A link to a place (the organizer pages' "See it on the map") moves the map, also from a URL without one.
+    if (next.map && JSON.stringify(next.map) !== JSON.stringify(previous.map)) this.map.jumpTo(next.map);
     if (next.event !== previous.event) {
       if (next.event) void this.detail.open(next.event);
       else this.detail.close();

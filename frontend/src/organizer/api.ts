@@ -277,11 +277,22 @@ export class OrganizerApi {
       cursor = found.next;
       if (!cursor) break;
     }
-    return {items, next: null, rrule: null};
+    return {items, next: null, rrule: await this.seriesRule(organizerId, ev.series_id)};
   }
 
-  async audit(organizerId: string, after: string | null): Promise<Paged<AuditEntry>> {
-    const body = await this.session.json<unknown>(`/api/v1/organizers/${organizerId}/audit?${query({limit: 50, cursor: after})}`);
+  /** A series' RRULE as its latest audit entry holds it (for servers without the occurrences route). */
+  private async seriesRule(organizerId: string, seriesId: string): Promise<string | null> {
+    try {
+      const page = await this.audit(organizerId, null, seriesId, 1);
+      const entry = page.items[0];
+      return str(entry?.after?.rrule) ?? str(entry?.before?.rrule);
+    } catch {
+      return null;
+    }
+  }
+
+  async audit(organizerId: string, after: string | null, entityId: string | null = null, limit = 50): Promise<Paged<AuditEntry>> {
+    const body = await this.session.json<unknown>(`/api/v1/organizers/${organizerId}/audit?${query({limit, cursor: after, entity_id: entityId})}`);
     return paged(body, toAudit);
   }
 

@@ -54,7 +54,7 @@ export async function auditPage(ctx: OrganizerContext, organizerId: string): Pro
       return h(
         'li',
         {class: 'item audit-entry'},
-        h('p', {}, h('strong', {}, who), ` ${ACTIONS[e.action] ?? e.action.replace(/_/g, ' ')} `, e.entity === 'venue' ? 'the venue ' : '', subject),
+        h('p', {}, h('strong', {}, who), ` ${ACTIONS[e.action] ?? e.action.replace(/_/g, ' ')} `, e.entity === 'venue' ? 'the venue ' : e.entity === 'series' ? 'the series ' : '', subject),
         h('p', {class: 'muted'}, h('time', {datetime: e.at}, when.format(new Date(e.at)))),
         what.length && e.action !== 'created' && e.action !== 'create' ? h('details', {}, h('summary', {}, `${what.length} field${what.length === 1 ? '' : 's'}`), h('ul', {class: 'audit-fields'}, ...what.map((w) => h('li', {}, w)))) : null,
       );

@@ -6,7 +6,7 @@
 import type {FieldError} from '../lib/api';
 import {CATEGORIES} from '../lib/categories';
 import {currencyDigits} from '../lib/format';
-import {isZone, localToInstant, parseLocal, wireLocal} from './localtime';
+import {inGap, isZone, localToInstant, parseLocal, wireLocal} from './localtime';
 import {checkRecurrence, type Recurrence, toRRule} from './rrule';
 
 export const TITLE_MAX = 200;
@@ -93,6 +93,10 @@ export function checkDraft(d: EventDraft): FieldError[] {
   const end = parseLocal(d.endsAt);
   if (!start) add('starts_at', 'Enter when it starts.');
   if (!end) add('ends_at', 'Enter when it ends.');
+  // The server refuses a wall-clock time the zone skips (the spring-forward gap).
+  const gap = (name: string, value: string) => add(name, `${value.slice(11, 16)} does not exist in ${d.timezone} that night (clocks go forward): choose another time.`);
+  if (start && zoneOk && inGap(d.startsAt, d.timezone)) gap('starts_at', d.startsAt);
+  if (end && zoneOk && inGap(d.endsAt, d.timezone)) gap('ends_at', d.endsAt);
   if (start && end && zoneOk) {
     const a = localToInstant(d.startsAt, d.timezone)!;
     const b = localToInstant(d.endsAt, d.timezone)!;

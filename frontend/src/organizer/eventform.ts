@@ -23,6 +23,9 @@ import {parseRRule} from './rrule';
 
 const LOCALE = navigator.language || 'en';
 const VIEWER_ZONE = viewerTimeZone();
+/** Fields whose check a change of another field can start (their errors show once that one is left). */
+const RELATED: Record<string, string[]> = {price_min: ['currency', 'price_max'], price_max: ['currency', 'price_min'], starts_at: ['ends_at'], ends_at: ['starts_at']};
+
 export interface FormTarget {
   venueId: string | null;
   copyOf: string | null;
@@ -169,6 +172,8 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
   const touched = new Set<string>();
   let submitted = false;
   let chosenImage: File | null = null;
+  /** The chosen file's problem: kept across the live checks, which redraw every message. */
+  let imageError: string | null = null;
   let previewUrl: string | null = null;
 
   function refresh(): void {
@@ -176,7 +181,7 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
     const venue = venues.find((v) => v.id === d.venueId) ?? null;
     zoneNote.textContent = isZone(d.timezone) ? `Times are the venue’s wall clock, in ${d.timezone.replace(/_/g, ' ')}.` : '';
     const hint = (node: HTMLElement, value: string) => {
-      node.textContent = parseLocal(value) && isZone(d.timezone) ? `${node === startHint ? 'Starts' : 'Ends'} ${describeLocal(value, d.timezone, VIEWER_ZONE, LOCALE)}${inGap(value, d.timezone) ? ' — this time does not exist that night (clocks go forward); it will be an hour later' : ''}` : '';
+      node.textContent = parseLocal(value) && isZone(d.timezone) ? `${node === startHint ? 'Starts' : 'Ends'} ${describeLocal(value, d.timezone, VIEWER_ZONE, LOCALE)}${inGap(value, d.timezone) ? ' — this time does not exist that night (clocks go forward)' : ''}` : '';
     };
     hint(startHint, d.startsAt);
     hint(endHint, d.endsAt);
@@ -208,7 +213,7 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
     if (submitted || touched.size) {
       controller.clear();
       const errors = checkDraft(d).filter((e) => submitted || touched.has(fieldName(e.param)));
-      controller.showErrors(errors.map((e) => ({...e, param: fieldName(e.param)})), false);
+      controller.showErrors([...errors.map((e) => ({...e, param: fieldName(e.param)})), ...(imageError ? [{param: 'image', message: imageError}] : [])], false);
     }
   }
 
@@ -224,6 +229,8 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
     const wrapper = target.closest<HTMLElement>('[data-field]');
     if (wrapper?.dataset.field && target.value !== '') {
       touched.add(wrapper.dataset.field);
+      // A price asks for its currency; a start is checked against the end.
+      for (const other of RELATED[wrapper.dataset.field] ?? []) touched.add(other);
       refresh();
     }
   });
@@ -244,16 +251,17 @@ export async function eventFormPage(ctx: OrganizerContext, organizerId: string, 
   imageInput.addEventListener('change', () => {
     const file = imageInput.files?.[0] ?? null;
     chosenImage = null;
+    imageError = null;
     if (previewUrl) URL.revokeObjectURL(previewUrl);
     previewUrl = null;
     imagePreview.hidden = true;
     if (!file) return;
     const problem = imageProblem(file);
     if (problem) {
-      controller.clear();
-      controller.showErrors([{param: 'image', message: problem}]);
+      imageError = problem;
       imageInput.value = '';
-      return;
+      touched.add('image');
+      return; // shown by the live check the same change starts
     }
     chosenImage = file;
     previewUrl = URL.createObjectURL(file);
