@@ -25,7 +25,11 @@ from app.kit.http_policy import HttpPolicy
 from app.kit.logging import configure_logging
 from app.kit.media import MediaStore
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
+from app.live.endpoints import router as live_router
+from app.live.hub import LiveHub, LivePublisher
 from app.migrations_state import expected_heads
+from app.notifications.endpoints import public_router as push_router
+from app.notifications.endpoints import router as notifications_router
 from app.organizers.context import OrganizersContext
 from app.organizers.endpoints import router as organizers_router
 from app.privacy.endpoints import router as privacy_router
@@ -74,6 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.tiles = await TileService.start(settings, redis, breaker)
         app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
+        live = settings.notifications
+        app.state.live_publisher = LivePublisher(redis, settings.redis.key_prefix, live.live_history)
+        app.state.live_hub = LiveHub(redis, app.state.live_publisher, live.live_max_connections)
+        app.state.after_commit.listen(EventChange, app.state.live_publisher.on_change)
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
@@ -91,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.accounts.aclose()
             await breaker.aclose()
             await app.state.tiles.aclose()
+            await app.state.live_hub.aclose()
             await redis.aclose()
             await pool.close()
 
@@ -129,6 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(privacy_router)  # GET /me/export, DELETE /me
     app.include_router(media_router)
     app.include_router(organizers_router)
+    app.include_router(notifications_router)  # /me/devices, /me/geofences, /me/notification-settings, /me/inbox
+    app.include_router(push_router)
+    app.include_router(live_router)  # GET /live (Server-Sent Events)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -15,6 +15,7 @@ from app.accounts.context import AccountsContext
 from app.accounts.oidc import personal_data as oidc
 from app.accounts.oidc.context import OidcContext
 from app.kit.media import MediaStore
+from app.notifications import personal_data as notifications
 from app.organizers import personal_data as organizers
 from app.organizers.context import OrganizersContext
 from app.privacy.registry import PersonalData
@@ -32,6 +33,7 @@ def personal_data(
     return PersonalData(
         [
             *profiles.holders(media),
+            *notifications.holders(),
             *organizers.holders(organizers_context),
             *oidc.holders(oidc_context.flows),
             *accounts.holders(accounts_context.limits, redis, key_prefix),
