@@ -25,6 +25,16 @@ PY
   export HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE=.data/dev-jwt-ed25519.pem
 fi
 
+# Development VAPID keys for Web Push, made once (base64url DER private key, base64url public point).
+if [ -z "${HAPPENINGS_NOTIFICATIONS__VAPID_PRIVATE_KEY:-}" ]; then
+  if [ ! -f .data/dev-vapid.keys ]; then
+    (umask 077 && "$VENV/bin/python" -m app.notifications.vapid > .data/dev-vapid.keys)
+  fi
+  HAPPENINGS_NOTIFICATIONS__VAPID_PRIVATE_KEY="$(sed -n 1p .data/dev-vapid.keys)"
+  HAPPENINGS_NOTIFICATIONS__VAPID_PUBLIC_KEY="$(sed -n 2p .data/dev-vapid.keys)"
+  export HAPPENINGS_NOTIFICATIONS__VAPID_PRIVATE_KEY HAPPENINGS_NOTIFICATIONS__VAPID_PUBLIC_KEY
+fi
+
 # Links in mails (verification, reset, invitations) point at this server.
 export HAPPENINGS_MAIL__PUBLIC_URL="${HAPPENINGS_MAIL__PUBLIC_URL:-http://127.0.0.1:$PORT}"
 

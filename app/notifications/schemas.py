@@ -24,7 +24,7 @@ class WebPushSubscription(BaseModel):
     """What the browser's ``PushSubscription.toJSON()`` gives."""
 
     model_config = Strict
-    endpoint: str = Field(min_length=12, max_length=2048, pattern=r"^https://")
+    endpoint: str = Field(min_length=12, max_length=2048, description="An https URL of a public push service.")
     keys: WebPushKeys
     expirationTime: int | None = None
 
