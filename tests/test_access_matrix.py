@@ -51,6 +51,7 @@ class World:
     organizer_b: str
     invitation_id: str  # A's open invitation to the user
     invitation_token: str
+    geofence_id: str  # the user's geofence
 
 
 Body = Callable[[World, str], Any]
@@ -142,6 +143,23 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                                       "401  403  404  204  403  403  404  204"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
     ("POST", "/api/v1/invitations/{token}/accept"): Row(              "401  403  200  403  403  403  403  403"),
+    # notifications: one's own devices, geofences, preferences and inbox; the user's geofence is 404 to others
+    ("POST", "/api/v1/me/devices"): Row(                              "401  201  201  201  201  201  201  201",
+        body=lambda w, a: {"platform": "fcm", "token": f"token-of-{a}-0123456789abcdef"}),
+    ("DELETE", "/api/v1/me/devices"): Row(                            "401  204  204  204  204  204  204  204",
+        body=lambda w, a: {"platform": "fcm", "token": f"token-of-{a}-0123456789abcdef"}),
+    ("POST", "/api/v1/me/location"): Row(                             "401  200  200  200  200  200  200  200",
+        body=lambda w, a: {"lat": 48.85, "lon": 2.35}),
+    ("GET", "/api/v1/me/geofences"): Row(                             "401  200  200  200  200  200  200  200"),
+    ("POST", "/api/v1/me/geofences"): Row(                            "401  201  201  201  201  201  201  201",
+        body=lambda w, a: {"area": {"center": {"lat": 48.85, "lon": 2.35}, "radius_m": 2000}}),
+    ("PATCH", "/api/v1/me/geofences/{geofence_id}"): Row(             "401  404  200  404  404  404  404  404",
+        body=lambda w, a: {"name": "Home"}),
+    ("DELETE", "/api/v1/me/geofences/{geofence_id}"): Row(            "401  404  204  404  404  404  404  404"),
+    ("GET", "/api/v1/me/notification-settings"): Row(                 "401  200  200  200  200  200  200  200"),
+    ("PATCH", "/api/v1/me/notification-settings"): Row(               "401  200  200  200  200  200  200  200",
+        body=lambda w, a: {"kinds": {"starting_soon": True}}),
+    ("GET", "/api/v1/me/inbox"): Row(                                 "401  200  200  200  200  200  200  200"),
 }
 # fmt: on
 
@@ -153,6 +171,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "token": lambda w: w.invitation_token,
     "event_id": lambda w: "5d1f0c9e-7a4b-4c1e-9f3a-2b6d8e0a1c47",  # no such event
     "provider": lambda w: "nowhere",  # no such provider
+    "geofence_id": lambda w: w.geofence_id,
 }
 
 
@@ -192,7 +211,12 @@ async def build_world(client: httpx.AsyncClient) -> World:
         await join(client, people["owner"], organizer_a, people[name], role)
     invitation = await invite(client, people["owner"], organizer_a, people["user"].email, "checker")
     token = await invitation_token(client, people["user"].email)
-    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token)
+    geofence = await client.post(
+        "/api/v1/me/geofences", json={"area": {"center": {"lat": 48.85, "lon": 2.35}, "radius_m": 1000}},
+        headers=bearer(people["user"]),
+    )
+    assert geofence.status_code == 201, geofence.text
+    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token, geofence.json()["id"])
 
 
 class Snapshot:
@@ -296,7 +320,8 @@ async def clean_db(database_url: str) -> AsyncIterator[str]:
     yield database_url
     async with await psycopg.AsyncConnection.connect(database_url) as conn, conn.transaction():
         await conn.execute("SET LOCAL session_replication_role = replica")
-        for table in ("saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
+        for table in ("notices", "push_devices", "geofence_cells", "geofences", "notification_settings",
+                      "saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
                       "account_identities", "organizer_invitations", "organizer_members", "organizers",
                       "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts"):  # fmt: skip
             await conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))

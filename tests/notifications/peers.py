@@ -73,10 +73,12 @@ def _handler(peers: Peers) -> type[BaseHTTPRequestHandler]:
     recorded = peers.recorded
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _answer(self, status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+        def _answer(
+            self, status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+        ) -> None:
             data = b"" if body is None else json.dumps(body).encode()
             self.send_response(status)
             for name, value in (headers or {}).items():
@@ -86,7 +88,7 @@ def _handler(peers: Peers) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.path == "/token":
                 recorded.tokens += 1
@@ -123,10 +125,15 @@ def _handler(peers: Peers) -> type[BaseHTTPRequestHandler]:
                 return
             browser = peers.browsers[name]
             plain = http_ece.decrypt(body, private_key=browser.key, auth_secret=browser.auth, version="aes128gcm")
-            recorded.pushes.append({
-                "browser": name, "payload": json.loads(plain), "topic": self.headers.get("Topic"),
-                "authorization": self.headers.get("Authorization", ""), "ttl": self.headers.get("TTL"),
-            })
+            recorded.pushes.append(
+                {
+                    "browser": name,
+                    "payload": json.loads(plain),
+                    "topic": self.headers.get("Topic"),
+                    "authorization": self.headers.get("Authorization", ""),
+                    "ttl": self.headers.get("TTL"),
+                }
+            )
             self._answer(201, {})
 
     return Handler
@@ -142,11 +149,19 @@ def service_account(path: Path, token_uri: str) -> str:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    path.write_text(json.dumps({
-        "type": "service_account", "project_id": "happenings-local", "private_key_id": "local",
-        "private_key": pem, "client_email": "push@happenings-local.iam.gserviceaccount.com",
-        "client_id": "1", "token_uri": token_uri,
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "happenings-local",
+                "private_key_id": "local",
+                "private_key": pem,
+                "client_email": "push@happenings-local.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": token_uri,
+            }
+        )
+    )
     return str(path)
 
 

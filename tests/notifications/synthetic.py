@@ -80,8 +80,10 @@ def _random_fence(rng: random.Random, account_id: uuid.UUID) -> Fence:
     else:
         size = rng.uniform(0.02, 0.25)
         angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(rng.randint(4, 12)))
-        ring = [[lon + size * rng.uniform(0.3, 1.0) * math.cos(a), lat + size * rng.uniform(0.3, 1.0) * math.sin(a)]
-                for a in angles]
+        ring = [
+            [lon + size * rng.uniform(0.3, 1.0) * math.cos(a), lat + size * rng.uniform(0.3, 1.0) * math.sin(a)]
+            for a in angles
+        ]
         ring.append(ring[0])
         if rng.random() < 0.5:  # half the rings are given with wrapped longitudes (a jump at ±180)
             ring = [[_wrap(x), y] for x, y in ring]
@@ -104,19 +106,21 @@ def load_accounts(conn: psycopg.Connection[Any], count: int) -> list[uuid.UUID]:
 
 
 def load_fences(conn: psycopg.Connection[Any], fences: list[Fence]) -> None:
-    with conn.cursor().copy(
-        "COPY geofences (id, account_id, area, shape, center, radius_m) FROM STDIN"
-    ) as copy:
+    with conn.cursor().copy("COPY geofences (id, account_id, area, shape, center, radius_m) FROM STDIN") as copy:
         for fence in fences:
             center = None
             if fence.area.center is not None:
                 center = f"SRID=4326;POINT({fence.area.center[1]!r} {fence.area.center[0]!r})"
-            copy.write_row((
-                fence.id, fence.account_id, shapely.to_wkb(shapely.set_srid(fence.area.parts, 4326), hex=True,
-                                                          include_srid=True),
-                orjson.dumps(fence.shape).decode(), center,
-                None if fence.area.radius_m is None else int(fence.area.radius_m),
-            ))
+            copy.write_row(
+                (
+                    fence.id,
+                    fence.account_id,
+                    shapely.to_wkb(shapely.set_srid(fence.area.parts, 4326), hex=True, include_srid=True),
+                    orjson.dumps(fence.shape).decode(),
+                    center,
+                    None if fence.area.radius_m is None else int(fence.area.radius_m),
+                )
+            )
     with conn.cursor().copy("COPY geofence_cells (cell, geofence_id) FROM STDIN") as copy:
         for fence in fences:
             for cell in cover(fence.area):

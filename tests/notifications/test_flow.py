@@ -36,7 +36,10 @@ async def test_a_publish_inside_a_geofence_lands_in_the_outbox_and_the_inbox(
 
     [notice] = await notices(app)
     assert (notice["account_id"], notice["event_id"], notice["kind"], notice["state"]) == (
-        ana.account_id, event["id"], "nearby", "sent",
+        ana.account_id,
+        event["id"],
+        "nearby",
+        "sent",
     )
     [push] = await pushes(app, ana.email)
     assert push["subject"] == "New near you: Jazz on the river"

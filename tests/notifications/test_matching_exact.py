@@ -33,9 +33,15 @@ async def test_matched_set_equals_brute_force(app: FastAPI, clean_db: str) -> No
     async with app.state.pool.connection() as conn, conn.transaction():
         for lat, lon in points:
             data = {
-                "organizer_id": org, "title": "Somewhere", "category": "music", "timezone": "UTC",
-                "starts_at": NOW + timedelta(days=2), "ends_at": NOW + timedelta(days=2, hours=1),
-                "status": "published", "is_free": True, "location": Point(lat=lat, lon=lon),
+                "organizer_id": org,
+                "title": "Somewhere",
+                "category": "music",
+                "timezone": "UTC",
+                "starts_at": NOW + timedelta(days=2),
+                "ends_at": NOW + timedelta(days=2, hours=1),
+                "status": "published",
+                "is_free": True,
+                "location": Point(lat=lat, lon=lon),
             }
             row, _ = await create_event(conn, EventCreate.model_validate(data))
             events[row["id"]] = (lat, lon)

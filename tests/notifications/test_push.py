@@ -118,7 +118,8 @@ async def test_unsafe_web_push_endpoints_are_refused(client: httpx.AsyncClient, 
     ana = await sign_up(client, "ana@example.com")
     keys = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
     answer = await client.post(
-        "/api/v1/me/devices", json={"platform": "webpush", "subscription": {"endpoint": endpoint, "keys": keys}},
+        "/api/v1/me/devices",
+        json={"platform": "webpush", "subscription": {"endpoint": endpoint, "keys": keys}},
         headers=bearer(ana),
     )
     assert answer.status_code in (400, 422), answer.text

@@ -100,9 +100,15 @@ async def publish_events(database_url: str) -> None:
         starts = datetime(2031, 6, 7, 18, tzinfo=UTC)
         for i in range(EVENTS):
             data = {
-                "organizer_id": org, "title": f"Gig {i}", "category": "music", "timezone": "Europe/Paris",
-                "starts_at": starts, "ends_at": starts + timedelta(hours=2), "status": "published",
-                "is_free": True, "location": Point(lat=PARIS[0], lon=PARIS[1] + 0.0001 * i),
+                "organizer_id": org,
+                "title": f"Gig {i}",
+                "category": "music",
+                "timezone": "Europe/Paris",
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=2),
+                "status": "published",
+                "is_free": True,
+                "location": Point(lat=PARIS[0], lon=PARIS[1] + 0.0001 * i),
             }
             await create_event(conn, EventCreate.model_validate(data))
         await conn.commit()

@@ -84,14 +84,26 @@ async def organizer(app: FastAPI, name: str = "Ville Lumière Events") -> UUID:
 
 
 async def publish(
-    app: FastAPI, organizer_id: UUID, *, lat: float = PARIS[0], lon: float = PARIS[1],
-    starts_at: datetime = NOW + timedelta(days=3), **fields: Any,
+    app: FastAPI,
+    organizer_id: UUID,
+    *,
+    lat: float = PARIS[0],
+    lon: float = PARIS[1],
+    starts_at: datetime = NOW + timedelta(days=3),
+    **fields: Any,
 ) -> dict[str, Any]:
     """A published event, written through the events write service in one transaction."""
     data = {
-        "organizer_id": organizer_id, "title": "Jazz on the river", "category": "music",
-        "starts_at": starts_at, "ends_at": starts_at + timedelta(hours=3), "timezone": "Europe/Paris",
-        "status": "published", "is_free": True, "location": Point(lat=lat, lon=lon), **fields,
+        "organizer_id": organizer_id,
+        "title": "Jazz on the river",
+        "category": "music",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=3),
+        "timezone": "Europe/Paris",
+        "status": "published",
+        "is_free": True,
+        "location": Point(lat=lat, lon=lon),
+        **fields,
     }
     async with app.state.pool.connection() as conn, conn.transaction():
         row, change = await create_event(conn, EventCreate.model_validate(data))
