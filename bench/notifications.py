@@ -1,7 +1,8 @@
 """Notifications benchmark: matching with 100k geofences, delivery throughput, live fan-out latency.
 
-``python -m bench --only notifications --sizes 100000`` (or ``python -m bench.notifications``). On the
-benchmark database of the smallest size asked for (its events are the background the partitions hold):
+``python -m bench --only notifications`` (or ``python -m bench.notifications``).
+
+On a database of its own, made afresh (migrated, empty). Figures:
 
 - **publish → notices enqueued**: 100,000 geofences (half circles of 0.3-20 km, half polygons, over
   Europe, ten per person) are bulk-loaded; then events are published one at a time at random points
@@ -29,6 +30,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from redis.asyncio import Redis
 
@@ -39,7 +41,7 @@ from app.live.hub import LivePublisher
 from app.notifications.delivery import Delivery
 from app.notifications.matching import drain_changes
 from app.notifications.push import Transports
-from bench.dataset import ensure_database
+from bench.dataset import server_url
 from bench.server import run_service
 from bench.stats import Summary, markdown_table, ms
 from config.settings import NotificationSettings
@@ -230,8 +232,23 @@ async def _live(url: str) -> list[list[object]]:
     ]
 
 
+def private_database() -> str:
+    """A migrated database of this benchmark's own (the shared ``happenings_bench_N`` ones are rebuilt by
+    whichever checkout's migrations differ): geofences and notices need no background of events."""
+    from app.migrations_state import upgrade
+
+    name = "happenings_bench_notifications"
+    with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = f"{server_url()}/{name}"
+    upgrade(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    return url
+
+
 def run(sizes: list[int], seed: int) -> str:
-    url = ensure_database(min(sizes), seed)
+    del sizes  # not sized by events: by geofences, notices and streams (module constants)
+    url = private_database()
     rng = random.Random(seed)
     _cleanup(url)
     try:
