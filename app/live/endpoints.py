@@ -18,7 +18,7 @@ from starlette.responses import StreamingResponse
 
 from app.errors import InvalidParameter, ServiceUnavailable
 from app.live.hub import LiveHub, LiveMessage, TooManyStreams
-from geo.bbox import BBox, InvalidBBox
+from geo.bbox import BBOX_PATTERN, BBox, InvalidBBox
 from geo.cells import cells_covering_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["live"])
@@ -41,7 +41,7 @@ _STREAM = {
 )
 async def live(
     request: Request,
-    bbox: Annotated[str, Query(max_length=200, description="west,south,east,north")],
+    bbox: Annotated[str, Query(max_length=200, pattern=BBOX_PATTERN, description="west,south,east,north")],
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
     try:

@@ -32,14 +32,15 @@ from app.kit.clock import Clock
 from app.notifications.push import Device, Payload, Transports
 from config.settings import NotificationSettings
 
+# The due notice and what its delivery needs of its person, in one round trip.
 _CLAIM = (
-    "SELECT id, account_id, event_id, kind, title, body, data, attempts, delivered_to FROM notices "
-    "WHERE state = 'pending' AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-)
-_PERSON = (
-    "SELECT a.email, s.fcm, s.webpush, s.quiet_start, s.quiet_end, coalesce(s.time_zone, p.time_zone) AS time_zone "
-    "FROM accounts a LEFT JOIN notification_settings s ON s.account_id = a.id "
-    "LEFT JOIN profiles p ON p.account_id = a.id WHERE a.id = %s"
+    "SELECT n.id, n.account_id, n.event_id, n.kind, n.title, n.body, n.data, n.attempts, n.delivered_to, "
+    "a.email, s.fcm, s.webpush, s.quiet_start, s.quiet_end, coalesce(s.time_zone, p.time_zone) AS time_zone "
+    "FROM (SELECT * FROM notices WHERE state = 'pending' AND next_attempt_at <= %s "
+    "      ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) n "
+    "JOIN accounts a ON a.id = n.account_id "
+    "LEFT JOIN notification_settings s ON s.account_id = n.account_id "
+    "LEFT JOIN profiles p ON p.account_id = n.account_id"
 )
 
 
@@ -88,13 +89,12 @@ class Delivery:
             notice = await cur.fetchone()
             if notice is None:
                 return False
-            await conn.execute("SET LOCAL lock_timeout = '5s'")
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (person_lock_key(notice["account_id"]),))
-            cur = await conn.execute(_PERSON, (notice["account_id"],))
-            person = await cur.fetchone()
-            if person is None:
-                return True  # erased meanwhile: the notice went with the account
-            await self._settle(conn, notice, person, now)
+            await conn.execute(
+                "SELECT set_config('lock_timeout', '5s', true), pg_advisory_xact_lock(%s)",
+                (person_lock_key(notice["account_id"]),),
+            )
+            # The notice row is locked, so its person's settings read with it are this transaction's.
+            await self._settle(conn, notice, notice, now)
             return True
 
     async def _settle(self, conn: Conn, notice: dict[str, Any], person: dict[str, Any], now: datetime) -> None:
