@@ -32,12 +32,17 @@ from app.notifications.endpoints import public_router as push_router
 from app.notifications.endpoints import router as notifications_router
 from app.organizers.context import OrganizersContext
 from app.organizers.endpoints import router as organizers_router
+from app.payments.context import PaymentsContext
+from app.payments.endpoints import router as payments_router
 from app.privacy.endpoints import router as privacy_router
 from app.privacy.holders import personal_data
 from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
 from app.redis import make_redis
+from app.rsvps.endpoints import router as rsvps_router
+from app.ticketing.context import TicketingContext
+from app.ticketing.endpoints import router as ticketing_router
 from app.web.endpoints import router as web_router
 from app.web.streets import load_regions
 from config.settings import Settings
@@ -85,7 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
+        app.state.ticketing = TicketingContext.build(settings)
         app.state.oidc = OidcContext.build(settings, redis, app.state.oidc_transport)
+        app.state.payments = PaymentsContext.build(settings, pool, app.state.after_commit)
         app.state.personal_data = personal_data(
             app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
         )
@@ -96,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.oidc.aclose()
+            await app.state.payments.aclose()
             await app.state.accounts.aclose()
             await breaker.aclose()
             await app.state.tiles.aclose()
@@ -141,6 +149,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notifications_router)  # /me/devices, /me/geofences, /me/notification-settings, /me/inbox
     app.include_router(push_router)
     app.include_router(live_router)  # GET /live (Server-Sent Events)
+    app.include_router(ticketing_router)  # tiers, orders, my tickets, check-in
+    app.include_router(rsvps_router)
+    app.include_router(payments_router)
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -1,6 +1,6 @@
 """``python -m bench`` (``make bench``): build the cached datasets, run the benchmarks, print markdown.
 
-    python -m bench [--sizes 100000,1000000] [--events N] [--only discovery|tiles|accounts] [--seed 42]
+    python -m bench [--sizes 100000,1000000] [--events N] [--only NAME (one of BENCHMARKS)] [--seed 42]
 
 ``--events N`` is ``--sizes N``. Each benchmark module exposes ``run(sizes, seed) -> str``
 (markdown, also printed as it goes): ``bench.discovery`` here, ``bench.tiles`` and ``bench.accounts`` when present.
@@ -21,7 +21,7 @@ from bench.dataset import server_url
 from bench.machine import round_trips
 
 DEFAULT_SIZES = (100_000, 1_000_000)
-BENCHMARKS = ("discovery", "tiles", "accounts", "notifications")
+BENCHMARKS = ("discovery", "tiles", "accounts", "ticketing", "payments", "notifications")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -186,9 +186,75 @@ class ProfileSettings(BaseModel):
     max_page_size: int = Field(200, ge=1)
 
 
+class PaymentsSettings(BaseModel):
+    """Payments through Stripe (``HAPPENINGS_PAYMENTS__*``). Keys and the webhook secret come from the
+    environment only. No secret key: payments are off (``make run`` then starts localstripe and sets
+    ``api_base`` and development keys). No webhook secret: the webhook endpoint answers 404."""
+
+    secret_key: SecretStr | None = None
+    publishable_key: str | None = None
+    webhook_secret: SecretStr | None = None
+    # Where the SDK sends its calls: unset is Stripe itself; localstripe's URL in development and tests.
+    api_base: str | None = None
+    # A webhook whose signed timestamp is older (or further ahead) than this is refused.
+    webhook_tolerance_s: int = Field(300, ge=1, le=3600)
+    # Every call to Stripe gives up after this; the SDK does not retry (our jobs do).
+    request_timeout_s: float = Field(10.0, gt=0, le=80)
+    # The platform's fee on each order (Connect application fee): a share of the amount plus a fixed part.
+    platform_fee_percent: float = Field(0.0, ge=0, le=50)
+    platform_fee_fixed: int = Field(0, ge=0)
+    # Currencies orders may be priced in (ISO 4217, lower case) and the smallest amount Stripe charges.
+    currencies: list[str] = ["eur", "usd", "gbp", "chf"]
+    minimum_amount: int = Field(50, ge=1)
+    # Attendees may ask for their refund until this long before the event starts (organizers may
+    # set their own policy; this is the default); 0 means refunds are never self-served.
+    refund_window_s: int = Field(48 * 3600, ge=0)
+    # Orders still awaiting payment this long after creation are checked with Stripe by the
+    # reconciliation job (a lost webhook); a batch of at most this many each run.
+    reconcile_after_s: int = Field(120, ge=5)
+    reconcile_batch: int = Field(100, ge=1, le=1000)
+    # Connect onboarding: where Stripe sends the organizer back.
+    connect_return_url: str | None = None
+    connect_refresh_url: str | None = None
+
+    @field_validator("currencies")
+    @classmethod
+    def _currencies(cls, value: list[str]) -> list[str]:
+        lowered = [code.lower() for code in value]
+        if not all(re.fullmatch(r"[a-z]{3}", code) for code in lowered):
+            raise ValueError("currencies are three-letter ISO 4217 codes")
+        return lowered
+
+    @property
+    def enabled(self) -> bool:
+        return self.secret_key is not None and bool(self.secret_key.get_secret_value())
+
+
 class PrivacySettings(BaseModel):
     # Erasing an account without a password (social sign-in only) needs a sign-in at most this old.
     erase_fresh_sign_in_s: int = Field(600, ge=30)
+
+
+class TicketingSettings(BaseModel):
+    """RSVPs, holds and tickets."""
+
+    # How long an order holds its places while the buyer pays.
+    hold_minutes: int = Field(15, ge=1, le=24 * 60)
+    # How long a hold or an RSVP waits for the capacity rows before answering 503 (Retry-After).
+    lock_timeout_ms: int = Field(2000, ge=10)
+    retry_after_s: int = Field(2, ge=1)
+    # The sweeper frees lapsed holds this often, this many per transaction.
+    sweep_every_s: float = Field(15.0, gt=0)
+    sweep_batch: int = Field(200, ge=1)
+    # Ed25519 key (PEM) that signs ticket QR codes (its public half goes to the scanners). Without one the
+    # access-token key signs them (required outside development; payloads are domain-separated).
+    signing_key: SecretStr | None = None
+    signing_key_file: str | None = None
+    # A tile says "few left" at or below this many places.
+    few_left: int = Field(10, ge=1)
+    max_tiers_per_event: int = Field(50, ge=1)
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(500, ge=1)
 
 
 GOOGLE_ISSUER = "https://accounts.google.com"
@@ -405,6 +471,8 @@ class Settings(BaseSettings):
     media: MediaSettings = MediaSettings()
     profiles: ProfileSettings = ProfileSettings()
     privacy: PrivacySettings = PrivacySettings()
+    payments: PaymentsSettings = PaymentsSettings()
+    ticketing: TicketingSettings = TicketingSettings()
     oidc: OidcSettings = OidcSettings()
     http: HttpSettings = HttpSettings()
     notifications: NotificationSettings = NotificationSettings()

@@ -139,6 +139,12 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/organizers/{organizer_id}/invitations"): Row(   "401  403  404  201  403  403  404  201",
         body=lambda w, a: {"email": "newcomer@example.com", "role": "editor"}),
     ("GET", "/api/v1/organizers/{organizer_id}/invitations"): Row(    "401  403  404  200  403  403  404  200"),
+    # payments: Stripe's webhook does not exist without a secret; a refund is of one's own order; only
+    # owners connect a payout account (503 here: no Stripe keys in tests)
+    ("POST", "/api/v1/payments/stripe/webhook"): Row(                 "404  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/orders/{order_id}/refund"): Row(                "401  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/organizers/{organizer_id}/payments/connect"): Row(
+                                                                      "401  403  404  503  403  403  404  503"),
     ("DELETE", "/api/v1/organizers/{organizer_id}/invitations/{invitation_id}"): Row(
                                                                       "401  403  404  204  403  403  404  204"),
     # the user's invitation to A: only the user may use it (others: addressed to another email)
@@ -160,6 +166,27 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PATCH", "/api/v1/me/notification-settings"): Row(               "401  200  200  200  200  200  200  200",
         body=lambda w, a: {"kinds": {"starting_soon": True}}),
     ("GET", "/api/v1/me/inbox"): Row(                                 "401  200  200  200  200  200  200  200"),
+    # ticketing and RSVPs on an event, a tier and an order that do not exist: 404 for whoever may ask
+    ("GET", "/api/v1/events/{event_id}/tiers"): Row(                  "404  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/events/{event_id}/tiers"): Row(                 "401  403  404  404  404  404  404  404",
+        body=lambda w, a: {"name": "Standard", "price": 2500, "currency": "EUR", "quota": 100}),
+    ("PATCH", "/api/v1/tiers/{tier_id}"): Row(                        "401  403  404  404  404  404  404  404",
+        body=lambda w, a: {"name": "Early bird"}),
+    ("POST", "/api/v1/orders"): Row(                                  "401  403  404  404  404  404  404  404",
+        body=lambda w, a: {"event_id": PATH_VALUES["event_id"](w),
+                           "items": [{"tier_id": PATH_VALUES["tier_id"](w), "quantity": 1}]}),
+    ("GET", "/api/v1/orders/{order_id}"): Row(                        "401  404  404  404  404  404  404  404"),
+    ("POST", "/api/v1/orders/{order_id}/cancel"): Row(                "401  404  404  404  404  404  404  404"),
+    ("GET", "/api/v1/me/tickets"): Row(                               "401  200  200  200  200  200  200  200"),
+    ("GET", "/api/v1/events/{event_id}/checkin-list"): Row(           "401  403  404  404  404  404  404  404"),
+    # a code that is no ticket of ours: refused before anything is looked up
+    ("POST", "/api/v1/checkins"): Row(                                "401  403  422  422  422  422  422  422",
+        body=lambda w, a: {"code": "HT1.bm90LWEtdGlja2V0", "door": "Main"}),
+    ("PUT", "/api/v1/events/{event_id}/rsvp"): Row(                   "401  403  404  404  404  404  404  404",
+        body=lambda w, a: {"status": "going"}),
+    ("DELETE", "/api/v1/events/{event_id}/rsvp"): Row(                "401  403  404  404  404  404  404  404"),
+    ("GET", "/api/v1/events/{event_id}/attendees"): Row(              "401  403  404  404  404  404  404  404"),
+    ("GET", "/api/v1/events/{event_id}/attendees.csv"): Row(          "401  403  404  404  404  404  404  404"),
 }
 # fmt: on
 
@@ -172,6 +199,8 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "event_id": lambda w: "5d1f0c9e-7a4b-4c1e-9f3a-2b6d8e0a1c47",  # no such event
     "provider": lambda w: "nowhere",  # no such provider
     "geofence_id": lambda w: w.geofence_id,
+    "tier_id": lambda w: "0b8f3c1e-2d4a-4f6b-8c9d-1e2f3a4b5c6d",  # no such tier
+    "order_id": lambda w: "0b6f3c2a-8d4e-4f1a-9c7b-3e5d2a1f0c98",  # no such order
 }
 
 

@@ -107,6 +107,8 @@ class EventItem(BaseModel):
     popularity: int
     status: EventStatus
     distance_m: float | None = Field(None, description="Geodesic metres from lat/lon, when given.")
+    places_left: int | None = Field(None, description="Places still free (RSVPs and tickets); null: no capacity.")
+    sold_out: bool = Field(False, description="True when the event has a capacity and no place is left.")
 
 
 class EventPage(BaseModel):

@@ -79,7 +79,12 @@ _LOOKUP = ["e.cell = w.cell", "e.id = w.id"]
 _COLUMNS = (
     "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "geom",
     "venue_id", "venue_name", "venue_geom", "is_free", "price_min", "price_max", "currency", "popularity", "status",
+    "cell", "capacity",
 )  # fmt: skip
+# Places left (null: no capacity): the capacity minus what ticketing's counter row says is taken, one
+# primary-key probe per item in the page (co-located by cell: it stays on the event's shard on Citus).
+_TAKEN = "(SELECT pl.taken FROM event_places pl WHERE pl.cell = e.cell AND pl.event_id = e.id)"
+_PLACES_LEFT = f"CASE WHEN e.capacity IS NULL THEN NULL ELSE greatest(e.capacity - coalesce({_TAKEN}, 0), 0) END"
 _SELECT = ", ".join(f"e.{column}" for column in _COLUMNS)
 
 
@@ -464,6 +469,8 @@ def _item_columns(distance: str | None) -> list[str]:
         "e.currency",
         "e.popularity",
         "e.status",
+        f"{_PLACES_LEFT} AS places_left",
+        f"coalesce({_PLACES_LEFT} = 0, false) AS sold_out",
     ]
     if distance is not None:
         columns.append(f"round(({distance})::numeric, 1) AS distance_m")

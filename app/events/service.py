@@ -12,6 +12,7 @@ from app.errors import InvalidParameter, NotFound
 from app.events import repository
 from app.events.changes import Aspect, EventChange, log_change
 from app.events.schemas import EventCreate, EventFields, EventUpdate, Point
+from app.ticketing.service import set_event_capacity
 from geo.cells import cell_of
 
 
@@ -42,6 +43,8 @@ async def update_event(conn: Conn, event_id: UUID, patch: EventUpdate) -> tuple[
         changes["cell"] = cell_of(after.lat, after.lon)
     row = await repository.update_event(conn, current["cell"], event_id, changes, after.lat, after.lon)
     change = EventChange(event_id, "updated", before, after, aspects_of(current, row, moved=after != before))
+    if "capacity" in change.aspects:  # ticketing's counter row follows (409 below the places taken)
+        await set_event_capacity(conn, row["cell"], event_id, row["capacity"])
     await log_change(conn, row["cell"], change)
     return row, change
 

@@ -58,10 +58,18 @@ INSERT_NOTICES = """
     ON CONFLICT (account_id, event_id, kind, topic) DO NOTHING
 """
 
-_ATTENDEES = "SELECT account_id FROM saved_events WHERE cell = %(cell)s AND event_id = %(event_id)s"
+# The people who hold an event: a save, an RSVP (but "not going") or a valid ticket. Every table is
+# keyed by the event's (cell, id), so on Citus each part runs on the event's shard.
+ATTENDEES = (
+    "SELECT account_id FROM ("
+    "SELECT account_id FROM saved_events WHERE cell = %(cell)s AND event_id = %(event_id)s "
+    "UNION SELECT account_id FROM rsvps WHERE cell = %(cell)s AND event_id = %(event_id)s "
+    "AND status IN ('going', 'interested', 'waitlisted') "
+    "UNION SELECT account_id FROM tickets WHERE cell = %(cell)s AND event_id = %(event_id)s "
+    "AND status = 'valid' AND account_id IS NOT NULL) AS attendees"
+)
 _ALREADY_TOLD = (
-    "SELECT account_id FROM notices WHERE event_id = %(event_id)s AND kind = 'nearby' "
-    "UNION SELECT account_id FROM saved_events WHERE cell = %(cell)s AND event_id = %(event_id)s"
+    "SELECT account_id FROM notices WHERE event_id = %(event_id)s AND kind = 'nearby' UNION " + ATTENDEES
 )
 
 
@@ -98,9 +106,9 @@ async def notices_for_change(conn: Conn, cell: int, event_id: UUID, aspects: set
     for aspect, kind in ATTENDEE_KINDS[1:]:
         if aspect in aspects and "published" not in aspects:
             topic = _topic(kind, event)
-            written += await _insert(conn, _ATTENDEES, "changes", event, kind, topic, notices_text(kind, event), now)
+            written += await _insert(conn, ATTENDEES, "changes", event, kind, topic, notices_text(kind, event), now)
     if aspects & NEARBY_ASPECTS:
-        people = MATCH_GEOFENCES + " EXCEPT " + _ATTENDEES
+        people = MATCH_GEOFENCES + " EXCEPT " + ATTENDEES
         written += await _insert(conn, people, "nearby", event, "nearby", "", notices_text("nearby", event), now)
     return written
 

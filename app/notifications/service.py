@@ -10,7 +10,7 @@ from app.db import Conn
 from app.errors import InvalidParameter, NotFound
 from app.notifications import repository
 from app.notifications.errors import LimitReached, TooManyReports, UnsafePushEndpoint
-from app.notifications.matching import INSERT_NOTICES, match_params, notices_text
+from app.notifications.matching import ATTENDEES, INSERT_NOTICES, match_params, notices_text
 from app.notifications.push_address import UnsafeEndpoint, check_endpoint
 from app.notifications.schemas import (
     CircleArea,
@@ -255,7 +255,10 @@ _REMINDER_EVENTS = """
            ST_Y(e.geom) AS lat, ST_X(e.geom) AS lon, e.venue_name
     FROM events e
     WHERE e.status = 'published' AND e.starts_at > %(from)s AND e.starts_at <= %(to)s
-      AND EXISTS (SELECT FROM saved_events s WHERE s.cell = e.cell AND s.event_id = e.id)
+      AND (EXISTS (SELECT FROM saved_events s WHERE s.cell = e.cell AND s.event_id = e.id)
+           OR EXISTS (SELECT FROM rsvps r WHERE r.cell = e.cell AND r.event_id = e.id
+                      AND r.status IN ('going', 'interested', 'waitlisted'))
+           OR EXISTS (SELECT FROM tickets t WHERE t.cell = e.cell AND t.event_id = e.id AND t.status = 'valid'))
     ORDER BY e.starts_at, e.id LIMIT %(limit)s
 """
 
@@ -274,6 +277,5 @@ async def write_reminders(conn: Conn, now: datetime, limit: int = 500) -> int:
     for kind, start, end in windows:
         cur = await conn.execute(_REMINDER_EVENTS, {"from": start, "to": end, "limit": limit})
         for event in await cur.fetchall():
-            people = "SELECT account_id FROM saved_events WHERE cell = %(cell)s AND event_id = %(event_id)s"
-            written += await _insert_one(conn, people, event, kind, event["starts_at"].isoformat(), now, {})
+            written += await _insert_one(conn, ATTENDEES, event, kind, event["starts_at"].isoformat(), now, {})
     return written

@@ -20,6 +20,7 @@ from app.organizers import personal_data as organizers
 from app.organizers.context import OrganizersContext
 from app.privacy.registry import PersonalData
 from app.profiles import personal_data as profiles
+from app.ticketing import personal_data as ticketing
 
 
 def personal_data(
@@ -34,6 +35,7 @@ def personal_data(
         [
             *profiles.holders(media),
             *notifications.holders(),
+            *ticketing.holders(),
             *organizers.holders(organizers_context),
             *oidc.holders(oidc_context.flows),
             *accounts.holders(accounts_context.limits, redis, key_prefix),

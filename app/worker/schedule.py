@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.notifications import tasks as notifications
+from app.payments import tasks as payments
+from app.ticketing import tasks as ticketing
 from app.worker.jobs import Periodic
 from config.settings import Settings
 
@@ -18,5 +20,20 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
             "notifications.deliver", timedelta(seconds=1), notifications.deliver_notices, batch=push.deliver_batch
         ),
         Periodic("notifications.remind", timedelta(seconds=60), notifications.remind, exclusive=True),
+        Periodic(
+            "ticketing.sweep_lapsed_holds",
+            timedelta(seconds=settings.ticketing.sweep_every_s),
+            ticketing.sweep_lapsed_holds,
+            batch=settings.ticketing.sweep_batch,
+        ),
+        # Refund rows are leased one by one: every worker may run this at once.
+        Periodic("payments.refunds", timedelta(seconds=10), payments.execute_refunds, batch=payments.REFUND_BATCH),
+        Periodic(
+            "payments.reconcile",
+            timedelta(seconds=60),
+            payments.reconcile_payments,
+            exclusive=True,
+            batch=settings.payments.reconcile_batch,
+        ),
     ]
     return jobs

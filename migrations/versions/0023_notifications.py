@@ -1,7 +1,7 @@
 """Push devices, geofences, notices and notification settings.
 
 Revision ID: 0023
-Revises: 0017
+Revises: 0022
 
 - ``push_devices``: a person's FCM registration tokens and Web Push subscriptions (endpoint and keys);
   one row per (platform, token): a token that moves to another account moves with it.
@@ -23,7 +23,7 @@ named by a personal-data holder (``app.notifications.personal_data``). No trigge
 from alembic import op
 
 revision = "0023"
-down_revision = "0017"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -108,6 +108,24 @@ async def test_attendees_hear_of_moves_reschedules_and_cancellations(
     await change(app, event["id"], title="Cancelled, renamed")  # drained together: still one cancellation
     await drain(worker)
     assert [n["kind"] for n in await notices(app, ana.account_id)] == ["rescheduled", "moved", "cancelled"]
+    # People with an RSVP or a ticket (not only a save) hear too; "not going" does not.
+    rsvp, ticket, declined = [await sign_up(client, f"{who}@example.com") for who in ("rsvp", "ticket", "declined")]
+    third = await publish(app, org, lat=40.0, lon=-3.7)
+    async with app.state.pool.connection() as conn:
+        for person, status in ((rsvp, "going"), (declined, "not_going")):
+            await conn.execute(
+                "INSERT INTO rsvps (cell, event_id, account_id, status, created_at, updated_at) "
+                "VALUES (%s, %s, %s, %s, now(), now())", (third["cell"], third["id"], person.account_id, status),
+            )
+        await conn.execute(
+            "INSERT INTO tickets (cell, event_id, account_id, status, issued_at) VALUES (%s, %s, %s, 'valid', now())",
+            (third["cell"], third["id"], ticket.account_id),
+        )
+    await drain(worker)
+    await change(app, third["id"], starts_at=NOW + timedelta(days=5), ends_at=NOW + timedelta(days=5, hours=2))
+    await drain(worker)
+    told = {n["account_id"] for n in await notices(app) if n["event_id"] == third["id"]}
+    assert told == {rsvp.account_id, ticket.account_id}
     # A change already superseded when drained (moved, then cancelled) tells only what is true now.
     second = await publish(app, org, lat=40.0, lon=-3.7)
     await save(app, ana.account_id, second)

@@ -22,7 +22,7 @@ from tests.conftest import make_settings
 
 TABLES = (
     "notices", "push_devices", "geofence_cells", "geofences", "notification_settings", "event_changes",
-    "saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
+    "checkins", "tickets", "rsvps", "saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
     "organizer_invitations", "organizer_members", "account_identities",
     "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts",
     "events", "venues", "organizers",

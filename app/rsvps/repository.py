@@ -1,0 +1,114 @@
+"""Every query of RSVPs and the waitlist. Statements carry the event's ``cell``.
+
+RSVP rows are locked after the event's places row (the lock order of ``app.ticketing.repository``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from app.db import Conn
+
+Row = dict[str, Any]
+
+
+async def lock_rsvp(conn: Conn, cell: int, event_id: UUID, account_id: UUID) -> Row | None:
+    cur = await conn.execute(
+        "SELECT status, waitlist_seq, created_at FROM rsvps WHERE cell = %s AND event_id = %s AND account_id = %s "
+        "FOR UPDATE",
+        (cell, event_id, account_id),
+    )
+    return await cur.fetchone()
+
+
+async def upsert_rsvp(
+    conn: Conn, cell: int, event_id: UUID, account_id: UUID, status: str, now: datetime, *, queue: bool = False
+) -> Row:
+    """Write the person's answer; ``queue`` puts them at the end of the waitlist (a new sequence number)."""
+    seq = "nextval('rsvps_waitlist_seq')" if queue else "NULL"
+    cur = await conn.execute(
+        "INSERT INTO rsvps (cell, event_id, account_id, status, waitlist_seq, created_at, updated_at) "
+        f"VALUES (%(cell)s, %(event)s, %(account)s, %(status)s, {seq}, %(now)s, %(now)s) "
+        "ON CONFLICT (cell, event_id, account_id) DO UPDATE SET status = EXCLUDED.status, "
+        "waitlist_seq = EXCLUDED.waitlist_seq, updated_at = EXCLUDED.updated_at RETURNING status, waitlist_seq",
+        {"cell": cell, "event": event_id, "account": account_id, "status": status, "now": now},
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return row
+
+
+async def delete_rsvp(conn: Conn, cell: int, event_id: UUID, account_id: UUID) -> None:
+    await conn.execute(
+        "DELETE FROM rsvps WHERE cell = %s AND event_id = %s AND account_id = %s", (cell, event_id, account_id)
+    )
+
+
+async def waitlist_position(conn: Conn, cell: int, event_id: UUID, seq: int) -> int:
+    cur = await conn.execute(
+        "SELECT count(*) AS ahead FROM rsvps WHERE cell = %s AND event_id = %s AND status = 'waitlisted' "
+        "AND waitlist_seq < %s",
+        (cell, event_id, seq),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row["ahead"]) + 1
+
+
+async def next_waitlisted(conn: Conn, cell: int, event_id: UUID, count: int) -> list[Row]:
+    """The first ``count`` people of the waitlist (first come, first served), locked."""
+    cur = await conn.execute(
+        "SELECT r.account_id, a.email FROM rsvps r JOIN accounts a ON a.id = r.account_id "
+        "WHERE r.cell = %s AND r.event_id = %s AND r.status = 'waitlisted' "
+        "ORDER BY r.waitlist_seq LIMIT %s FOR UPDATE OF r",
+        (cell, event_id, count),
+    )
+    return await cur.fetchall()
+
+
+async def promote(conn: Conn, cell: int, event_id: UUID, account_id: UUID, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE rsvps SET status = 'going', waitlist_seq = NULL, updated_at = %s "
+        "WHERE cell = %s AND event_id = %s AND account_id = %s",
+        (now, cell, event_id, account_id),
+    )
+
+
+async def attendees(
+    conn: Conn,
+    cell: int,
+    event_id: UUID,
+    *,
+    status: str | None,
+    search: str | None,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[Row]:
+    """The event's RSVPs with who answered, oldest first, paged by (created_at, account_id)."""
+    where = ["r.cell = %(cell)s", "r.event_id = %(event)s"]
+    params: Row = {"cell": cell, "event": event_id, "limit": limit}
+    if status is not None:
+        where.append("r.status = %(status)s")
+        params["status"] = status
+    if search:
+        where.append("(a.email ILIKE %(pattern)s OR coalesce(a.display_name, '') ILIKE %(pattern)s)")
+        params["pattern"] = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if after is not None:
+        where.append("(r.created_at, r.account_id) > (%(after_at)s, %(after_id)s)")
+        params.update(after_at=after[0], after_id=after[1])
+    cur = await conn.execute(
+        "SELECT r.account_id, r.status, r.waitlist_seq, r.created_at, r.updated_at, a.email, "
+        "a.display_name FROM rsvps r JOIN accounts a ON a.id = r.account_id "
+        f"WHERE {' AND '.join(where)} ORDER BY r.created_at, r.account_id LIMIT %(limit)s",
+        params,
+    )
+    return await cur.fetchall()
+
+
+async def counts(conn: Conn, cell: int, event_id: UUID) -> dict[str, int]:
+    cur = await conn.execute(
+        "SELECT status, count(*) AS n FROM rsvps WHERE cell = %s AND event_id = %s GROUP BY status", (cell, event_id)
+    )
+    return {row["status"]: int(row["n"]) for row in await cur.fetchall()}

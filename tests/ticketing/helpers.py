@@ -1,0 +1,99 @@
+"""A world for ticketing tests: an organizer with its team, published events, people with tokens.
+
+People are made straight in the database with a session and an access token issued by the app's
+own token signer (signing up 200 buyers through argon2 and the outbox would take the whole test);
+what the tests exercise — the ticketing endpoints and their transactions — runs for real.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+from fastapi import FastAPI
+
+from geo.cells import cell_of
+from tests.accounts.helpers import EPOCH
+
+PARIS = (48.8566, 2.3522)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    account_id: UUID
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def people(app: FastAPI, count: int, *, prefix: str = "buyer") -> list[Person]:
+    """``count`` verified accounts, each with an open session and an access token."""
+    now = app.state.accounts.clock()
+    emails = [f"{prefix}-{uuid.uuid4().hex[:10]}@example.com" for _ in range(count)]
+    async with app.state.pool.connection() as conn:
+        cur = await conn.execute(
+            "WITH a AS (INSERT INTO accounts (email, email_verified_at) SELECT e, %s FROM unnest(%s::text[]) e "
+            "RETURNING id, email) "
+            "INSERT INTO auth_sessions (account_id, created_at, expires_at) SELECT a.id, %s, %s FROM a "
+            "RETURNING id, account_id, (SELECT email FROM a WHERE a.id = account_id) AS email",
+            (now, emails, now, now + timedelta(days=30)),
+        )
+        rows = await cur.fetchall()
+    by_email = {row["email"]: row for row in rows}
+    access = app.state.accounts.access
+    return [
+        Person(by_email[e]["account_id"], e, access.issue(by_email[e]["account_id"], by_email[e]["id"], now))
+        for e in emails
+    ]
+
+
+async def organizer(app: FastAPI, members: dict[str, Person]) -> UUID:
+    """An organizer whose team is ``members`` (role → person)."""
+    now = app.state.accounts.clock()
+    async with app.state.pool.connection() as conn:
+        cur = await conn.execute("INSERT INTO organizers (name) VALUES ('Night Owls') RETURNING id")
+        org = (await cur.fetchone())["id"]  # type: ignore[index]
+        for role, person in members.items():
+            await conn.execute(
+                "INSERT INTO organizer_members (organizer_id, account_id, role, joined_at, updated_at) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (org, person.account_id, role, now, now),
+            )
+    return UUID(str(org))
+
+
+async def event(app: FastAPI, organizer_id: UUID, *, capacity: int | None = None, status: str = "published") -> UUID:
+    """An event a day after the pinned clock's instant."""
+    lat, lon = PARIS
+    starts = EPOCH + timedelta(days=1)
+    async with app.state.pool.connection() as conn:
+        cur = await conn.execute(
+            "INSERT INTO events (cell, organizer_id, category, title, starts_at, ends_at, timezone, status, "
+            "capacity, geom) VALUES (%s, %s, 'music', 'Jazz on the roof', %s, %s, 'Europe/Paris', %s, %s, "
+            "ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING id",
+            (cell_of(lat, lon), organizer_id, starts, starts + timedelta(hours=3), status, capacity, lon, lat),
+        )
+        return UUID(str((await cur.fetchone())["id"]))  # type: ignore[index]
+
+
+async def tier(client: httpx.AsyncClient, editor: Person, event_id: UUID, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Standard", "price": 2500, "currency": "EUR", **fields}
+    response = await client.post(f"/api/v1/events/{event_id}/tiers", json=body, headers=editor.headers)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def scalar(app: FastAPI, query: str, *params: Any) -> Any:
+    async with app.state.pool.connection() as conn:
+        cur = await conn.execute(query, params)
+        row = await cur.fetchone()
+        assert row is not None
+        return next(iter(row.values()))
