@@ -69,6 +69,12 @@ def parse_id(value: str | None) -> tuple[int, int] | None:
 class LiveMessage:
     id: str
     body: dict[str, Any]
+    # The SSE frame, encoded once for every stream that gets the message (a thousand streams, one dumps).
+    frame: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        frame = b"id: " + self.id.encode() + b"\nevent: change\ndata: " + orjson.dumps(self.body) + b"\n\n"
+        object.__setattr__(self, "frame", frame)
 
     @property
     def order(self) -> tuple[int, int]:
@@ -79,7 +85,7 @@ class LiveMessage:
         return any(_inside(p, box) for p in (self.body.get("before"), self.body.get("after")) if p)
 
     def sse(self) -> bytes:
-        return b"id: " + self.id.encode() + b"\nevent: change\ndata: " + orjson.dumps(self.body) + b"\n\n"
+        return self.frame
 
 
 def _inside(point: dict[str, float], box: BBox) -> bool:
