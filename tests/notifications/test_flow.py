@@ -133,3 +133,41 @@ async def test_attendees_hear_of_moves_reschedules_and_cancellations(
     await change(app, second["id"], status="cancelled")
     await drain(worker)
     assert [n["kind"] for n in await notices(app, ana.account_id)][3:] == ["cancelled"]
+
+
+async def test_starting_soon_near_you_is_opt_in_and_rate_limited(
+    client: httpx.AsyncClient, app: FastAPI, clock: FrozenClock
+) -> None:
+    ana = await sign_up(client, "ana@example.com")
+    await client.post("/api/v1/me/geofences", json=circle(*PARIS, 3000), headers=bearer(ana))
+    org = await organizer(app)
+    soon = await publish(app, org, starts_at=NOW + timedelta(minutes=30))
+    await publish(app, org, starts_at=NOW + timedelta(hours=5))  # not soon
+    here = {"lat": PARIS[0] + 0.001, "lon": PARIS[1]}
+    first = await client.post("/api/v1/me/location", json=here, headers=bearer(ana))
+    assert first.json() == {"notices": 0}  # not opted in
+    await client.patch("/api/v1/me/notification-settings", json={"kinds": {"starting_soon": True}}, headers=bearer(ana))
+    assert (await client.post("/api/v1/me/location", json=here, headers=bearer(ana))).status_code == 429
+    clock.advance(301)
+    answer = await client.post("/api/v1/me/location", json=here, headers=bearer(ana))
+    assert answer.json() == {"notices": 1}
+    [notice] = [n for n in await notices(app) if n["kind"] == "starting_soon"]
+    assert notice["event_id"] == soon["id"]
+    clock.advance(301)
+    away = {"lat": 45.76, "lon": 4.83}  # outside every geofence of hers
+    assert (await client.post("/api/v1/me/location", json=away, headers=bearer(ana))).json() == {"notices": 0}
+
+
+async def test_reminders_a_day_and_an_hour_before(
+    client: httpx.AsyncClient, app: FastAPI, worker: WorkerContext, clock: FrozenClock
+) -> None:
+    from app.notifications.tasks import remind
+
+    ana = await sign_up(client, "ana@example.com")
+    event = await publish(app, await organizer(app), lat=40.0, lon=-3.7, starts_at=NOW + timedelta(hours=20))
+    await save(app, ana.account_id, event)
+    assert await remind(worker) == 1
+    assert await remind(worker) == 0  # once
+    clock.advance(19.5 * 3600)
+    assert await remind(worker) == 1
+    assert [n["kind"] for n in await notices(app, ana.account_id)] == ["reminder_24h", "reminder_1h"]
