@@ -29,7 +29,11 @@ from app.kit.http_policy import HttpPolicy
 from app.kit.logging import configure_logging
 from app.kit.media import MediaStore, make_blobs
 from app.kit.middleware import HttpMetrics, RequestContextMiddleware
+from app.live.endpoints import router as live_router
+from app.live.hub import LiveHub, LivePublisher
 from app.migrations_state import expected_heads
+from app.notifications.endpoints import public_router as push_router
+from app.notifications.endpoints import router as notifications_router
 from app.organizers.context import OrganizersContext
 from app.organizers.endpoints import router as organizers_router
 from app.payments.context import PaymentsContext
@@ -89,6 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = redis
         app.state.tiles = await TileService.start(settings, redis, breaker)
         app.state.after_commit.listen(EventChange, app.state.tiles.event_changed)
+        live = settings.notifications
+        app.state.live_publisher = LivePublisher(redis, settings.redis.key_prefix, live.live_history)
+        app.state.live_hub = LiveHub(redis, app.state.live_publisher, live.live_max_connections)
+        app.state.after_commit.listen(EventChange, app.state.live_publisher.on_change)
         app.state.accounts = AccountsContext.build(settings, pool, redis, app.state.after_commit)
         app.state.accounts.start()
         app.state.organizers = OrganizersContext.build(settings, redis)
@@ -110,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.accounts.aclose()
             await breaker.aclose()
             await app.state.tiles.aclose()
+            await app.state.live_hub.aclose()
             await redis.aclose()
             await pool.close()
 
@@ -158,6 +167,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(venues_router)  # /venues, /organizers/{id}/venues
     app.include_router(geocode_router)  # /geocode, /geocode/reverse
     app.include_router(sharing_pages_router)  # /e/{id}-{slug}, /sitemap.xml, /robots.txt
+    app.include_router(notifications_router)  # /me/devices, /me/geofences, /me/notification-settings, /me/inbox
+    app.include_router(push_router)
+    app.include_router(live_router)  # GET /live (Server-Sent Events)
     app.include_router(ticketing_router)  # tiers, orders, my tickets, check-in
     app.include_router(rsvps_router)
     app.include_router(payments_router)

@@ -21,7 +21,9 @@ from bench.dataset import server_url
 from bench.machine import round_trips
 
 DEFAULT_SIZES = (100_000, 1_000_000)
-BENCHMARKS = ("discovery", "tiles", "accounts", "publishing", "venues", "series", "ticketing", "payments")
+BENCHMARKS = (
+    "discovery", "tiles", "accounts", "publishing", "venues", "series", "ticketing", "payments", "notifications",
+)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

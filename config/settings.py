@@ -477,6 +477,61 @@ class HttpSettings(BaseModel):
         return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
 
 
+class NotificationSettings(BaseModel):
+    """Push (FCM, Web Push), geofences, notices and the live map (``HAPPENINGS_NOTIFICATIONS__...``)."""
+
+    # A Firebase service-account JSON file. Unset: no FCM; in development pushes land in the outbox.
+    fcm_credentials_file: str | None = None
+    # The FCM v1 API's base URL (an egress proxy, or a local peer in tests); the SDK appends
+    # /v1/projects/{project}/messages:send. The OAuth token comes from the service account's token_uri.
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    # VAPID keys for Web Push: the private key as base64url DER (or a file path), the public key as
+    # base64url of the uncompressed point (what browsers take as applicationServerKey).
+    vapid_private_key: SecretStr | None = None
+    vapid_public_key: str | None = None
+    vapid_subject: str = "mailto:no-reply@happenings.localhost"
+    # Push endpoints must resolve to public addresses; hosts named here are exempt (local test peers only).
+    allowed_push_hosts: CommaList = []
+    push_timeout_s: float = Field(5.0, gt=0, le=60)
+    # Quiet hours (the person's local time) when they have not chosen their own: notices wait till the end.
+    quiet_start: str = "22:00"
+    quiet_end: str = "07:00"
+    # Pushes per person and local day; beyond it notices stay in the in-app inbox only.
+    daily_cap: int = Field(20, ge=1, le=1000)
+    max_devices: int = Field(20, ge=1)
+    max_geofences: int = Field(20, ge=1, le=200)
+    max_geofence_vertices: int = Field(200, ge=4, le=2000)
+    max_geofence_radius_m: int = Field(50_000, ge=100)
+    max_geofence_area_km2: float = Field(10_000.0, gt=0)
+    # Delivery attempts before a notice is given up; the backoff doubles from retry_base_s.
+    max_attempts: int = Field(8, ge=1)
+    retry_base_s: float = Field(30.0, gt=0)
+    # Changes drained and notices sent per job run.
+    match_batch: int = Field(50, ge=1)
+    deliver_batch: int = Field(100, ge=1)
+    deliver_concurrency: int = Field(4, ge=1, le=64)
+    # "Starting soon near you": how far ahead, and at most one location report per this many seconds.
+    starting_soon_s: int = Field(3600, ge=60)
+    location_every_s: int = Field(300, ge=1)
+    # The live map: open streams per process, heartbeat, history kept per cell, widest view.
+    live_max_connections: int = Field(2000, ge=1)
+    live_heartbeat_s: float = Field(15.0, gt=0)
+    live_history: int = Field(200, ge=1)
+    live_max_cells: int = Field(64, ge=1)
+
+    @field_validator("allowed_push_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        return HttpSettings._list(value)
+
+    @field_validator("quiet_start", "quiet_end")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("a time of day is HH:MM")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything the service needs to start, assembled from the environment."""
 
@@ -507,6 +562,7 @@ class Settings(BaseSettings):
     ticketing: TicketingSettings = TicketingSettings()
     oidc: OidcSettings = OidcSettings()
     http: HttpSettings = HttpSettings()
+    notifications: NotificationSettings = NotificationSettings()
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "HAPPENINGS_DATABASE_URL"))
     redis_url: str | None = Field(None, validation_alias=AliasChoices("REDIS_URL", "HAPPENINGS_REDIS_URL"))
     frontend_dist: str = "frontend/dist"

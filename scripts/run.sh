@@ -25,6 +25,16 @@ PY
   export HAPPENINGS_AUTH__JWT_PRIVATE_KEY_FILE=.data/dev-jwt-ed25519.pem
 fi
 
+# Development VAPID keys for Web Push, made once (base64url DER private key, base64url public point).
+if [ -z "${HAPPENINGS_NOTIFICATIONS__VAPID_PRIVATE_KEY:-}" ]; then
+  if [ ! -f .data/dev-vapid.keys ]; then
+    (umask 077 && "$VENV/bin/python" -m app.notifications.vapid > .data/dev-vapid.keys)
+  fi
+  HAPPENINGS_NOTIFICATIONS__VAPID_PRIVATE_KEY="$(sed -n 1p .data/dev-vapid.keys)"
+  HAPPENINGS_NOTIFICATIONS__VAPID_PUBLIC_KEY="$(sed -n 2p .data/dev-vapid.keys)"
+  export HAPPENINGS_NOTIFICATIONS__VAPID_PRIVATE_KEY HAPPENINGS_NOTIFICATIONS__VAPID_PUBLIC_KEY
+fi
+
 # A development key for signing tickets' QR codes, made once like the JWT key.
 if [ -z "${HAPPENINGS_TICKETING__SIGNING_KEY:-}${HAPPENINGS_TICKETING__SIGNING_KEY_FILE:-}" ]; then
   if [ ! -f .data/dev-tickets-ed25519.pem ]; then

@@ -54,6 +54,7 @@ class World:
     invitation_token: str
     venue_id: str  # a venue of A
     event_id: str  # a draft of A
+    geofence_id: str  # the user's geofence
 
 
 Body = Callable[[World, str], Any]
@@ -183,6 +184,23 @@ MATRIX: dict[tuple[str, str], Row] = {
     # event images: editors and owners of the event's organizer (no body here: 415 once allowed)
     ("POST", "/api/v1/events/{event_id}/image"): Row(                 "401  403  404  415  415  403  404  415"),
     ("DELETE", "/api/v1/events/{event_id}/image"): Row(               "401  403  404  204  204  403  404  204"),
+    # notifications: one's own devices, geofences, preferences and inbox; the user's geofence is 404 to others
+    ("POST", "/api/v1/me/devices"): Row(                              "401  201  201  201  201  201  201  201",
+        body=lambda w, a: {"platform": "fcm", "token": f"token-of-{a}-0123456789abcdef"}),
+    ("DELETE", "/api/v1/me/devices"): Row(                            "401  204  204  204  204  204  204  204",
+        body=lambda w, a: {"platform": "fcm", "token": f"token-of-{a}-0123456789abcdef"}),
+    ("POST", "/api/v1/me/location"): Row(                             "401  200  200  200  200  200  200  200",
+        body=lambda w, a: {"lat": 48.85, "lon": 2.35}),
+    ("GET", "/api/v1/me/geofences"): Row(                             "401  200  200  200  200  200  200  200"),
+    ("POST", "/api/v1/me/geofences"): Row(                            "401  201  201  201  201  201  201  201",
+        body=lambda w, a: {"area": {"center": {"lat": 48.85, "lon": 2.35}, "radius_m": 2000}}),
+    ("PATCH", "/api/v1/me/geofences/{geofence_id}"): Row(             "401  404  200  404  404  404  404  404",
+        body=lambda w, a: {"name": "Home"}),
+    ("DELETE", "/api/v1/me/geofences/{geofence_id}"): Row(            "401  404  204  404  404  404  404  404"),
+    ("GET", "/api/v1/me/notification-settings"): Row(                 "401  200  200  200  200  200  200  200"),
+    ("PATCH", "/api/v1/me/notification-settings"): Row(               "401  200  200  200  200  200  200  200",
+        body=lambda w, a: {"kinds": {"starting_soon": True}}),
+    ("GET", "/api/v1/me/inbox"): Row(                                 "401  200  200  200  200  200  200  200"),
     # ticketing and RSVPs on an event, a tier and an order that do not exist: 404 for whoever may ask
     ("GET", "/api/v1/events/{event_id}/tiers"): Row(                  "404  404  404  404  404  404  404  404"),
     ("POST", "/api/v1/events/{event_id}/tiers"): Row(                 "401  403  404  404  404  404  404  404",
@@ -216,6 +234,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "event_id": lambda w: w.event_id,  # A's draft (not public: saving it is a 404 too)
     "venue_id": lambda w: w.venue_id,
     "provider": lambda w: "nowhere",  # no such provider
+    "geofence_id": lambda w: w.geofence_id,
     "tier_id": lambda w: "0b8f3c1e-2d4a-4f6b-8c9d-1e2f3a4b5c6d",  # no such tier
     "order_id": lambda w: "7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f",  # no such order
 }
@@ -274,6 +293,12 @@ async def build_world(client: httpx.AsyncClient) -> World:
     return World(
         people, str(organizer_a), str(organizer_b), invitation["id"], token, venue.json()["id"], response.json()["id"]
     )
+    geofence = await client.post(
+        "/api/v1/me/geofences", json={"area": {"center": {"lat": 48.85, "lon": 2.35}, "radius_m": 1000}},
+        headers=bearer(people["user"]),
+    )
+    assert geofence.status_code == 201, geofence.text
+    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token, geofence.json()["id"])
 
 
 class Snapshot:
@@ -377,9 +402,12 @@ async def clean_db(database_url: str) -> AsyncIterator[str]:
     yield database_url
     async with await psycopg.AsyncConnection.connect(database_url) as conn, conn.transaction():
         await conn.execute("SET LOCAL session_replication_role = replica")
-        for table in ("saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
-                      "account_identities", "organizer_invitations", "organizer_members", "audit_log", "events",
-                      "event_changes", "venues", "organizers",
+        for table in ("notices", "push_devices", "geofence_cells", "geofences", "notification_settings",
+                      "checkins", "tickets", "order_items", "order_requests", "payment_refunds", "stripe_events",
+                      "orders", "rsvps", "ticket_tiers", "event_places", "organizer_payment_accounts",
+                      "calendar_feed_tokens", "saved_events", "organizer_follows", "profile_interests", "profiles",
+                      "erasures", "account_identities", "organizer_invitations", "organizer_members", "audit_log",
+                      "events", "event_changes", "venues", "organizers",
                       "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts"):  # fmt: skip
             await conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
 

@@ -16,6 +16,7 @@ from app.accounts.oidc import personal_data as oidc
 from app.accounts.oidc.context import OidcContext
 from app.audit import personal_data as audit
 from app.kit.media import MediaStore
+from app.notifications import personal_data as notifications
 from app.organizers import personal_data as organizers
 from app.organizers.context import OrganizersContext
 from app.privacy.registry import PersonalData
@@ -37,6 +38,7 @@ def personal_data(
             *profiles.holders(media),
             *audit.holders(),
             *sharing.holders(),
+            *notifications.holders(),
             *ticketing.holders(),
             *organizers.holders(organizers_context),
             *oidc.holders(oidc_context.flows),

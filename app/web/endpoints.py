@@ -37,6 +37,12 @@ def favicon(request: Request) -> Response:
     return file_response(request, _dist(request).file("favicon.svg"), DATA)
 
 
+@router.get("/sw.js")
+def service_worker(request: Request) -> Response:
+    """The Web Push service worker: at the root (its scope is the whole app), always revalidated."""
+    return file_response(request, _dist(request).file("sw.js"), REVALIDATE)
+
+
 @router.get("/basemap/style.json")
 def basemap_style(request: Request, offline: bool = False) -> Response:
     """Our style (the street map when extracts are configured, else Natural Earth), or a redirect

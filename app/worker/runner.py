@@ -79,6 +79,7 @@ async def run_jobs(context: WorkerContext, jobs: Sequence[Periodic], stop: async
 async def build_context(settings: Settings, clock: Clock = utc_now) -> WorkerContext:
     """The worker's pool, Redis and after-commit listeners (the tile cache forgets what jobs changed)."""
     from app.events.changes import EventChange
+    from app.live.hub import LivePublisher
     from tiles.cache import invalidate
 
     pool = make_pool(settings.database, application_name="happenings-worker", name="worker")
@@ -90,6 +91,9 @@ async def build_context(settings: Settings, clock: Clock = utc_now) -> WorkerCon
         await invalidate(redis, settings, change)
 
     after_commit.listen(EventChange, forget_tiles)
+    # Changes jobs make reach open live maps too.
+    live = LivePublisher(redis, settings.redis.key_prefix, settings.notifications.live_history)
+    after_commit.listen(EventChange, live.on_change)
     return WorkerContext(settings=settings, pool=pool, redis=redis, clock=clock, after_commit=after_commit)
 
 

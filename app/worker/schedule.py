@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.notifications import tasks as notifications
 from app.payments import tasks as payments
 from app.series.tasks import extend_horizons
 from app.ticketing import tasks as ticketing
@@ -13,7 +14,13 @@ from config.settings import Settings
 
 def periodic_jobs(settings: Settings) -> list[Periodic]:
     """The jobs, in the order they first run. Each domain adds its own entries here."""
+    push = settings.notifications
     jobs: list[Periodic] = [
+        Periodic("notifications.match", timedelta(seconds=1), notifications.match_changes, batch=push.match_batch),
+        Periodic(
+            "notifications.deliver", timedelta(seconds=1), notifications.deliver_notices, batch=push.deliver_batch
+        ),
+        Periodic("notifications.remind", timedelta(seconds=60), notifications.remind, exclusive=True),
         Periodic(
             "series.extend_horizons", timedelta(seconds=settings.series.extend_every_s), extend_horizons,
             batch=settings.series.extend_batch,

@@ -13,6 +13,7 @@ import {PlaceZones} from './lib/placezone';
 import {type CivilDate, parseIsoDate, viewerTimeZone} from './lib/time';
 import {isRouteHash} from './lib/router';
 import {eventPageUrl} from './lib/share';
+import {type LiveChange, LiveFeed} from './lib/live';
 import {Session} from './lib/session';
 import {type AppState, type MapView, parseHashView, parseState, serializeState} from './lib/urlstate';
 import {EventMap, type TileEvent} from './map/eventmap';
@@ -61,6 +62,8 @@ class App {
   private readonly calendarSoon = debounce(() => void this.calendar.refresh(), 300);
   private readonly placeZones = new PlaceZones(ZONE);
   private openedPoint: {lat: number; lon: number} | null = null;
+  /** Changes of events in view, as they happen (markers and list follow without a reload). */
+  private readonly live = new LiveFeed((change) => this.liveChange(change));
   /** The list is stale from the moment a refresh is scheduled: say so at once (aria-busy). */
   private readonly refreshSoon = Object.assign(
     () => {
@@ -130,6 +133,7 @@ class App {
       tilesUrl: this.tilesUrl(),
       popupContent: (event) => this.popup(event),
       onMoveEnd: (view) => {
+        this.live.watch(normalizeBounds(this.map.bounds()));
         this.state = {...this.state, map: view};
         this.writeUrl('replace');
         this.refreshSoon();
@@ -144,7 +148,10 @@ class App {
       onBusy: (busy) => (byId('map-busy').hidden = !busy),
     });
     window.happenings = {map: this.map.map, tilesUrl: () => this.map.currentTilesUrl};
-    this.map.map.once('load', () => void this.refreshList());
+    this.map.map.once('load', () => {
+      void this.refreshList();
+      this.live.watch(normalizeBounds(this.map.bounds()));
+    });
     this.wire();
     this.render();
     if (initial.event) void this.detail.open(initial.event);
@@ -162,6 +169,13 @@ class App {
     // Also a fragment navigation: a `#zoom/lat/lon` typed into the address bar moves the map.
     window.addEventListener('popstate', () => this.restore(parseState(location.search, location.hash)));
     this.wireSheet();
+  }
+
+  /** A change streamed for the view: reload the tiles at its old and new place, then the list. */
+  private liveChange(change: LiveChange): void {
+    const points = [change.before, change.after].filter((p): p is {lat: number; lon: number} => p !== null);
+    void this.map.refreshAround(points);
+    this.refreshSoon();
   }
 
   // ---- state -----------------------------------------------------------------------------

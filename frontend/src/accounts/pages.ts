@@ -9,6 +9,7 @@ import './pages.css';
 import type {Route} from '../lib/router';
 import type {Session} from '../lib/session';
 import {byId, h} from '../ui/dom';
+import {notificationsPage} from './notifications';
 import {accountPage} from './profile';
 import {resetPage, signInPage, signUpPage, verifyPage} from './auth';
 import {invitationPage, teamPage} from './team';
@@ -41,6 +42,7 @@ const BUILDERS: Record<Route['name'], PageBuilder> = {
   verify: verifyPage,
   reset: resetPage,
   account: accountPage,
+  notifications: notificationsPage,
   team: teamPage,
   invitation: invitationPage,
   organize: organizerPage,

@@ -94,3 +94,10 @@ describe('account routes', () => {
     expect(withoutSecret({name: 'account'})).toBeNull();
   });
 });
+
+describe('notifications route', () => {
+  it('parses and prints #/notifications', () => {
+    expect(parseRoute('#/notifications')).toEqual({name: 'notifications'});
+    expect(routeHash({name: 'notifications'})).toBe('#/notifications');
+  });
+});

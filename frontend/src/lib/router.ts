@@ -14,6 +14,7 @@ export type Route =
   | {name: 'verify'; token: string | null}
   | {name: 'reset'; token: string | null}
   | {name: 'account'}
+  | {name: 'notifications'}
   | {name: 'team'; organizerId: string}
   | {name: 'invitation'; token: string | null}
   | {name: 'organize'}
@@ -87,6 +88,8 @@ export function parseRoute(hash: string): Route | null {
       return {name: 'reset', token: token(query.get('token'))};
     case 'account':
       return {name: 'account'};
+    case 'notifications':
+      return {name: 'notifications'};
     case 'invitation': // the link in invitation mails: #/invitation?token=…
       return {name: 'invitation', token: token(query.get('token'))};
     case 'organize':

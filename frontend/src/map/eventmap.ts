@@ -19,6 +19,7 @@ import type {FeatureCollection} from 'geojson';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type {Bounds} from '../lib/geo';
+import {type LivePoint, tileOf} from '../lib/live';
 import type {MapView} from '../lib/urlstate';
 import {EVENTS_SOURCE, eventLayers, HIGHLIGHT_SOURCE, LAYER, ME_SOURCE} from './layers';
 
@@ -217,6 +218,24 @@ export class EventMap {
     this.tilesUrl = url;
     const source = this.map.getSource(EVENTS_SOURCE) as VectorTileSource | undefined;
     source?.setUrl(url);
+  }
+
+  /**
+   * Load again the event tiles that show these points at the current zoom (a live change there):
+   * each tile is fetched once past the browser's cache (so the copy MapLibre then reads is fresh),
+   * then MapLibre reloads just those tiles; markers elsewhere do not flicker.
+   */
+  async refreshAround(points: LivePoint[]): Promise<void> {
+    const source = this.map.getSource(EVENTS_SOURCE) as (VectorTileSource & {tiles?: string[]}) | undefined;
+    if (!source || points.length === 0) return;
+    const z = Math.max(source.minzoom, Math.min(source.maxzoom, Math.floor(this.map.getZoom())));
+    const ids = [...new Map(points.map((p) => tileOf(p, z)).map((t) => [`${t.z}/${t.x}/${t.y}`, t])).values()];
+    const template = source.tiles?.[0];
+    if (template) {
+      const urls = ids.map((t) => template.replace('{z}', String(t.z)).replace('{x}', String(t.x)).replace('{y}', String(t.y)));
+      await Promise.all(urls.map((url) => fetch(url, {cache: 'reload'}).catch(() => undefined)));
+    }
+    this.map.refreshTiles(EVENTS_SOURCE, ids);
   }
 
   get currentTilesUrl(): string {

@@ -75,6 +75,7 @@ export class AccountNav {
       h('li', {}, h('p', {class: 'account-menu-who'}, h('strong', {}, name), h('span', {class: 'muted'}, account.email))),
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/account'}, 'Profile and settings')),
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/organize'}, 'Organize events')),
+      h('li', {}, h('a', {class: 'account-menu-item', href: '#/notifications'}, 'Notifications')),
       h('li', {}, logout),
     );
     menu.addEventListener('click', (e) => {

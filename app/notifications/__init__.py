@@ -1,0 +1,1 @@
+"""Notifications: push devices, geofences, notices to people (durable delivery), preferences, the inbox."""

@@ -1,0 +1,3 @@
+from tests.notifications.world import clean_db, clock, pin_clock, push_settings, settings, worker
+
+__all__ = ["clean_db", "clock", "pin_clock", "push_settings", "settings", "worker"]
