@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.recommendations.data import POSITIVE_KINDS, EventInfo, Interaction, TrainingInput
+from app.recommendations.data import KIND_WEIGHT, POSITIVE_KINDS, EventInfo, Interaction, TrainingInput
 from app.recommendations.features import Counts
-from app.recommendations.model import KIND_WEIGHT, WEEK_S, Model, train
+from app.recommendations.model import WEEK_S, Model, train
 from app.recommendations.ranking import rank
 from app.recommendations.state import build_state
 from bench.recsim import DAY, World
@@ -82,7 +82,9 @@ class CountsAt:
 
     def counts(self, candidates: list[EventInfo], t: float) -> Counts:
         event = {c.event_id: self._at(self._events, str(c.event_id), t) for c in candidates}
-        recent = {c.event_id: event[c.event_id] - self._at(self._events, str(c.event_id), t - WEEK_S) for c in candidates}
+        recent = {
+            c.event_id: event[c.event_id] - self._at(self._events, str(c.event_id), t - WEEK_S) for c in candidates
+        }
         organizer = {c.organizer_id: self._at(self._orgs, str(c.organizer_id), t) for c in candidates}
         return Counts(event, recent, organizer)
 
@@ -140,7 +142,10 @@ def _lists(
     d: np.ndarray,
     pick: np.ndarray,
 ) -> dict[str, list[str]]:
-    distance = {catalogue_id: dist for catalogue_id, dist in zip((c.event_id for c in candidates), _dist(candidates, point), strict=True)}
+    distance = {
+        catalogue_id: dist
+        for catalogue_id, dist in zip((c.event_id for c in candidates), _dist(candidates, point), strict=True)
+    }
     popularity = sorted(candidates, key=lambda c: (-counts.event.get(c.event_id, 0.0), distance[c.event_id]))
     nearest = sorted(candidates, key=lambda c: (distance[c.event_id], str(c.event_id)))
     ours = rank(model, state, candidates, point, now, counts=counts)  # type: ignore[arg-type]
@@ -152,7 +157,9 @@ def _lists(
 
 
 def _dist(candidates: list[EventInfo], point: tuple[float, float]) -> np.ndarray:
-    return haversine_many_m(point[0], point[1], np.array([c.lat for c in candidates]), np.array([c.lon for c in candidates]))
+    return haversine_many_m(
+        point[0], point[1], np.array([c.lat for c in candidates]), np.array([c.lon for c in candidates])
+    )
 
 
 def _metrics(
@@ -169,4 +176,9 @@ def _metrics(
         within = float(np.mean(dist <= radius_m))  # scored against the hidden home and radius
     else:
         within = 0.0
-    return {"p@10": sum(hits) / K, "ndcg@10": dcg / ideal if ideal else 0.0, "recall@50": recall, "within_radius": within}
+    return {
+        "p@10": sum(hits) / K,
+        "ndcg@10": dcg / ideal if ideal else 0.0,
+        "recall@50": recall,
+        "within_radius": within,
+    }

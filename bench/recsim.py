@@ -204,12 +204,16 @@ def _run(
                 out.append(Interaction(person.id, event.event_id, event.organizer_id, event.category, "view", when))
                 popularity[index] += 1
                 if u > 2.5 and rng.random() < 0.25:
-                    out.append(Interaction(person.id, event.event_id, event.organizer_id, event.category, "save", when + 5))
+                    out.append(
+                        Interaction(person.id, event.event_id, event.organizer_id, event.category, "save", when + 5)
+                    )
                     popularity[index] += 3
                 if u >= best and u > 1.5 and rng.random() < 0.7 and index not in going[person.id]:
                     going[person.id].append(index)
                     kind = "purchase" if rng.random() < 0.3 else "rsvp"
-                    out.append(Interaction(person.id, event.event_id, event.organizer_id, event.category, kind, when + 10))
+                    out.append(
+                        Interaction(person.id, event.event_id, event.organizer_id, event.category, kind, when + 10)
+                    )
                     popularity[index] += 5
                     key = (person.id, event.organizer_id)
                     rsvps_with[key] += 1

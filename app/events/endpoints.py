@@ -16,6 +16,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from app.accounts.auth import OptionalSubjectDep
 from app.errors import InvalidParameter, problem_responses
 from app.events import discovery
 from app.events.criteria import Criteria, list_criteria, nearby_criteria
@@ -99,8 +100,11 @@ async def nearby_events(request: Request, params: NearbyQuery, db: ReadConnDep) 
     summary="One event",
     operation_id="get_event",
 )
-async def get_event(request: Request, event_id: UUID, db: ReadConnDep) -> Response:
+async def get_event(request: Request, event_id: UUID, db: ReadConnDep, viewer: OptionalSubjectDep) -> Response:
     body = await discovery.get_event(db, event_id)
+    if viewer is not None:  # a signal for recommendations, written later in a batch: never on this path
+        recommendations = request.app.state.recommendations
+        recommendations.views.note(viewer.account_id, event_id, recommendations.clock())
     return cacheable_response(
         body, media_type=JSON, if_none_match=request.headers.get("if-none-match"), cache_control=DETAIL_CACHE_CONTROL
     )

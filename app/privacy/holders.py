@@ -19,6 +19,7 @@ from app.organizers import personal_data as organizers
 from app.organizers.context import OrganizersContext
 from app.privacy.registry import PersonalData
 from app.profiles import personal_data as profiles
+from app.recommendations import personal_data as recommendations
 
 
 def personal_data(
@@ -32,6 +33,7 @@ def personal_data(
     return PersonalData(
         [
             *profiles.holders(media),
+            *recommendations.holders(),
             *organizers.holders(organizers_context),
             *oidc.holders(oidc_context.flows),
             *accounts.holders(accounts_context.limits, redis, key_prefix),

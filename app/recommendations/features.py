@@ -49,7 +49,7 @@ Matrix = npt.NDArray[np.float64]
 def feature_matrix(
     state: PersonState,
     taste: npt.NDArray[np.float32] | None,
-    entity_vectors: "EntityVectors",
+    entity_vectors: EntityVectors,
     candidates: Sequence[EventInfo],
     counts: Counts,
     point: tuple[float, float],

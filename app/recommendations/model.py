@@ -1,6 +1,6 @@
 """Training: collaborative factors over what persists, and a learned ranker over the features.
 
-1. **Factors**: implicit-feedback ALS (``implicit``) over a person × entity matrix, where entities
+1. **Factors**: implicit-feedback ALS (``implicit``) over a person x entity matrix, where entities
    are organizers, venues, categories and tags (never event ids alone: every event to recommend
    is new). A person's taste vector is folded in at request time from their latest signals, so the
    model holds no person and a new save changes the next list.
@@ -76,7 +76,7 @@ def train(data: TrainingInput, *, factors: int = 32, iterations: int = 15, seed:
         "interactions": len(signals),
         "people": len(by_person),
         "entities": len(vectors.index),
-        "examples": int(len(y)),
+        "examples": len(y),
         "positives": int(y.sum()) if len(y) else 0,
         "weights": {name: round(float(w), 4) for name, w in zip(FEATURES, coef, strict=True)},
     }
@@ -94,7 +94,7 @@ def _by_person(signals: Sequence[Interaction]) -> dict[Id, list[Interaction]]:
 def fit_factors(
     signals: Sequence[Interaction], events: Mapping[Id, EventInfo], factors: int, iterations: int, seed: int
 ) -> EntityVectors:
-    """ALS over person × entity (organizer, venue, category, tag) with signal weights as confidence."""
+    """ALS over person x entity (organizer, venue, category, tag) with signal weights as confidence."""
     from implicit.cpu.als import AlternatingLeastSquares  # heavy: never on the API's start path
     from scipy.sparse import csr_matrix
     from threadpoolctl import threadpool_limits
@@ -204,14 +204,17 @@ def _near(grid: Mapping[tuple[int, int], list[EventInfo]], point: tuple[float, f
 PRIOR = {"distance": 1.0, "category": 0.8, "organizer": 0.8, "venue": 0.2, "tags": 0.3, "collab": 0.5,
          "popularity": 0.6, "velocity": 0.4, "organizer_popularity": 0.3, "listed_popularity": 0.3,
          "time_fit": 0.3, "soon": 0.2}  # fmt: skip
+# ... over features divided by these typical spreads (as the trained ranker standardises them).
+PRIOR_SCALE = {"distance": 0.3, "category": 0.15, "organizer": 0.1, "venue": 0.1, "tags": 0.1, "collab": 0.1,
+               "popularity": 2.0, "velocity": 1.5, "organizer_popularity": 2.0, "listed_popularity": 3.0,
+               "time_fit": 1.0, "soon": 0.3}  # fmt: skip
 
 
 def _fit_ranker(
     x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], seed: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     if len(y) < 50 or y.sum() < 10 or y.sum() == len(y):
-        prior = np.array([PRIOR[name] for name in FEATURES])
-        return np.zeros(len(FEATURES)), np.ones(len(FEATURES)), prior
+        return prior_weights()
     from sklearn.linear_model import LogisticRegression  # heavy: never on the API's start path
 
     mean = x.mean(axis=0)
@@ -220,6 +223,12 @@ def _fit_ranker(
     ranker = LogisticRegression(C=1.0, max_iter=500, random_state=seed)
     ranker.fit((x - mean) / scale, y)
     return mean, scale, np.asarray(ranker.coef_[0], dtype=np.float64)
+
+
+def prior_weights() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(mean, scale, weights) of the hand-set blend."""
+    scale = np.array([PRIOR_SCALE[name] for name in FEATURES])
+    return np.zeros(len(FEATURES)), scale, np.array([PRIOR[name] for name in FEATURES])
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from app.recommendations.data import EventInfo, Id
 from app.recommendations.features import FEATURES, Counts, EntityVectors, feature_matrix
-from app.recommendations.model import PRIOR, Model
+from app.recommendations.model import Model, prior_weights
 from app.recommendations.state import PersonState
 from geo.distance import haversine_many_m
 
@@ -38,14 +38,8 @@ class Ranked:
 
 def prior_model() -> Model:
     """Before any training: the hand-set blend over raw features."""
-    return Model(
-        EntityVectors({}, np.zeros((0, 1), dtype=np.float32), 0.1),
-        np.zeros(len(FEATURES)),
-        np.ones(len(FEATURES)),
-        np.array([PRIOR[name] for name in FEATURES]),
-        _EMPTY,
-        0.0,
-    )
+    mean, scale, weights = prior_weights()
+    return Model(EntityVectors({}, np.zeros((0, 1), dtype=np.float32), 0.1), mean, scale, weights, _EMPTY, 0.0)
 
 
 def rank(
@@ -73,7 +67,9 @@ def rank(
     lats = np.fromiter((c.lat for c in pool), float, len(pool))
     lons = np.fromiter((c.lon for c in pool), float, len(pool))
     distances = haversine_many_m(point[0], point[1], lats, lons)
-    return [Ranked(pool[i], float(scores[i]), float(distances[i]), _reasons(parts[i], x[i], state, pool[i])) for i in order]
+    return [
+        Ranked(pool[i], float(scores[i]), float(distances[i]), _reasons(parts[i], x[i], state, pool[i])) for i in order
+    ]
 
 
 def diversified(order: Sequence[int], keys: Callable[[int], tuple[Id, str]]) -> list[int]:
