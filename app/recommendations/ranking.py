@@ -75,19 +75,23 @@ def rank(
 def diversified(order: Sequence[int], keys: Callable[[int], tuple[Id, str]]) -> list[int]:
     """Greedy re-rank: take the best remaining item that keeps every window of ``WINDOW`` places
     within ``MAX_PER_ORGANIZER`` per organizer and ``MAX_PER_CATEGORY`` per category; when none
-    fits, the best remaining (a short list of one organizer is still a list)."""
+    fits both, the best that fits the organizer bound, then the best that fits the category bound,
+    then the best remaining (a short list of one organizer is still a list)."""
     remaining = list(order)
     chosen: list[int] = []
     while remaining:
-        window = chosen[-(WINDOW - 1) :] if WINDOW > 1 else []
+        window = chosen[-(WINDOW - 1) :]
         organizers = Counter(keys(i)[0] for i in window)
         categories = Counter(keys(i)[1] for i in window)
-        pick = 0
-        for position, item in enumerate(remaining[:200]):
-            organizer, category = keys(item)
-            if organizers[organizer] < MAX_PER_ORGANIZER and categories[category] < MAX_PER_CATEGORY:
-                pick = position
-                break
+        fits = [
+            (organizers[keys(item)[0]] < MAX_PER_ORGANIZER, categories[keys(item)[1]] < MAX_PER_CATEGORY)
+            for item in remaining[:200]
+        ]
+        pick = next(
+            (p for test in (lambda f: f[0] and f[1], lambda f: f[0], lambda f: f[1])
+             for p, fit in enumerate(fits) if test(fit)),
+            0,
+        )  # fmt: skip
         chosen.append(remaining.pop(pick))
     return chosen
 
