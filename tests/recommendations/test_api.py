@@ -24,14 +24,29 @@ async def world(app: FastAPI) -> dict[str, Any]:
     """Jazz by one organizer, football by another, a far event, all around Paris in the next weeks."""
     jazz, sport = await organizer(app, "Caveau Jazz"), await organizer(app, "Stade Club")
     jazz_events = [
-        await event(app, jazz, title=f"Jazz night {n}", lat=PARIS[0] + 0.01 * n, lon=PARIS[1],
-                    starts_at=EPOCH + timedelta(days=3 + n), ends_at=EPOCH + timedelta(days=3 + n, hours=3),
-                    tags=["jazz"])  # fmt: skip
+        await event(
+            app,
+            jazz,
+            title=f"Jazz night {n}",
+            lat=PARIS[0] + 0.01 * n,
+            lon=PARIS[1],
+            starts_at=EPOCH + timedelta(days=3 + n),
+            ends_at=EPOCH + timedelta(days=3 + n, hours=3),
+            tags=["jazz"],
+        )
         for n in range(4)
     ]
     sport_events = [
-        await event(app, sport, title=f"Match {n}", category="sports", lat=PARIS[0], lon=PARIS[1] + 0.01 * n,
-                    starts_at=EPOCH + timedelta(days=2 + n), ends_at=EPOCH + timedelta(days=2 + n, hours=2))  # fmt: skip
+        await event(
+            app,
+            sport,
+            title=f"Match {n}",
+            category="sports",
+            lat=PARIS[0],
+            lon=PARIS[1] + 0.01 * n,
+            starts_at=EPOCH + timedelta(days=2 + n),
+            ends_at=EPOCH + timedelta(days=2 + n, hours=2),
+        )
         for n in range(4)
     ]
     async with app.state.pool.connection() as conn:  # the catalogue's own popularity figure

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from app.recommendations.data import EventInfo, Interaction, TrainingInput
 from app.recommendations.model import Model
 from app.recommendations.ranking import diversified
-from app.recommendations.training import train_and_store
 from app.recommendations.tasks import ensure_partitions
+from app.recommendations.training import train_and_store
 from app.worker.jobs import WorkerContext
 from bench.recsim import HiddenPerson, simulate
 from tests.accounts.helpers import EPOCH, FrozenClock
