@@ -21,7 +21,7 @@ from bench.dataset import server_url
 from bench.machine import round_trips
 
 DEFAULT_SIZES = (100_000, 1_000_000)
-BENCHMARKS = ("discovery", "tiles", "accounts")
+BENCHMARKS = ("discovery", "tiles", "accounts", "recommendations")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
