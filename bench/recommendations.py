@@ -66,7 +66,10 @@ def quality(seed: int, people: int = 2000) -> str:
         world = simulate(s, people=people)
         table, info = evaluate(world, s)
         train_s.append(info["train_s"])
-        size = f"{len(world.people):,} people, {len(world.events):,} events, ~{int(info['interactions']):,} training signals"
+        size = (
+            f"{len(world.people):,} people, {len(world.events):,} events, "
+            f"~{int(info['interactions']):,} training signals"
+        )
         for method, metrics in table.items():
             for name, value in metrics.items():
                 per_seed[method][name].append(value)
@@ -174,8 +177,11 @@ def _train(url: str) -> tuple[float, str]:
             version, model, seconds = await train_and_store(conn, datetime.now(UTC), RecommendationSettings())
             total = time.perf_counter() - started
             s = model.summary
-            return total, (f"version {version}: {s['interactions']:,} signals, {s['people']:,} people, "
-                           f"{s['entities']:,} entities, {s['examples']:,} ranker examples; fit {seconds:.1f} s")  # fmt: skip
+            described = (
+                f"version {version}: {s['interactions']:,} signals, {s['people']:,} people, "
+                f"{s['entities']:,} entities, {s['examples']:,} ranker examples; fit {seconds:.1f} s"
+            )
+            return total, described
 
     return asyncio.run(go())
 
@@ -199,8 +205,8 @@ async def _measure(base: str, url: str, anchors: list[tuple[float, float]], seed
                     "WHERE account_id = (SELECT id FROM accounts WHERE email = %s)",
                     (email, f"p{i}@{DOMAIN}"),
                 )
-            event_ids = [r[0] for r in conn.execute(
-                "SELECT id FROM events TABLESAMPLE SYSTEM (1) WHERE status = 'published' LIMIT 200").fetchall()]  # fmt: skip
+            sample = "SELECT id FROM events TABLESAMPLE SYSTEM (1) WHERE status = 'published' LIMIT 200"
+            event_ids = [r[0] for r in conn.execute(sample).fetchall()]
         for _ in range(40):  # the API loads the trained model in the background
             version = await http.get("/api/v1/recommendations", params={"lat": anchors[0][0], "lon": anchors[0][1]})
             if version.json().get("model_version", 0) > 0:

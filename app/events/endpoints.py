@@ -16,7 +16,6 @@ import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.accounts.auth import OptionalSubjectDep
 from app.errors import InvalidParameter, problem_responses
 from app.events import discovery
 from app.events.criteria import Criteria, list_criteria, nearby_criteria
@@ -26,6 +25,7 @@ from app.kit.cursor import CursorSigner
 from app.kit.etag import cacheable_response
 from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
+from app.recommendations.auth import ViewerDep
 from config.settings import DiscoverySettings
 
 JSON = "application/json"
@@ -100,7 +100,7 @@ async def nearby_events(request: Request, params: NearbyQuery, db: ReadConnDep) 
     summary="One event",
     operation_id="get_event",
 )
-async def get_event(request: Request, event_id: UUID, db: ReadConnDep, viewer: OptionalSubjectDep) -> Response:
+async def get_event(request: Request, event_id: UUID, db: ReadConnDep, viewer: ViewerDep) -> Response:
     body = await discovery.get_event(db, event_id)
     if viewer is not None:  # a signal for recommendations, written later in a batch: never on this path
         recommendations = request.app.state.recommendations
