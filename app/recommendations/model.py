@@ -34,6 +34,7 @@ log = logging.getLogger("happenings.recommendations")
 WEEK_S = 7 * 86400.0
 NEGATIVES_PER_POSITIVE = 8
 MAX_POSITIVES_PER_PERSON = 10
+MAX_RANKER_PEOPLE = 20_000
 NEAR_DEG = 0.25  # the grid that finds negatives near a person
 
 
@@ -163,7 +164,11 @@ def _examples(
     grid = _grid([e for e in data.events.values() if e.starts_at >= cut])
     xs: list[npt.NDArray[np.float64]] = []
     ys: list[npt.NDArray[np.float64]] = []
-    for person, signals in by_person.items():
+    people = list(by_person)
+    if len(people) > MAX_RANKER_PEOPLE:  # twelve weights need far fewer examples than a big city gives
+        people = rng.sample(people, MAX_RANKER_PEOPLE)
+    for person in people:
+        signals = by_person[person]
         later = {s.event_id for s in signals if s.occurred_at >= cut and s.kind in POSITIVE_KINDS}
         later &= set(data.events)
         before = [s for s in signals if s.occurred_at < cut]
@@ -172,9 +177,9 @@ def _examples(
         state = build_state(before, data.events, data.interests.get(person, ()), cut)
         positives = [data.events[e] for e in sorted(later, key=str)[:MAX_POSITIVES_PER_PERSON]]
         point = state.centroid or (positives[0].lat, positives[0].lon)
-        near = _near(grid, point)
-        pool = [e for e in near if e.event_id not in later and e.event_id not in state.seen]
-        negatives = rng.sample(pool, min(len(pool), NEGATIVES_PER_POSITIVE * len(positives)))
+        wanted = NEGATIVES_PER_POSITIVE * len(positives)
+        drawn = _sample_near(grid, point, 2 * wanted, rng)
+        negatives = [e for e in drawn if e.event_id not in later and e.event_id not in state.seen][:wanted]
         candidates = positives + negatives
         taste = vectors.taste(state.weights)
         xs.append(feature_matrix(state, taste, vectors, candidates, counts, point, cut))
@@ -191,13 +196,22 @@ def _grid(events: Sequence[EventInfo]) -> dict[tuple[int, int], list[EventInfo]]
     return grid
 
 
-def _near(grid: Mapping[tuple[int, int], list[EventInfo]], point: tuple[float, float]) -> list[EventInfo]:
+def _sample_near(
+    grid: Mapping[tuple[int, int], list[EventInfo]], point: tuple[float, float], k: int, rng: random.Random
+) -> list[EventInfo]:
+    """Up to ``k`` events drawn (with replacement) from the grid squares around the point, without
+    copying them: a city's squares hold tens of thousands of events."""
     row, col = int(point[0] // NEAR_DEG), int(point[1] // NEAR_DEG)
-    found: list[EventInfo] = []
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            found.extend(grid.get((row + dr, col + dc), ()))
-    return found
+    squares = [grid[key] for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (key := (row + dr, col + dc)) in grid]
+    sizes = np.cumsum([len(square) for square in squares])
+    if not squares or sizes[-1] == 0:
+        return []
+    drawn = []
+    for _ in range(k):
+        index = rng.randrange(int(sizes[-1]))
+        square = int(np.searchsorted(sizes, index, side="right"))
+        drawn.append(squares[square][index - (int(sizes[square - 1]) if square else 0)])
+    return list({e.event_id: e for e in drawn}.values())
 
 
 # Without enough examples to learn from, a hand-set blend: near, liked, popular, soon.

@@ -87,13 +87,17 @@ def diversified(order: Sequence[int], keys: Callable[[int], tuple[Id, str]]) -> 
             (organizers[keys(item)[0]] < MAX_PER_ORGANIZER, categories[keys(item)[1]] < MAX_PER_CATEGORY)
             for item in remaining[:200]
         ]
-        pick = next(
-            (p for test in (lambda f: f[0] and f[1], lambda f: f[0], lambda f: f[1])
-             for p, fit in enumerate(fits) if test(fit)),
-            0,
-        )  # fmt: skip
-        chosen.append(remaining.pop(pick))
+        chosen.append(remaining.pop(_first_fit(fits)))
     return chosen
+
+
+def _first_fit(fits: Sequence[tuple[bool, bool]]) -> int:
+    """The first item within both bounds, else within the organizer bound, else the category one, else 0."""
+    for wanted in ((True, True), (True, None), (None, True)):
+        for position, fit in enumerate(fits):
+            if all(w is None or f == w for w, f in zip(wanted, fit, strict=True)):
+                return position
+    return 0
 
 
 def _reasons(
