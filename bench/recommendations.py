@@ -98,7 +98,8 @@ def _ci(values: list[float]) -> str:
 
 
 def latency(events: int, people: int, seed: int) -> str:
-    url = ensure_database(events, seed)
+    # A database of its own: this benchmark adds people and signals, and needs its own migrations.
+    url = ensure_database(events, seed, name=f"happenings_bench_rec_{events}")
     _forget(url)
     try:
         started = time.perf_counter()

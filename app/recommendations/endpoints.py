@@ -76,7 +76,9 @@ async def popular_near(
 @router.get(
     "/api/v1/events/{event_id}/similar",
     response_model=SimilarEvents,
-    responses=problem_responses({404: "Unknown or not public", 422: "Not an event id, or a bad parameter"}),
+    responses=problem_responses(
+        {400: "A parameter given twice", 404: "Unknown or not public", 422: "Not an event id, or a bad parameter"}
+    ),
     summary="Similar events near this one, and what people who went to it also went to",
     openapi_extra=openapi(SimilarParams),
 )

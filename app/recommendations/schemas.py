@@ -8,6 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.events.discovery_schemas import CURSOR_PATTERN
+from app.kit.cursor import MAX_CURSOR_CHARS
+
 
 class ForYouParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,7 +18,9 @@ class ForYouParams(BaseModel):
     lat: float | None = Field(None, ge=-90, le=90, description="Where to look (default: the saved home)")
     lon: float | None = Field(None, ge=-180, le=180)
     limit: int | None = Field(None, ge=1, le=100, description="Items per page (at most the configured maximum)")
-    cursor: str | None = Field(None, max_length=512, description="next_cursor of the previous page")
+    cursor: str | None = Field(
+        None, max_length=MAX_CURSOR_CHARS, pattern=CURSOR_PATTERN, description="next_cursor of the previous page"
+    )
 
 
 class NearParams(BaseModel):
@@ -24,7 +29,7 @@ class NearParams(BaseModel):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     limit: int | None = Field(None, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=512)
+    cursor: str | None = Field(None, max_length=MAX_CURSOR_CHARS, pattern=CURSOR_PATTERN)
 
 
 class SimilarParams(BaseModel):
