@@ -43,6 +43,8 @@ from app.privacy.holders import personal_data
 from app.profiles.endpoints import media_router
 from app.profiles.endpoints import router as profile_router
 from app.profiles.service import AvatarReplaced, avatar_remover
+from app.recommendations.context import RecommendationsContext
+from app.recommendations.endpoints import router as recommendations_router
 from app.redis import make_redis
 from app.rsvps.endpoints import router as rsvps_router
 from app.series.endpoints import router as series_router
@@ -108,11 +110,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
         )
         app.state.after_commit.listen(AvatarReplaced, avatar_remover(app.state.media))
+        app.state.recommendations = RecommendationsContext.build(settings, pool)
+        app.state.recommendations.start()
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()
         try:
             yield
         finally:
+            await app.state.recommendations.aclose()
             await app.state.oidc.aclose()
             await app.state.payments.aclose()
             await app.state.accounts.aclose()
@@ -173,6 +178,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ticketing_router)  # tiers, orders, my tickets, check-in
     app.include_router(rsvps_router)
     app.include_router(payments_router)
+    app.include_router(recommendations_router)  # for you, popular near here, similar events
     if settings.environment == "development":
         app.include_router(accounts_dev_router)  # the outbox, readable by anyone: never elsewhere
     app.include_router(web_router)  # last: serves /, /assets/*, /basemap/*

@@ -43,9 +43,10 @@ def database_name(events: int, seed: int = 42) -> str:
     return f"happenings_bench_{events}" if seed == 42 else f"happenings_bench_{events}_s{seed}"
 
 
-def ensure_database(events: int, seed: int = 42) -> str:
-    """The URL of a migrated database holding exactly ``events`` seeded events (built if needed)."""
-    name = database_name(events, seed)
+def ensure_database(events: int, seed: int = 42, *, name: str | None = None) -> str:
+    """The URL of a migrated database holding exactly ``events`` seeded events (built if needed);
+    ``name`` gives a benchmark that writes its own tables a database of its own."""
+    name = name or database_name(events, seed)
     url = f"{server_url()}/{name}"
     with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as admin:
         # Two benchmarks started at once must not build the same database twice.

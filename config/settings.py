@@ -312,6 +312,32 @@ class PaymentsSettings(BaseModel):
     @property
     def enabled(self) -> bool:
         return self.secret_key is not None and bool(self.secret_key.get_secret_value())
+class RecommendationSettings(BaseModel):
+    """For-you lists, similar events, the interaction log and model training."""
+
+    # Candidates: upcoming public events within this distance of the point, starting within the horizon.
+    candidate_radius_m: float = Field(25_000.0, gt=0, le=200_000)
+    horizon_days: int = Field(60, ge=1, le=365)
+    # Events read per covering cell and branch (popular, soonest, liked organizers/categories).
+    candidates_per_branch: int = Field(120, ge=10, le=1000)
+    default_limit: int = Field(10, ge=1)
+    max_limit: int = Field(50, ge=1, le=100)
+    # A person pages through at most this many recommendations (cursor paging stops there).
+    max_results: int = Field(100, ge=10, le=500)
+    # The person's latest signals read for their state.
+    state_signals: int = Field(300, ge=10, le=5000)
+    # The API checks for a newer trained model this often (loaded in a thread, swapped atomically).
+    model_poll_s: float = Field(30.0, gt=0)
+    # The worker trains this often, on the interactions of the last ``training_window_days``.
+    train_every_s: int = Field(6 * 3600, ge=60)
+    training_window_days: int = Field(365, ge=7)
+    # Trained models kept in ``recommendation_models`` (older versions are deleted).
+    keep_models: int = Field(3, ge=1)
+    # Monthly partitions of ``interactions`` kept ahead of the clock, and months of history kept.
+    partitions_ahead: int = Field(3, ge=1, le=24)
+    retention_months: int = Field(24, ge=1)
+    # Detail views are written in batches this often.
+    views_flush_s: float = Field(2.0, gt=0)
 
 
 class PrivacySettings(BaseModel):
@@ -560,6 +586,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     payments: PaymentsSettings = PaymentsSettings()
     ticketing: TicketingSettings = TicketingSettings()
+    recommendations: RecommendationSettings = RecommendationSettings()
     oidc: OidcSettings = OidcSettings()
     http: HttpSettings = HttpSettings()
     notifications: NotificationSettings = NotificationSettings()

@@ -130,6 +130,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/me/following"): Row(                             "401  200  200  200  200  200  200  200"),
     ("PUT", "/api/v1/me/following/{organizer_id}"): Row(              "401  204  204  204  204  204  204  204"),
     ("DELETE", "/api/v1/me/following/{organizer_id}"): Row(           "401  204  204  204  204  204  204  204"),
+    # recommendations: one's own "for you" (no place given and none saved: 400); the rest is public
+    ("GET", "/api/v1/me/recommendations"): Row(                       "401  400  400  400  400  400  400  400"),
+    ("GET", "/api/v1/recommendations"): Row(                          "422  422  422  422  422  422  422  422"),
+    ("GET", "/api/v1/events/{event_id}/similar"): Row(                "404  404  404  404  404  404  404  404"),
     # organizers: founding needs a verified address; listing is one's own
     ("POST", "/api/v1/organizers"): Row(                              "401  403  201  201  201  201  201  201",
         body=lambda w, a: {"name": f"Founded by {a}"}),

@@ -92,6 +92,7 @@ AREA_QUERIES, PAGED = (LIST, SEARCH_FEED), (LIST, NEARBY, SEARCH_FEED)
 REGISTER, VERIFY = "POST /api/v1/auth/register", "POST /api/v1/auth/verify"
 RESET_CONFIRM, APP_TOKEN = "POST /api/v1/auth/password-reset/confirm", "POST /api/v1/auth/oidc/token"
 ORGANIZERS, INVITATIONS = "POST /api/v1/organizers", "POST /api/v1/organizers/{organizer_id}/invitations"
+FOR_YOU, POPULAR_NEAR = "GET /api/v1/me/recommendations", "GET /api/v1/recommendations"
 TILES = ("GET /tiles/events.json", "GET /tiles/events/style.json", "GET /tiles/events/{z}/{x}/{y}.mvt")
 
 INEXPRESSIBLE = [
@@ -125,6 +126,16 @@ INEXPRESSIBLE = [
     Inexpressible(
         PAGED, 400, "cursor", "a cursor is valid only as the server issued it, for the same query",
         lambda q: _given(q, "cursor"),
+    ),
+    Inexpressible(
+        (FOR_YOU, POPULAR_NEAR), 400, "cursor", "a cursor is valid only as the server issued it, for the same "
+        "person, place and page size",
+        lambda q: _given(q, "cursor"),
+    ),
+    Inexpressible(
+        (FOR_YOU,), 400, "lat", "lat and lon go together, and are required when no home is saved: parameters "
+        "cannot require others, nor depend on stored data",
+        lambda q: not (_given(q, "lat") and _given(q, "lon")),
     ),
     Inexpressible(
         PAGED, 422, "starts_before", "starts_before must be later than starts_after: parameters cannot "

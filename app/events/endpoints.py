@@ -111,6 +111,9 @@ async def get_event(request: Request, event_id: UUID, db: ReadConnDep, reader: O
     """An event shown approximately comes with its exact point and venue only to those who may see them
     (its organizer's members; later, people with a ticket or an RSVP), in an answer no cache shares."""
     body, personal = await discovery.get_event(db, event_id, None if reader is None else reader.account_id)
+    if reader is not None:  # a signal for recommendations, written later in a batch: never on this path
+        recommendations = request.app.state.recommendations
+        recommendations.views.note(reader.account_id, event_id, recommendations.clock())
     return cacheable_response(
         body,
         media_type=JSON,

@@ -21,6 +21,7 @@ from app.organizers import personal_data as organizers
 from app.organizers.context import OrganizersContext
 from app.privacy.registry import PersonalData
 from app.profiles import personal_data as profiles
+from app.recommendations import personal_data as recommendations
 from app.sharing import personal_data as sharing
 from app.ticketing import personal_data as ticketing
 
@@ -40,6 +41,7 @@ def personal_data(
             *sharing.holders(),
             *notifications.holders(),
             *ticketing.holders(),
+            *recommendations.holders(),
             *organizers.holders(organizers_context),
             *oidc.holders(oidc_context.flows),
             *accounts.holders(accounts_context.limits, redis, key_prefix),

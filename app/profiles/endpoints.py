@@ -172,8 +172,10 @@ async def list_saved_events(
     responses={**_auth, 404: {"description": "No such public event"}, 409: {"description": "Limit reached"}},
     summary="Save an event",
 )
-async def save_event(request: Request, event_id: UUID, subject: SubjectDep, work: UnitOfWorkDep) -> Response:
-    await service.save_event(work.conn, subject.account_id, event_id, _settings(request).profiles)
+async def save_event(
+    request: Request, event_id: UUID, subject: SubjectDep, work: UnitOfWorkDep, accounts: AccountsDep
+) -> Response:
+    await service.save_event(work.conn, subject.account_id, event_id, _settings(request).profiles, accounts.clock())
     return Response(status_code=204)
 
 
@@ -208,8 +210,12 @@ async def list_following(
     responses={**_auth, 404: {"description": "No such organizer"}, 409: {"description": "Limit reached"}},
     summary="Follow an organizer",
 )
-async def follow(request: Request, organizer_id: UUID, subject: SubjectDep, work: UnitOfWorkDep) -> Response:
-    await service.follow_organizer(work.conn, subject.account_id, organizer_id, _settings(request).profiles)
+async def follow(
+    request: Request, organizer_id: UUID, subject: SubjectDep, work: UnitOfWorkDep, accounts: AccountsDep
+) -> Response:
+    await service.follow_organizer(
+        work.conn, subject.account_id, organizer_id, _settings(request).profiles, accounts.clock()
+    )
     return Response(status_code=204)
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from app.db import Conn
+
+# What an insert under a limit did: added now, already there, or refused (the limit is reached).
+Added = Literal["added", "present", "full"]
 
 PUBLIC_EVENT = "e.status IN ('published', 'cancelled')"
 
@@ -113,8 +116,8 @@ async def public_event_cell(conn: Conn, event_id: UUID) -> int | None:
     return None if row is None else int(row["cell"])
 
 
-async def save_event(conn: Conn, account_id: UUID, cell: int, event_id: UUID, limit: int) -> bool:
-    """Save the event unless the person already holds ``limit`` saved events; False when at the limit."""
+async def save_event(conn: Conn, account_id: UUID, cell: int, event_id: UUID, limit: int) -> Added:
+    """Save the event unless the person already holds ``limit`` saved events."""
     cur = await conn.execute(
         "INSERT INTO saved_events (cell, event_id, account_id) "
         "SELECT %(cell)s, %(event_id)s, %(account_id)s "
@@ -123,8 +126,8 @@ async def save_event(conn: Conn, account_id: UUID, cell: int, event_id: UUID, li
         {"cell": cell, "event_id": event_id, "account_id": account_id, "limit": limit},
     )
     if await cur.fetchone() is not None:
-        return True
-    return await _is_saved(conn, account_id, cell, event_id)
+        return "added"
+    return "present" if await _is_saved(conn, account_id, cell, event_id) else "full"
 
 
 async def _is_saved(conn: Conn, account_id: UUID, cell: int, event_id: UUID) -> bool:
@@ -168,8 +171,8 @@ async def organizer_exists(conn: Conn, organizer_id: UUID) -> bool:
     return await cur.fetchone() is not None
 
 
-async def follow(conn: Conn, account_id: UUID, organizer_id: UUID, limit: int) -> bool:
-    """Follow the organizer unless the person already follows ``limit`` of them; False when at the limit."""
+async def follow(conn: Conn, account_id: UUID, organizer_id: UUID, limit: int) -> Added:
+    """Follow the organizer unless the person already follows ``limit`` of them."""
     cur = await conn.execute(
         "INSERT INTO organizer_follows (account_id, organizer_id) SELECT %(account_id)s, %(organizer_id)s "
         "WHERE (SELECT count(*) FROM organizer_follows WHERE account_id = %(account_id)s) < %(limit)s "
@@ -177,11 +180,11 @@ async def follow(conn: Conn, account_id: UUID, organizer_id: UUID, limit: int) -
         {"account_id": account_id, "organizer_id": organizer_id, "limit": limit},
     )
     if await cur.fetchone() is not None:
-        return True
+        return "added"
     cur = await conn.execute(
         "SELECT 1 FROM organizer_follows WHERE account_id = %s AND organizer_id = %s", (account_id, organizer_id)
     )
-    return await cur.fetchone() is not None
+    return "present" if await cur.fetchone() is not None else "full"
 
 
 async def unfollow(conn: Conn, account_id: UUID, organizer_id: UUID) -> None:

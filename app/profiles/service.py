@@ -20,6 +20,7 @@ from app.profiles.avatars import EXTENSION
 from app.profiles.errors import LimitReached
 from app.profiles.paging import Position
 from app.profiles.schemas import HomeIn, HomeOut, Me, ProfilePatch
+from app.recommendations.signals import record_interaction
 from config.settings import ProfileSettings
 from geo.cells import cell_at, cell_center
 
@@ -160,19 +161,33 @@ def avatar_remover(media: MediaStore) -> Callable[[AvatarReplaced], Awaitable[No
 # ---------------------------------------------------------------- saved events and follows
 
 
-async def save_event(conn: Conn, account_id: UUID, event_id: UUID, settings: ProfileSettings) -> None:
+async def save_event(
+    conn: Conn, account_id: UUID, event_id: UUID, settings: ProfileSettings, now: datetime
+) -> None:
+    """Save the event; a new save is also a signal for recommendations (in the same transaction)."""
     cell = await repository.public_event_cell(conn, event_id)
     if cell is None:
         raise NotFound(f"event {event_id} does not exist or is not public")
-    if not await repository.save_event(conn, account_id, cell, event_id, settings.max_saved_events):
+    added = await repository.save_event(conn, account_id, cell, event_id, settings.max_saved_events)
+    if added == "full":
         raise LimitReached(f"at most {settings.max_saved_events} events can be saved; remove some first")
+    if added == "added":
+        await record_interaction(conn, account_id=account_id, cell=cell, event_id=event_id, kind="save", at=now)
 
 
-async def follow_organizer(conn: Conn, account_id: UUID, organizer_id: UUID, settings: ProfileSettings) -> None:
+async def follow_organizer(
+    conn: Conn, account_id: UUID, organizer_id: UUID, settings: ProfileSettings, now: datetime
+) -> None:
+    """Follow the organizer; a new follow is also a signal for recommendations."""
     if not await repository.organizer_exists(conn, organizer_id):
         raise NotFound(f"organizer {organizer_id} does not exist")
-    if not await repository.follow(conn, account_id, organizer_id, settings.max_following):
+    added = await repository.follow(conn, account_id, organizer_id, settings.max_following)
+    if added == "full":
         raise LimitReached(f"at most {settings.max_following} organizers can be followed; unfollow some first")
+    if added == "added":
+        await record_interaction(
+            conn, account_id=account_id, cell=None, event_id=None, organizer_id=organizer_id, kind="follow", at=now
+        )
 
 
 async def unsave_event(conn: Conn, account_id: UUID, event_id: UUID) -> None:

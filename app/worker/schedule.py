@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from app.notifications import tasks as notifications
 from app.payments import tasks as payments
+from app.recommendations import tasks as recommendations
 from app.series.tasks import extend_horizons
 from app.ticketing import tasks as ticketing
 from app.worker.jobs import Periodic
@@ -39,6 +40,13 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
             payments.reconcile_payments,
             exclusive=True,
             batch=settings.payments.reconcile_batch,
+        ),
+        Periodic("recommendation-partitions", timedelta(hours=6), recommendations.ensure_partitions, exclusive=True),
+        Periodic(
+            "recommendation-training",
+            timedelta(seconds=settings.recommendations.train_every_s),
+            recommendations.train_model,
+            exclusive=True,
         ),
     ]
     return jobs

@@ -23,6 +23,7 @@ import {AccountNav} from './ui/accountnav';
 import {byId, dot, h} from './ui/dom';
 import {FiltersPanel} from './ui/filters';
 import {ResultsList} from './ui/list';
+import {ForYouPanel} from './ui/foryou';
 import {PageHost} from './ui/pagehost';
 import {TimeSlider} from './ui/timeslider';
 import {Toasts} from './ui/toasts';
@@ -53,6 +54,7 @@ class App {
   private readonly map: EventMap;
   private readonly filters: FiltersPanel;
   private readonly list: ResultsList;
+  private readonly forYou: ForYouPanel;
   private readonly detail: DetailPanel;
   private readonly slider: TimeSlider;
   private readonly calendar: CalendarView;
@@ -75,7 +77,7 @@ class App {
   /** A shared link to an event without a map position: centre the map on the event once loaded. */
   private followEvent: boolean;
 
-  constructor(initial: AppState, startView: MapView) {
+  constructor(initial: AppState, startView: MapView, session: Session) {
     this.state = initial;
     this.followEvent = !initial.map && Boolean(initial.event);
     this.filters = new FiltersPanel((f) => this.setFilters(f, 'push'));
@@ -88,8 +90,22 @@ class App {
       LOCALE,
       ZONE,
     );
+    this.forYou = new ForYouPanel(
+      {
+        center: () => {
+          const {lat, lon} = this.map.view();
+          return {lat, lon};
+        },
+        signedIn: () => session.state === 'signed-in',
+        fetchJson: (url) => session.json(url),
+        onOpen: (id, trigger) => this.openEvent(id, trigger),
+      },
+      LOCALE,
+      ZONE,
+    );
     this.detail = new DetailPanel(
       {
+        onOpen: (id, trigger) => this.openEvent(id, trigger),
         onClose: () => {
           this.openedPoint = null;
           this.map.highlight(null);
@@ -166,6 +182,7 @@ class App {
     byId('near-me').addEventListener('click', () => this.nearMe());
     byId('view-list').addEventListener('click', () => this.setView('list'));
     byId('view-calendar').addEventListener('click', () => this.setView('calendar'));
+    byId('view-foryou').addEventListener('click', () => this.toggleForYou(true));
     // Also a fragment navigation: a `#zoom/lat/lon` typed into the address bar moves the map.
     window.addEventListener('popstate', () => this.restore(parseState(location.search, location.hash)));
     this.wireSheet();
@@ -240,7 +257,23 @@ class App {
     byId('view-calendar').setAttribute('aria-pressed', String(this.state.view === 'calendar'));
   }
 
+  /** The "For you" tab replaces the list in place (not a view of the URL: it is per person). */
+  private toggleForYou(on: boolean): void {
+    byId('view-foryou').setAttribute('aria-pressed', String(on));
+    byId('event-list').hidden = on;
+    if (on) {
+      byId('view-list').setAttribute('aria-pressed', 'false');
+      byId('load-more').hidden = true;
+      this.forYou.show();
+    } else if (this.forYou.isOpen) {
+      this.forYou.hide();
+      this.render();
+      void this.refreshList();
+    }
+  }
+
   private setView(view: AppState['view']): void {
+    this.toggleForYou(false);
     if (view === this.state.view) return;
     this.update({view}, 'push');
     this.render();
@@ -278,6 +311,7 @@ class App {
   }
 
   private async refreshList(append = false): Promise<void> {
+    if (this.forYou.isOpen) return void this.forYou.refresh(); // the map moved: recommend around it
     this.refreshSoon.cancel();
     if (!append) this.cursor = null;
     const params = listParams({
@@ -430,7 +464,7 @@ function pageHash(): string {
 }
 
 /** Sign-in state (header, account pages) starts at once, beside the map. */
-function startAccounts(): void {
+function startAccounts(): Session {
   const toasts = new Toasts(byId('toasts'));
   const notify = (text: string, kind: 'info' | 'error' = 'info') => toasts.show(text, kind, 'account');
   const session = new Session();
@@ -455,9 +489,10 @@ function startAccounts(): void {
   document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && session.wake());
   void session.start();
   void pages.sync();
+  return session;
 }
 
 const initial = parseState(location.search, location.hash);
 canonicalHashView(initial);
-startAccounts();
-void startView(initial).then((view) => new App(initial, view));
+const session = startAccounts();
+void startView(initial).then((view) => new App(initial, view, session));

@@ -1,7 +1,7 @@
 """RSVPs, waitlists, ticket tiers, orders (with their payment), tickets and check-ins.
 
 Revision ID: 0021
-Revises: 0025
+Revises: 0020
 
 Every row bound to an event carries the event's ``cell`` and references ``events (cell, id)``
 (``ON UPDATE CASCADE``: a move to another cell carries the rows along; on Citus they are co-located
@@ -38,7 +38,7 @@ rows, each with a CHECK that is the last word against overselling, whatever the 
 from alembic import op
 
 revision = "0021"
-down_revision = "0025"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

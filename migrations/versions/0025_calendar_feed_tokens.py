@@ -1,7 +1,7 @@
 """The secret address of each person's calendar feed; finding an event's reschedules quickly.
 
 Revision ID: 0025
-Revises: 0020
+Revises: 0024
 
 - ``calendar_feed_tokens``: one row per person who asked for a feed address; the token is kept as
   its SHA-256 (a leak of the table does not open anyone's feed). Rotating replaces the row.
@@ -13,7 +13,7 @@ Revises: 0020
 from alembic import op
 
 revision = "0025"
-down_revision = "0020"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

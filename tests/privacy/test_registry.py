@@ -21,8 +21,8 @@ async def test_every_table_referencing_accounts_has_a_holder(app: FastAPI, datab
     async with await psycopg.AsyncConnection.connect(database_url) as conn:
         cur = await conn.execute(
             "SELECT DISTINCT conrelid::regclass::text FROM pg_constraint "
-            "WHERE contype = 'f' AND confrelid = 'accounts'::regclass"
-        )
+            "WHERE contype = 'f' AND confrelid = 'accounts'::regclass AND conparentid = 0"
+        )  # a partition's copy of its table's key (conparentid) is covered by the table's holder
         referencing = {row[0] for row in await cur.fetchall()}
     registry: PersonalData = app.state.personal_data
     assert referencing, "expected tables to reference accounts"

@@ -21,7 +21,7 @@ from tests.conftest import make_settings
 
 # Children first: DELETE (not TRUNCATE: truncating 64 event partitions costs half a second a test).
 TABLES = (
-    "saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
+    "interactions", "saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
     "organizer_invitations", "organizer_members", "account_identities",
     "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts",
     "events", "venues", "organizers",

@@ -4,10 +4,13 @@ import {categoryColor, categoryName} from '../lib/categories';
 import {formatEventRange, formatPrice} from '../lib/format';
 import {buildIcs, geoUri, icsFileName} from '../lib/ics';
 import {canShareNatively} from '../lib/share';
+import {type SimilarEvents, reasonLine, similarUrl} from '../lib/recommendations';
 import {byId, dot, h} from './dom';
 
 export interface DetailCallbacks {
   onClose: () => void;
+  /** Open another event (from "similar events"). */
+  onOpen?: (id: string, trigger: HTMLElement) => void;
   onLoaded: (event: EventDetail) => void;
   shareUrl: (event: EventDetail) => string;
   notify: (text: string, kind?: 'info' | 'error') => void;
@@ -109,6 +112,37 @@ export class DetailPanel {
     );
     this.root.replaceChildren(this.header(event), body);
     byId('detail-title').focus({preventScroll: true});
+    void this.similar(event, body);
+  }
+
+  /** "Similar events" and "people who went to this also went to", below the description. */
+  private async similar(event: EventDetail, body: HTMLElement): Promise<void> {
+    let found: SimilarEvents;
+    try {
+      found = await getJson<SimilarEvents>(similarUrl(event.id));
+    } catch {
+      return; // a nice-to-have: the detail stands without it
+    }
+    if (this.openId !== event.id) return;
+    const section = (title: string, items: SimilarEvents['similar']) =>
+      items.length
+        ? h(
+            'section',
+            {class: 'similar', 'aria-label': title},
+            h('h3', {}, title),
+            h(
+              'ul',
+              {},
+              ...items.map((item) => {
+                const open = h('button', {type: 'button', class: 'btn btn-link similar-open'}, item.title);
+                open.addEventListener('click', () => this.cb.onOpen?.(item.id, open));
+                return h('li', {}, open, h('span', {class: 'muted'}, ` ${reasonLine(item, 1)}`));
+              }),
+            ),
+          )
+        : null;
+    const parts = [section('Similar events', found.similar), section('People who went to this also went to', found.also_went)];
+    for (const part of parts) if (part) body.append(part);
   }
 
   private actions(event: EventDetail): HTMLElement {

@@ -1,0 +1,1 @@
+"""Recommendations: interaction signals, model training, "for you", "popular near here", similar events."""

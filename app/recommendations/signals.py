@@ -1,0 +1,132 @@
+"""Interaction signals: what people do with events and organizers, appended to ``interactions``.
+
+Other domains call ``record_interaction`` inside their own write's transaction (a save, a follow,
+an RSVP, a purchase): the signal commits or rolls back with the write. Detail views are many and
+must not slow the read, so ``ViewRecorder`` collects them in memory and one background task writes
+them in batches (a view lost in a crash costs nothing). Event-bound rows copy the event's organizer
+and category from ``events`` by ``(cell, id)``: they persist after the event has passed.
+
+Call sites: ``app.profiles.service`` (save, follow), the event detail endpoint (view). To wire
+when RSVPs and ticketing join this tree, in their own transaction:
+- ``app.rsvps.service.answer``, where the answer becomes "going" (after ``upsert_rsvp``):
+  ``record_interaction(conn, account_id=account_id, cell=cell, event_id=event_id, kind="rsvp", at=now)``;
+- ``app.ticketing.service.settle_paid`` once the order is paid, and ``place_order`` for a free order
+  (status "paid" at once): ``kind="purchase"`` with the order's ``cell`` and ``event_id``;
+- a share action, when there is one: ``kind="share"``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from psycopg_pool import AsyncConnectionPool
+
+from app.db import Conn
+
+log = logging.getLogger("happenings.recommendations")
+
+Kind = Literal["view", "save", "share", "rsvp", "purchase", "follow"]
+KINDS: tuple[Kind, ...] = ("view", "save", "share", "rsvp", "purchase", "follow")
+
+_EVENT_SIGNAL = (
+    "INSERT INTO interactions (account_id, cell, event_id, organizer_id, category, kind, occurred_at) "
+    "SELECT %(account_id)s, e.cell, e.id, e.organizer_id, e.category, %(kind)s, %(at)s "
+    "FROM events e WHERE e.cell = %(cell)s AND e.id = %(event_id)s"
+)
+_ORGANIZER_SIGNAL = (
+    "INSERT INTO interactions (account_id, organizer_id, kind, occurred_at) "
+    "SELECT %(account_id)s, o.id, %(kind)s, %(at)s FROM organizers o WHERE o.id = %(organizer_id)s"
+)
+# Views by event id alone (the detail route has no cell): every partition's id index, in one statement.
+_VIEWS = (
+    "INSERT INTO interactions (account_id, cell, event_id, organizer_id, category, kind, occurred_at) "
+    "SELECT v.account_id, e.cell, e.id, e.organizer_id, e.category, 'view', v.at "
+    "FROM unnest(%(accounts)s::uuid[], %(events)s::uuid[], %(times)s::timestamptz[]) AS v(account_id, event_id, at) "
+    "JOIN events e ON e.id = v.event_id JOIN accounts a ON a.id = v.account_id"
+)
+
+
+async def record_interaction(
+    conn: Conn,
+    *,
+    account_id: UUID,
+    cell: int | None,
+    event_id: UUID | None,
+    kind: Kind,
+    at: datetime,
+    organizer_id: UUID | None = None,
+) -> None:
+    """Append one signal in the caller's transaction: about an event (``cell`` + ``event_id``) or,
+    for a follow, about an organizer (``organizer_id``). An unknown event or organizer adds nothing."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown interaction kind {kind!r}")
+    if event_id is not None:
+        if cell is None:
+            raise ValueError("an event signal carries the event's cell")
+        params = {"account_id": account_id, "cell": cell, "event_id": event_id, "kind": kind, "at": at}
+        await conn.execute(_EVENT_SIGNAL, params)
+    elif organizer_id is not None:
+        params2 = {"account_id": account_id, "organizer_id": organizer_id, "kind": kind, "at": at}
+        await conn.execute(_ORGANIZER_SIGNAL, params2)
+    else:
+        raise ValueError("a signal is about an event or an organizer")
+
+
+class ViewRecorder:
+    """Detail views by signed-in people, written in batches off the request path.
+
+    ``note`` only appends to a bounded buffer (beyond ``max_pending`` views are dropped, counted);
+    a task flushes every ``every_s`` seconds with one INSERT. ``flush`` is public for tests and for
+    the shutdown.
+    """
+
+    def __init__(self, pool: AsyncConnectionPool[Conn], every_s: float = 2.0, max_pending: int = 10_000) -> None:
+        self._pool = pool
+        self._every_s = every_s
+        self._max_pending = max_pending
+        self._pending: list[tuple[UUID, UUID, datetime]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.dropped = 0
+
+    def note(self, account_id: UUID, event_id: UUID, at: datetime) -> None:
+        if len(self._pending) >= self._max_pending:
+            self.dropped += 1
+            return
+        self._pending.append((account_id, event_id, at))
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="recommendations-views")
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):
+            await self.flush()
+
+    async def flush(self) -> int:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return 0
+        params = {
+            "accounts": [row[0] for row in batch],
+            "events": [row[1] for row in batch],
+            "times": [row[2] for row in batch],
+        }
+        async with self._pool.connection() as conn:
+            await conn.execute(_VIEWS, params)
+        return len(batch)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._every_s)
+            try:
+                await self.flush()
+            except Exception:  # the database is away: these views are lost, the next ones are not
+                log.warning("recording detail views failed", exc_info=True)

@@ -1,0 +1,294 @@
+"""Recommendations benchmark: the offline evaluation (quality against two baselines over 3 seeds),
+training time, and for-you latency over HTTP with a trained model.
+
+    python -m bench --only recommendations [--sizes 100000] [--seed 42]
+    python -m bench.recommendations [--events N] [--people P] [--quality-only] [--perf-only]
+
+**Quality** (``bench.recsim`` + ``bench.receval``, docs/recommendations-evaluation.md): a simulated
+population, the last 20% of each person's RSVPs held out by time; P@10, NDCG@10, recall@50,
+catalogue coverage and the share within the person's (hidden) usual radius, for popularity near the
+person, nearest first, and ours; mean and 95% interval (t, 2 degrees of freedom) over 3 seeds.
+
+**Latency**: on the seeded benchmark database of the largest size asked for, ``--people`` synthetic
+people (100k by default) with ~20 signals each around the seeded events, a model trained by the
+same code as ``python -m app.recommendations train`` (timed), then one uvicorn worker: p50/p95 of
+``GET /api/v1/me/recommendations`` for signed-in people, ``GET /api/v1/recommendations``
+(anonymous) and ``GET /api/v1/events/{id}/similar``, one request in flight, model cached.
+The people it makes (``@recbench.example.com``) are deleted before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import math
+import random
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import numpy as np
+import psycopg
+from psycopg.rows import dict_row
+
+from bench.dataset import ensure_database
+from bench.receval import METHODS, evaluate
+from bench.recsim import simulate
+from bench.server import run_service
+from bench.stats import HttpConnection, markdown_table, ms, percentile
+from config.settings import RecommendationSettings
+
+DOMAIN = "recbench.example.com"
+PASSWORD = "bench password: seven violet trams at dawn"
+SEEDS = 3
+T_95_2DOF = 4.303
+SIGNED_IN = 20
+REQUESTS = 300
+UNLIMITED = "1000000/1"
+KINDS = ("view",) * 10 + ("save",) * 4 + ("rsvp",) * 4 + ("purchase", "share")
+
+
+# ---------------------------------------------------------------- quality
+
+
+def quality(seed: int, people: int = 2000) -> str:
+    per_seed: dict[str, dict[str, list[float]]] = {m: defaultdict(list) for m in METHODS}
+    train_s: list[float] = []
+    size = ""
+    for s in range(seed, seed + SEEDS):
+        started = time.perf_counter()
+        world = simulate(s, people=people)
+        table, info = evaluate(world, s)
+        train_s.append(info["train_s"])
+        size = (
+            f"{len(world.people):,} people, {len(world.events):,} events, "
+            f"~{int(info['interactions']):,} training signals"
+        )
+        for method, metrics in table.items():
+            for name, value in metrics.items():
+                per_seed[method][name].append(value)
+        _log(f"seed {s}: {time.perf_counter() - started:.0f} s; ours NDCG@10 {table['ours']['ndcg@10']:.4f}")
+    names = ["p@10", "ndcg@10", "recall@50", "coverage", "within_radius"]
+    rows = [[method, *[_ci(per_seed[method][n]) for n in names]] for method in METHODS]
+    best = max(np.mean(per_seed["popularity"]["ndcg@10"]), np.mean(per_seed["nearest"]["ndcg@10"]))
+    ratio = np.mean(per_seed["ours"]["ndcg@10"]) / best if best else math.inf
+    coverage_ok = np.mean(per_seed["ours"]["coverage"]) >= np.mean(per_seed["popularity"]["coverage"])
+    return (
+        f"### Offline evaluation ({size} per seed; {SEEDS} seeds)\n\n"
+        + markdown_table(["ranker", "P@10", "NDCG@10", "recall@50", "coverage", "within usual radius"], rows)
+        + f"\n\nNDCG@10 of ours / the better baseline: **{ratio:.2f}x** (target 1.5x); coverage "
+        + ("no worse than popularity" if coverage_ok else "BELOW popularity")
+        + f". Training (in the evaluation): median {np.median(train_s):.1f} s.\n"
+    )
+
+
+def _ci(values: list[float]) -> str:
+    mean = float(np.mean(values))
+    half = T_95_2DOF * float(np.std(values, ddof=1)) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    return f"{mean:.4f} ± {half:.4f}"
+
+
+# ---------------------------------------------------------------- latency
+
+
+def latency(events: int, people: int, seed: int) -> str:
+    # A database of its own: this benchmark adds people and signals, and needs its own migrations.
+    url = ensure_database(events, seed, name=f"happenings_bench_rec_{events}")
+    _forget(url)
+    try:
+        started = time.perf_counter()
+        anchors = _population(url, people, seed)
+        _log(f"{people:,} people and their signals in {time.perf_counter() - started:.0f} s")
+        train_s, summary = _train(url)
+        _log(f"trained in {train_s:.1f} s: {summary}")
+        env = {
+            "HAPPENINGS_LOG_LEVEL": "WARNING",
+            "HAPPENINGS_REDIS__KEY_PREFIX": "bench-recommendations:",
+            "HAPPENINGS_RECOMMENDATIONS__MODEL_POLL_S": "0.5",
+            **{f"HAPPENINGS_AUTH__{name}": UNLIMITED for name in ("LOGIN_IP_LIMIT", "LOGIN_ACCOUNT_LIMIT",
+                                                                     "REGISTER_IP_LIMIT", "REGISTER_ACCOUNT_LIMIT")},
+        }  # fmt: skip
+        with run_service(url, env=env) as base:
+            figures = asyncio.run(_measure(base, url, anchors, seed))
+    finally:
+        _forget(url)
+    rows = [[name, f"{len(v):,}", ms(percentile(v, 50)), ms(percentile(v, 95))] for name, v in figures.items()]
+    return (
+        f"### Latency over HTTP ({events:,} events, {people:,} people, model cached)\n\n"
+        f"Training (`python -m app.recommendations train`'s code on this population): **{train_s:.1f} s** "
+        f"({summary}).\n\n" + markdown_table(["request", "n", "p50", "p95"], rows) + "\n"
+    )
+
+
+def _population(url: str, people: int, seed: int) -> list[tuple[float, float]]:
+    """``people`` accounts with ~20 signals each: a home area (the cell of a random seeded event),
+    a favourite category and two favourite organizers there. Returns each person's area centre."""
+    rng = random.Random(seed)
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        rows = conn.execute(
+            "SELECT cell, id, organizer_id, category, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM events "
+            "TABLESAMPLE SYSTEM (20) REPEATABLE (%s) WHERE status = 'published' LIMIT 300000",
+            (seed,),
+        ).fetchall()
+    by_cell: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_cell[row["cell"]].append(row)
+    weighted = [row for row in rows]
+    now = datetime.now(UTC)
+    accounts = io.StringIO()
+    signals = io.StringIO()
+    anchors = []
+    for i in range(people):
+        anchor = rng.choice(weighted)
+        pool = by_cell[anchor["cell"]]
+        category = rng.choice(pool)["category"]
+        favourites = {rng.choice(pool)["organizer_id"] for _ in range(2)}
+        liked = [e for e in pool if e["category"] == category or e["organizer_id"] in favourites] or pool
+        account = uuid.uuid4()
+        accounts.write(f"{account}\tp{i}@{DOMAIN}\n")
+        anchors.append((anchor["lat"], anchor["lon"]))
+        for _ in range(20):
+            event = rng.choice(liked) if rng.random() < 0.7 else rng.choice(pool)
+            at = now - timedelta(seconds=rng.uniform(0, 120 * 86400))
+            signals.write(f"{account}\t{event['cell']}\t{event['id']}\t{event['organizer_id']}\t{event['category']}\t"
+                          f"{rng.choice(KINDS)}\t{at.isoformat()}\n")  # fmt: skip
+    with psycopg.connect(url) as conn:
+        with conn.cursor().copy("COPY accounts (id, email) FROM STDIN") as copy:
+            copy.write(accounts.getvalue())
+        with conn.cursor().copy(
+            "COPY interactions (account_id, cell, event_id, organizer_id, category, kind, occurred_at) FROM STDIN"
+        ) as copy:
+            copy.write(signals.getvalue())
+        conn.execute("ANALYZE interactions")
+    return anchors
+
+
+def _train(url: str) -> tuple[float, str]:
+    from app.recommendations.training import train_and_store
+
+    async def go() -> tuple[float, str]:
+        async with await psycopg.AsyncConnection.connect(url, row_factory=dict_row) as conn, conn.transaction():
+            started = time.perf_counter()
+            version, model, seconds = await train_and_store(conn, datetime.now(UTC), RecommendationSettings())
+            total = time.perf_counter() - started
+            s = model.summary
+            described = (
+                f"version {version}: {s['interactions']:,} signals, {s['people']:,} people, "
+                f"{s['entities']:,} entities, {s['examples']:,} ranker examples; fit {seconds:.1f} s"
+            )
+            return total, described
+
+    return asyncio.run(go())
+
+
+async def _measure(base: str, url: str, anchors: list[tuple[float, float]], seed: int) -> dict[str, list[float]]:
+    rng = random.Random(seed)
+    tokens = []
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        for i in range(SIGNED_IN):
+            email = f"signed{i}@{DOMAIN}"
+            assert (
+                await http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+            ).status_code == 202
+            response = await http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+            tokens.append((response.json()["access_token"], email))
+        # Each signed-in person takes over the signals of one synthetic person (and their area).
+        with psycopg.connect(url, autocommit=True) as conn:
+            for i, (_token, email) in enumerate(tokens):
+                conn.execute(
+                    "UPDATE interactions SET account_id = (SELECT id FROM accounts WHERE email = %s) "
+                    "WHERE account_id = (SELECT id FROM accounts WHERE email = %s)",
+                    (email, f"p{i}@{DOMAIN}"),
+                )
+            sample = "SELECT id FROM events TABLESAMPLE SYSTEM (1) WHERE status = 'published' LIMIT 200"
+            event_ids = [r[0] for r in conn.execute(sample).fetchall()]
+        for _ in range(40):  # the API loads the trained model in the background
+            version = await http.get("/api/v1/recommendations", params={"lat": anchors[0][0], "lon": anchors[0][1]})
+            if version.json().get("model_version", 0) > 0:
+                break
+            await asyncio.sleep(0.5)
+    connection = HttpConnection(base)
+    figures: dict[str, list[float]] = {
+        "for you (signed in)": [],
+        "popular near here (anonymous)": [],
+        "similar events": [],
+    }
+    try:
+        for n in range(REQUESTS):
+            token, _ = tokens[n % len(tokens)]
+            lat, lon = anchors[n % len(tokens)]
+            figures["for you (signed in)"].append(
+                await _get(connection, f"/api/v1/me/recommendations?lat={lat}&lon={lon}&limit=10",
+                           [("Authorization", f"Bearer {token}")]))  # fmt: skip
+            lat, lon = anchors[rng.randrange(len(anchors))]
+            figures["popular near here (anonymous)"].append(
+                await _get(connection, f"/api/v1/recommendations?lat={lat}&lon={lon}&limit=10", [])
+            )
+            figures["similar events"].append(
+                await _get(
+                    connection, f"/api/v1/events/{event_ids[n % len(event_ids)]}/similar?limit=10", [], ok=(200, 404)
+                )
+            )
+    finally:
+        await connection.close()
+    return figures
+
+
+async def _get(
+    connection: HttpConnection, target: str, headers: list[tuple[str, str]], ok: tuple[int, ...] = (200,)
+) -> float:
+    started = time.perf_counter()
+    status, body = await connection.get(target, headers)
+    elapsed = time.perf_counter() - started
+    if status not in ok:
+        raise RuntimeError(f"{target}: HTTP {status} {body[:300]!r}")
+    return elapsed
+
+
+def _forget(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM mail_outbox WHERE to_address LIKE %s", (f"%@{DOMAIN}",))
+        conn.execute("DELETE FROM accounts WHERE email LIKE %s", (f"%@{DOMAIN}",))
+        conn.execute("DELETE FROM recommendation_models")
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def run(
+    sizes: Sequence[int], seed: int = 42, *, people: int = 100_000, parts: Sequence[str] = ("quality", "latency")
+) -> str:
+    sections = []
+    if "quality" in parts:
+        sections.append(quality(seed))
+        print(sections[-1], flush=True)
+    if "latency" in parts:
+        sections.append(latency(max(sizes), people, seed))
+        print(sections[-1], flush=True)
+    return "\n".join(sections)
+
+
+def _log(message: str) -> None:
+    print(f"[bench recommendations] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.recommendations")
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--perf-only", action="store_true")
+    args = parser.parse_args(argv)
+    parts = ("quality",) if args.quality_only else ("latency",) if args.perf_only else ("quality", "latency")
+    run([args.events], args.seed, people=args.people, parts=parts)
+
+
+if __name__ == "__main__":
+    main()
