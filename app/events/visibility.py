@@ -5,9 +5,8 @@ holds its point (``app.events.service``), so lists, nearby, tiles, rollups, dist
 never touch the exact point. Only the paths below read ``exact_geom``, and only after asking
 ``sees_exact_location``: the event's detail for a signed-in person, and the organizer's own list.
 
-Extension point for RSVPs and ticketing: ``holds_ticket_or_rsvp`` answers False until those
-tables exist; their domain replaces its body with a query keyed by ``(cell, event_id)`` and the
-account (co-located with the event on Citus). Nothing else needs to change.
+People with a ticket or an RSVP see it too (``holds_ticket_or_rsvp``: a lookup keyed by
+``(cell, event_id)`` and the account, co-located with the event on Citus).
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from app.db import Conn
+from app.ticketing import repository as ticketing_places
 
 
 async def sees_exact_location(conn: Conn, account_id: UUID | None, cell: int, event_id: UUID) -> bool:
@@ -41,10 +41,5 @@ async def is_organizer_member(conn: Conn, account_id: UUID, cell: int, event_id:
 
 
 async def holds_ticket_or_rsvp(conn: Conn, account_id: UUID, cell: int, event_id: UUID) -> bool:
-    """EXTENSION POINT (ticketing/RSVP domain): whether the person holds a ticket or an RSVP.
-
-    False until those tables exist. Fill it with one keyed lookup (``cell``, ``event_id``,
-    ``account_id``) of a live ticket or a "going" RSVP.
-    """
-    del conn, account_id, cell, event_id
-    return False
+    """Whether the person holds a valid ticket or an RSVP (going or waitlisted): one keyed lookup."""
+    return await ticketing_places.holds_ticket_or_rsvp(conn, account_id, cell, event_id)

@@ -6,13 +6,9 @@ must not slow the read, so ``ViewRecorder`` collects them in memory and one back
 them in batches (a view lost in a crash costs nothing). Event-bound rows copy the event's organizer
 and category from ``events`` by ``(cell, id)``: they persist after the event has passed.
 
-Call sites: ``app.profiles.service`` (save, follow), the event detail endpoint (view). To wire
-when RSVPs and ticketing join this tree, in their own transaction:
-- ``app.rsvps.service.answer``, where the answer becomes "going" (after ``upsert_rsvp``):
-  ``record_interaction(conn, account_id=account_id, cell=cell, event_id=event_id, kind="rsvp", at=now)``;
-- ``app.ticketing.service.settle_paid`` once the order is paid, and ``place_order`` for a free order
-  (status "paid" at once): ``kind="purchase"`` with the order's ``cell`` and ``event_id``;
-- a share action, when there is one: ``kind="share"``.
+Call sites: ``app.profiles.service`` (save, follow), the event detail endpoint (view),
+``app.rsvps.service.answer`` (an answer becoming "going"), ``app.ticketing.service.settle_paid``
+(a paid order). Free orders, paid at once in ``place_order``, and shares record nothing yet.
 """
 
 from __future__ import annotations

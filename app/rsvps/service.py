@@ -21,6 +21,7 @@ from uuid import UUID
 from app.db import Conn
 from app.kit.clock import Clock
 from app.kit.mail import Mail, MailQueued, enqueue
+from app.recommendations.signals import record_interaction
 from app.rsvps import repository
 from app.rsvps.errors import EventSellsTickets
 from app.ticketing import repository as places
@@ -67,6 +68,8 @@ async def answer(
                 assert current is not None
                 position = await repository.waitlist_position(conn, cell, event_id, current["waitlist_seq"])
                 return RsvpResult("waitlisted", position)
+            # A signal for recommendations (going, or waitlisted: the wish is the same), before the places' lock.
+            await record_interaction(conn, account_id=account_id, cell=cell, event_id=event_id, kind="rsvp", at=now)
             await repository.upsert_rsvp(conn, cell, event_id, account_id, "going", now)
             await places.issue_tickets(conn, cell, event_id, account_id, None, None, 1, now)
             if await places.take_places(conn, cell, event_id, 1):  # the last statement: the lock is brief

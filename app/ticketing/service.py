@@ -27,6 +27,7 @@ from psycopg import errors as pg_errors
 from app.db import Conn
 from app.kit.clock import Clock, utc_now
 from app.payments.gateway import CreatedIntent, IntentState
+from app.recommendations.signals import record_interaction
 from app.ticketing import repository
 from app.ticketing.errors import (
     CapacityBusy,
@@ -361,6 +362,9 @@ async def settle_paid(conn: Conn, order_id: UUID, intent: IntentState, clock: Cl
         if not await _take_again(conn, order):
             return await _flag(conn, order, "paid after its hold ended, and no place was left", clock)
     issued = await _issue_order_tickets(conn, order, now)
+    if order.get("account_id") is not None:  # a signal for recommendations, with the payment's transaction
+        buyer, cell, event_id = order["account_id"], order["cell"], order["event_id"]
+        await record_interaction(conn, account_id=buyer, cell=cell, event_id=event_id, kind="purchase", at=now)
     await repository.set_order(
         conn, order["cell"], order_id, {"status": "paid", "paid_at": now, "payment_intent_id": intent.id}, now
     )
