@@ -111,6 +111,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     # the signed-in person's own data: everyone signed in, nobody else's
     # calendar feeds: an organizer's public feed is public; the personal feed's address is one's own
     ("GET", "/api/v1/organizers/{organizer_id}/calendar.ics"): Row(   "200  200  200  200  200  200  200  200"),
+    # a series' feed: the path's series does not exist, so nobody gets one
+    ("GET", "/api/v1/series/{series_id}.ics"): Row(                   "404  404  404  404  404  404  404  404"),
     ("POST", "/api/v1/me/calendar-token"): Row(                       "401  201  201  201  201  201  201  201"),
     ("GET", "/api/v1/me"): Row(                                       "401  200  200  200  200  200  200  200"),
     ("PATCH", "/api/v1/me"): Row(                                     "401  200  200  200  200  200  200  200",
@@ -188,6 +190,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "event_id": lambda w: w.event_id,  # A's draft (not public: saving it is a 404 too)
     "venue_id": lambda w: w.venue_id,
     "provider": lambda w: "nowhere",  # no such provider
+    "series_id": lambda w: "00000000-0000-4000-8000-000000000000",  # no such series
 }
 
 
