@@ -175,6 +175,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     # geocoding is public (rate-limited per client); without q or a point it is a 422 for everyone
     ("GET", "/api/v1/geocode"): Row(                                  "422  422  422  422  422  422  422  422"),
     ("GET", "/api/v1/geocode/reverse"): Row(                          "422  422  422  422  422  422  422  422"),
+    # calendar imports: editors and owners of A submit (a private address literal: 422, nothing written);
+    # the path's import does not exist, so nobody reads one
+    ("POST", "/api/v1/organizers/{organizer_id}/imports"): Row(       "401  403  404  422  422  403  404  422",
+        body=lambda w, a: {"url": "http://127.0.0.1/calendar.ics"}),
+    ("GET", "/api/v1/imports/{import_id}"): Row(                      "401  403  404  404  404  404  404  404"),
     # event images: editors and owners of the event's organizer (no body here: 415 once allowed)
     ("POST", "/api/v1/events/{event_id}/image"): Row(                 "401  403  404  415  415  403  404  415"),
     ("DELETE", "/api/v1/events/{event_id}/image"): Row(               "401  403  404  204  204  403  404  204"),
@@ -190,6 +195,7 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "event_id": lambda w: w.event_id,  # A's draft (not public: saving it is a 404 too)
     "venue_id": lambda w: w.venue_id,
     "provider": lambda w: "nowhere",  # no such provider
+    "import_id": lambda w: "00000000-0000-4000-8000-000000000001",  # no such import
     "series_id": lambda w: "00000000-0000-4000-8000-000000000000",  # no such series
 }
 

@@ -29,7 +29,7 @@ def local_times(row: Mapping[str, Any]) -> tuple[datetime, datetime]:
 
 
 def when_text(row: Mapping[str, Any]) -> str:
-    """ "Saturday 7 March 2026, 19:00 to 22:00 CET" in the event's own zone (two dates when it spans days)."""
+    """"Saturday 7 March 2026, 19:00 to 22:00 CET" in the event's own zone (two dates when it spans days)."""
     start, end = local_times(row)
     day = f"{start:%A} {start.day} {start:%B %Y}"
     if start.date() == end.date():
