@@ -47,8 +47,8 @@ def check_address(address: str) -> None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     for kind, bad in (
-        ("loopback", ip.is_loopback), ("private", ip.is_private), ("link-local", ip.is_link_local),
-        ("multicast", ip.is_multicast), ("reserved", ip.is_reserved), ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback), ("link-local", ip.is_link_local), ("unspecified", ip.is_unspecified),
+        ("multicast", ip.is_multicast), ("reserved", ip.is_reserved), ("private", ip.is_private),
         ("not globally routable", not ip.is_global),
     ):  # fmt: skip
         if bad:
@@ -99,7 +99,7 @@ async def _fetch(
             try:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                raise FetchRefused(f"the calendar server at {parts.hostname} could not be reached ({exc})") from None
+                raise FetchRefused(f"the calendar server at {parts.host} could not be reached ({exc})") from None
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])

@@ -180,9 +180,7 @@ async def occurrence_id(conn: Conn, series_id: UUID, recurrence_id: datetime) ->
 
 
 async def first_occurrence_id(conn: Conn, series_id: UUID) -> UUID | None:
-    cur = await conn.execute(
-        "SELECT id FROM events WHERE series_id = %s ORDER BY recurrence_id LIMIT 1", (series_id,)
-    )
+    cur = await conn.execute("SELECT id FROM events WHERE series_id = %s ORDER BY recurrence_id LIMIT 1", (series_id,))
     row = await cur.fetchone()
     return None if row is None else row["id"]
 

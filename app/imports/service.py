@@ -276,7 +276,7 @@ async def _one_off(run: Run, item: Item, link: dict[str, Any] | None, place: Pla
 
 
 def _same_point(point: Point, row: dict[str, Any]) -> bool:
-    return abs(point.lat - row["exact_lat"]) < 1e-7 and abs(point.lon - row["exact_lon"]) < 1e-7
+    return bool(abs(point.lat - row["exact_lat"]) < 1e-7 and abs(point.lon - row["exact_lon"]) < 1e-7)
 
 
 async def _series(run: Run, item: Item, link: dict[str, Any] | None, place: Place | None) -> Outcome:
@@ -294,28 +294,26 @@ async def _series(run: Run, item: Item, link: dict[str, Any] | None, place: Plac
             timezone=zone, status="published" if run.publish else "draft",
             recurrence=Recurrence(rrule=item.rrule, exdates=list(item.exdates)),
         )  # fmt: skip
-        row, changes = await series_service.store_series(
-            run.conn, data, settings=run.series_settings, now=run.now
-        )
+        row, changes = await series_service.store_series(run.conn, data, settings=run.series_settings, now=run.now)
         run.changes.extend(changes)
         return Outcome("created", "", row["id"], row["series_id"])
     assert series_id is not None
     occurrence = await series_service.occurrence_of(run.conn, first, run.series_settings.lock_timeout_ms)
     zone, starts, ends = _times(run, item, place.zone if place else occurrence["timezone"])
-    changes: dict[str, Any] = {"title": item.title, "description": _description(item)}
+    edits: dict[str, Any] = {"title": item.title, "description": _description(item)}
     if occurrence["recurrence_id"] != starts or occurrence["duration"] != ends - starts:
-        changes["starts_at"], changes["ends_at"] = starts, ends
+        edits["starts_at"], edits["ends_at"] = starts, ends
     if place is not None and place.venue_id is not None and place.venue_id != occurrence["venue_id"]:
-        changes["venue_id"], changes["location"] = place.venue_id, place.point
+        edits["venue_id"], edits["location"] = place.venue_id, place.point
     if item.cancelled and occurrence["status"] == "published":
-        changes["status"] = "cancelled"
+        edits["status"] = "cancelled"
     recurrence = Recurrence(rrule=item.rrule, exdates=list(item.exdates))
     _, written = await series_service.edit_series(
-        run.conn, occurrence, changes, recurrence=recurrence, settings=run.series_settings, now=run.now,
+        run.conn, occurrence, edits, recurrence=recurrence, settings=run.series_settings, now=run.now,
         since=min(run.now, occurrence["recurrence_id"]),
     )  # fmt: skip
     run.changes.extend(written)
-    return Outcome("cancelled" if changes.get("status") else "updated", "", None, series_id)
+    return Outcome("cancelled" if edits.get("status") else "updated", "", None, series_id)
 
 
 async def _override(run: Run, item: Item, link: dict[str, Any] | None) -> Outcome:

@@ -1,6 +1,8 @@
+# ruff: noqa: E501, E701, RUF001
 """Writes tests/imports/corpus/*.ics (run once; the files are committed)."""
 from pathlib import Path
-out = Path("/work/wt/imports/tests/imports/corpus")
+
+out = Path(__file__).parent / "corpus"
 
 def cal(prodid, body, extra=""):
     return f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:{prodid}\n{extra}{body}END:VCALENDAR\n"
