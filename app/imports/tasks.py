@@ -77,7 +77,13 @@ async def run_job(context: WorkerContext, job: dict[str, Any]) -> None:
                 await repository.fetched(work.conn, source["id"], source["etag"], source["last_modified"], now,
                                          service.next_fetch(now, settings, True))  # fmt: skip
         return
-    await _apply_all(context, job, source, parsed)
+    try:
+        await _apply_all(context, job, source, parsed)
+    except Exception:
+        log.exception("import %s failed", job["id"])
+        async with context.unit_of_work() as work:
+            await repository.finish(work.conn, job["id"], "failed", "the import stopped on an internal error",
+                                    context.clock())  # fmt: skip
 
 
 async def _apply_all(context: WorkerContext, job: dict[str, Any], source: dict[str, Any], parsed: Parsed) -> None:
@@ -126,6 +132,10 @@ async def _apply_one(run: service.Run, item: Item) -> dict[str, Any]:
     except pg_errors.LockNotAvailable:
         del run.changes[before:]
         return _entry(item.uid, item.key, item.title, "skipped", "its series or venue was busy; import again")
+    except (pg_errors.DataError, pg_errors.IntegrityError) as exc:
+        del run.changes[before:]
+        reason = f"refused by the database: {exc.diag.message_primary or type(exc).__name__}"
+        return _entry(item.uid, item.key, item.title, "skipped", reason)
     return _entry(item.uid, item.key, item.title, outcome.outcome, outcome.reason, outcome.event_id, outcome.series_id)
 
 
