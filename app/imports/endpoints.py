@@ -82,7 +82,8 @@ async def submit_import(request: Request, access: EditorAccess, work: UnitOfWork
     response_model=ImportJob,
     summary="An import's status, progress counts and report (paged by offset)",
     responses=problem_responses({
-        400: "A parameter given twice or not UTF-8 (names it)", 401: "Not signed in", 403: "Unverified", 404: "No such import, or not one of your organizers'",
+        400: "A parameter given twice or not UTF-8 (names it)",
+        401: "Not signed in", 403: "Unverified", 404: "No such import, or not one of your organizers'",
         422: "Not an import id, or an invalid parameter",
     }),
     openapi_extra=openapi(ImportParams),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -29,6 +30,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Component
+from icalendar.error import GloballyUniqueTZIDGuessed
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 Kind = Literal["event", "series", "override", "extra"]
@@ -108,7 +110,11 @@ def parse_calendar(body: bytes, *, max_items: int) -> Parsed:
     if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
         raise CalendarUnreadable("the file is not an iCalendar file: it does not begin with BEGIN:VCALENDAR")
     try:
-        calendars = Calendar.from_ical(text.lstrip(), multiple=True)
+        with warnings.catch_warnings():
+            # A vendor-prefixed TZID ("/freeassociation.sourceforge.net/…/Europe/Madrid") read by its
+            # IANA tail is what this module wants too (``iana_zone``): not worth a warning per file.
+            warnings.simplefilter("ignore", GloballyUniqueTZIDGuessed)
+            calendars = Calendar.from_ical(text.lstrip(), multiple=True)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise CalendarUnreadable(f"the calendar could not be read: {exc}") from None
     if not calendars:
