@@ -22,6 +22,7 @@ from app.events.changes import EventChange
 from app.events.endpoints import router as events_router
 from app.events.publishing_endpoints import router as publishing_router
 from app.health.endpoints import router as health_router
+from app.imports.endpoints import router as imports_router
 from app.kit.after_commit import AfterCommit
 from app.kit.clock import utc_now
 from app.kit.database_breaker import DatabaseBreaker, answer_database_errors
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organizers_router)
     app.include_router(venues_router)  # /venues, /organizers/{id}/venues
     app.include_router(geocode_router)  # /geocode, /geocode/reverse
+    app.include_router(imports_router)  # /organizers/{id}/imports, /imports/{id}
     app.include_router(sharing_pages_router)  # /e/{id}-{slug}, /sitemap.xml, /robots.txt
     app.include_router(notifications_router)  # /me/devices, /me/geofences, /me/notification-settings, /me/inbox
     app.include_router(push_router)

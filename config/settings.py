@@ -459,6 +459,36 @@ def _origin(value: str) -> str:
 CommaList = Annotated[list[str], NoDecode]
 
 
+class ImportSettings(BaseModel):
+    """Calendar imports (app.imports): fetching calendar URLs safely, job sizes, subscription refreshes."""
+
+    # A fetched calendar (or an uploaded file) bigger than this is refused; the body is cut while streaming.
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    # A whole fetch (every redirect hop, the body) must end within this many seconds.
+    fetch_timeout_s: float = Field(15.0, gt=0, le=120)
+    max_redirects: int = Field(5, ge=0, le=20)
+    # Hosts allowed to resolve to private, loopback or link-local addresses (a local calendar server in
+    # tests or on an intranet). Empty by default: such addresses are refused at every hop (SSRF).
+    allow_private_hosts: CommaList = []
+    # Events one import reads at most (the rest are reported skipped).
+    max_events: int = Field(5000, ge=1, le=100_000)
+    # Items written per transaction (progress is written after each).
+    batch_size: int = Field(50, ge=1, le=1000)
+    # Subscribed calendars are fetched again this often (conditional requests: ETag/Last-Modified).
+    refresh_every_s: float = Field(3600.0, gt=0)
+    # The worker looks for queued imports and due subscriptions this often.
+    poll_every_s: float = Field(2.0, gt=0)
+    # Imports one worker run takes (each in its own transactions).
+    job_batch: int = Field(5, ge=1)
+
+    @field_validator("allow_private_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [p.strip().lower() for p in value.split(",") if p.strip()]
+        return value
+
+
 class HttpSettings(BaseModel):
     """The HTTP surface: the public address, trusted proxies, CORS, request limits, the metrics token."""
 
@@ -583,6 +613,7 @@ class Settings(BaseSettings):
     venues: VenueSettings = VenueSettings()
     profiles: ProfileSettings = ProfileSettings()
     series: SeriesSettings = SeriesSettings()
+    imports: ImportSettings = ImportSettings()
     privacy: PrivacySettings = PrivacySettings()
     payments: PaymentsSettings = PaymentsSettings()
     ticketing: TicketingSettings = TicketingSettings()

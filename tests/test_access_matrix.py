@@ -113,6 +113,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     # the signed-in person's own data: everyone signed in, nobody else's
     # calendar feeds: an organizer's public feed is public; the personal feed's address is one's own
     ("GET", "/api/v1/organizers/{organizer_id}/calendar.ics"): Row(   "200  200  200  200  200  200  200  200"),
+    # a series' feed: the path's series does not exist, so nobody gets one
+    ("GET", "/api/v1/series/{series_id}.ics"): Row(                   "404  404  404  404  404  404  404  404"),
     ("POST", "/api/v1/me/calendar-token"): Row(                       "401  201  201  201  201  201  201  201"),
     ("GET", "/api/v1/me"): Row(                                       "401  200  200  200  200  200  200  200"),
     ("PATCH", "/api/v1/me"): Row(                                     "401  200  200  200  200  200  200  200",
@@ -185,6 +187,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     # geocoding is public (rate-limited per client); without q or a point it is a 422 for everyone
     ("GET", "/api/v1/geocode"): Row(                                  "422  422  422  422  422  422  422  422"),
     ("GET", "/api/v1/geocode/reverse"): Row(                          "422  422  422  422  422  422  422  422"),
+    # calendar imports: editors and owners of A submit (a private address literal: 422, nothing written);
+    # the path's import does not exist, so nobody reads one
+    ("POST", "/api/v1/organizers/{organizer_id}/imports"): Row(       "401  403  404  422  422  403  404  422",
+        body=lambda w, a: {"url": "http://127.0.0.1/calendar.ics"}),
+    ("GET", "/api/v1/imports/{import_id}"): Row(                      "401  403  404  404  404  404  404  404"),
     # event images: editors and owners of the event's organizer (no body here: 415 once allowed)
     ("POST", "/api/v1/events/{event_id}/image"): Row(                 "401  403  404  415  415  403  404  415"),
     ("DELETE", "/api/v1/events/{event_id}/image"): Row(               "401  403  404  204  204  403  404  204"),
@@ -241,6 +248,8 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "geofence_id": lambda w: w.geofence_id,
     "tier_id": lambda w: "0b8f3c1e-2d4a-4f6b-8c9d-1e2f3a4b5c6d",  # no such tier
     "order_id": lambda w: "7c1d2e3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f",  # no such order
+    "import_id": lambda w: "00000000-0000-4000-8000-000000000001",  # no such import
+    "series_id": lambda w: "00000000-0000-4000-8000-000000000000",  # no such series
 }
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vGeo
+from icalendar import Calendar, Event, vGeo, vRecur
 
 from app.sharing.slugs import slugify
 
@@ -33,6 +33,46 @@ class FeedInfo:
 
 def calendar_bytes(rows: Iterable[Mapping[str, Any]], feed: FeedInfo) -> bytes:
     """The iCalendar document of ``rows`` (already bounded and ordered by the caller)."""
+    calendar = _calendar(feed)
+    years: list[int] = []
+    for row in rows:
+        url = page_url(feed.base_url, row)
+        calendar.add_component(calendar_event(row, url, feed.base_url, feed.generated_at))
+        years.append(row["starts_at"].year)
+    return _document(calendar, years)
+
+
+def series_calendar_bytes(series: Mapping[str, Any], overrides: Iterable[Mapping[str, Any]], feed: FeedInfo) -> bytes:
+    """A whole series as RFC 5545 writes one: a master VEVENT with DTSTART in the series' zone,
+    RRULE and EXDATE; each occurrence changed on its own (moved, elsewhere, renamed, cancelled) a
+    VEVENT of the same UID with its RECURRENCE-ID (the start the rule gave it)."""
+    zone = ZoneInfo(series["timezone"])
+    start = series["dtstart_local"].replace(tzinfo=zone)
+    uid = f"{series['id']}@{_host(feed.base_url)}"
+    master_row = {
+        **series, "starts_at": start, "ends_at": (series["dtstart_local"] + series["duration"]).replace(tzinfo=zone),
+        "recurrence_id": None, "updated_at": series["rows_updated_at"] or series["updated_at"],
+    }  # fmt: skip
+    url = page_url(feed.base_url, {"id": series["first_id"] or series["id"], "title": series["title"]})
+    master = calendar_event(master_row, url, feed.base_url, feed.generated_at)
+    master["UID"] = uid
+    master.add("rrule", vRecur.from_ical(series["rrule"]))
+    if series["exdates"]:
+        master.add("exdate", [d.replace(tzinfo=zone) for d in sorted(series["exdates"])])
+    calendar = _calendar(feed)
+    calendar.add_component(master)
+    years = [start.year]
+    for row in overrides:
+        one = calendar_event(row, page_url(feed.base_url, row), feed.base_url, feed.generated_at)
+        one["UID"] = uid
+        del one["X-HAPPENINGS-SERIES"]
+        one.add("recurrence-id", row["recurrence_id"].astimezone(zone))
+        calendar.add_component(one)
+        years.append(row["starts_at"].year)
+    return _document(calendar, years)
+
+
+def _calendar(feed: FeedInfo) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -42,11 +82,10 @@ def calendar_bytes(rows: Iterable[Mapping[str, Any]], feed: FeedInfo) -> bytes:
     calendar.add("name", feed.name)
     calendar.add("refresh-interval", timedelta(minutes=feed.refresh_minutes), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", timedelta(minutes=feed.refresh_minutes))
-    years: list[int] = []
-    for row in rows:
-        url = page_url(feed.base_url, row)
-        calendar.add_component(calendar_event(row, url, feed.base_url, feed.generated_at))
-        years.append(row["starts_at"].year)
+    return calendar
+
+
+def _document(calendar: Calendar, years: list[int]) -> bytes:
     if years:
         calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 2, 1, 1))
     document: bytes = calendar.to_ical()
@@ -85,7 +124,7 @@ def calendar_event(row: Mapping[str, Any], url: str, base_url: str, stamp: datet
 
 
 def place_text(row: Mapping[str, Any]) -> str:
-    """"Venue, address, city" as far as known (only the city for an approximate location)."""
+    """ "Venue, address, city" as far as known (only the city for an approximate location)."""
     parts = [row.get("venue_name"), row.get("venue_address"), row.get("venue_city")]
     seen: list[str] = []
     for part in parts:

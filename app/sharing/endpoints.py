@@ -31,7 +31,7 @@ from app.kit.public_url import public_base_url
 from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
 from app.sharing import repository, service, sitemap
-from app.sharing.calendar import FeedInfo, calendar_bytes
+from app.sharing.calendar import FeedInfo, calendar_bytes, series_calendar_bytes
 from app.sharing.errors import FeedNotFound
 from app.sharing.page import render_page
 from app.sharing.schemas import FeedTokenOut
@@ -92,6 +92,28 @@ async def event_calendar(request: Request, event_id: UUID, db: ReadConnDep, now:
     if row is None:
         raise FeedNotFound(f"event {event_id} does not exist or is not public")
     return _feed(request, [row], row["title"], now, FEED_CACHE)
+
+
+@router.get(
+    "/series/{series_id}.ics",
+    responses={**_ics, **_missing},
+    response_class=Response,
+    summary="A recurring event as one iCalendar entry (RRULE, EXDATE, overrides by RECURRENCE-ID)",
+    description=(
+        "`/events/{id}.ics` of an occurrence is that occurrence alone (its own UID); this is the whole "
+        "series: the rule and its exclusions, and each occurrence changed on its own (moved, elsewhere, "
+        "renamed, cancelled) as a VEVENT with its RECURRENCE-ID. The series id is an occurrence's `series_id`."
+    ),
+)
+async def series_calendar(request: Request, series_id: UUID, db: ReadConnDep, now: NowDep) -> Response:
+    conn = await db.get()
+    series = await repository.shared_series(conn, series_id)
+    if series is None:
+        raise FeedNotFound(f"series {series_id} does not exist or is not public")
+    overrides = await repository.series_overrides(conn, series_id, service.MAX_FEED_EVENTS)
+    stamp = max([series["rows_updated_at"] or series["updated_at"], series["updated_at"]])
+    feed = FeedInfo(name=f"{series['title']} · Happenings", base_url=public_base_url(request), generated_at=stamp)
+    return _cacheable(request, series_calendar_bytes(series, overrides, feed), ICS, FEED_CACHE, stamp)
 
 
 @router.get(

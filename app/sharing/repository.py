@@ -118,14 +118,48 @@ async def estimated_event_count(conn: Conn) -> int:
     return 0 if row is None else int(row["n"])
 
 
-async def sitemap_chunk(
-    conn: Conn, low: UUID, high: UUID | None, now: datetime, limit: int
-) -> list[dict[str, Any]]:
+async def sitemap_chunk(conn: Conn, low: UUID, high: UUID | None, now: datetime, limit: int) -> list[dict[str, Any]]:
     """Upcoming public events with ``low <= id < high`` (a range of the id index), at most ``limit``."""
     upper = "" if high is None else " AND e.id < %(high)s"
     cur = await conn.execute(
         "SELECT e.id, e.title, e.updated_at FROM events e "
         f"WHERE e.id >= %(low)s{upper} AND e.ends_at >= %(now)s AND {PUBLIC} ORDER BY e.id LIMIT %(limit)s",
         {"low": low, "high": high, "now": now, "limit": limit},
+    )
+    return await cur.fetchall()
+
+
+async def shared_series(conn: Conn, series_id: UUID) -> dict[str, Any] | None:
+    """A public series' rule and template (approximate: no point, no venue name or address), and its
+    newest occurrence SEQUENCE and change time (the series feed's SEQUENCE and Last-Modified)."""
+    cur = await conn.execute(
+        """
+        SELECT s.id, s.title, s.description, s.category, s.status, s.rrule, s.exdates, s.dtstart_local,
+               s.duration, s.timezone, s.created_at, s.updated_at, s.location_approximate,
+               CASE WHEN s.location_approximate THEN NULL ELSE ST_Y(s.geom) END AS lat,
+               CASE WHEN s.location_approximate THEN NULL ELSE ST_X(s.geom) END AS lon,
+               CASE WHEN s.location_approximate THEN NULL ELSE v.name END AS venue_name,
+               CASE WHEN s.location_approximate THEN NULL ELSE v.address END AS venue_address,
+               v.city AS venue_city, o.id AS organizer_id, o.name AS organizer_name,
+               (SELECT coalesce(max(e.sequence), 0) FROM events e WHERE e.series_id = s.id) AS sequence,
+               (SELECT max(e.updated_at) FROM events e WHERE e.series_id = s.id) AS rows_updated_at,
+               (SELECT e.id FROM events e WHERE e.series_id = s.id ORDER BY e.recurrence_id LIMIT 1) AS first_id
+        FROM event_series s
+        JOIN organizers o ON o.id = s.organizer_id
+        LEFT JOIN venues v ON v.id = s.venue_id
+        WHERE s.id = %s AND s.status IN ('published', 'cancelled')
+        """,
+        (series_id,),
+    )
+    return await cur.fetchone()
+
+
+async def series_overrides(conn: Conn, series_id: UUID, limit: int) -> list[dict[str, Any]]:
+    """The public occurrences of a series changed on their own (an override row), by recurrence id."""
+    cur = await conn.execute(
+        _SHARED + " AND e.series_id = %(s)s AND e.recurrence_id IN "
+        "(SELECT recurrence_id FROM event_series_overrides WHERE series_id = %(s)s) "
+        "ORDER BY e.recurrence_id LIMIT %(limit)s",
+        {"s": series_id, "limit": limit},
     )
     return await cur.fetchall()

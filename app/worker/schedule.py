@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.imports.tasks import queue_subscriptions, run_imports
 from app.notifications import tasks as notifications
 from app.payments import tasks as payments
 from app.recommendations import tasks as recommendations
@@ -47,6 +48,14 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
             timedelta(seconds=settings.recommendations.train_every_s),
             recommendations.train_model,
             exclusive=True,
+        ),
+        Periodic(
+            "imports.run", timedelta(seconds=settings.imports.poll_every_s), run_imports,
+            batch=settings.imports.job_batch,
+        ),
+        Periodic(
+            "imports.subscriptions", timedelta(seconds=settings.imports.poll_every_s * 30), queue_subscriptions,
+            batch=settings.imports.job_batch,
         ),
     ]
     return jobs

@@ -51,6 +51,7 @@ const BUILDERS: Record<Route['name'], PageBuilder> = {
   'event-edit': organizerPage,
   'venue-new': organizerPage,
   audit: organizerPage,
+  import: organizerPage,
   'not-found': notFoundPage,
 };
 

@@ -61,6 +61,7 @@ function render(ctx: PageContext, root: HTMLElement, me: Me): void {
     profileSection(ctx, me),
     pictureSection(ctx, me),
     savedSection(ctx),
+    calendarSection(ctx),
     followingSection(ctx),
     organizersSection(ctx),
     sessionsSection(ctx),
@@ -68,6 +69,39 @@ function render(ctx: PageContext, root: HTMLElement, me: Me): void {
     deleteSection(ctx),
   ];
   root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
+}
+
+// ---- calendar feed --------------------------------------------------------------------------
+
+interface FeedToken {
+  url: string;
+  webcal_url: string;
+}
+
+/** A private calendar address of the saved events; making a new one stops the old one. */
+function calendarSection(ctx: PageContext): HTMLElement {
+  const out = h('p', {role: 'status', 'aria-live': 'polite'});
+  const button = h('button', {class: 'btn btn-secondary', type: 'button'}, 'Subscribe to my calendar');
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    void ctx.session
+      .json<FeedToken>('/api/v1/me/calendar-token', {method: 'POST'})
+      .then((feed) => {
+        out.replaceChildren(
+          h('a', {href: feed.webcal_url, class: 'btn btn-primary'}, 'Open in my calendar app'),
+          ' or copy this private address: ',
+          h('input', {type: 'text', readonly: true, value: feed.url, 'aria-label': 'Calendar address', size: 40}),
+        );
+        button.textContent = 'Make a new address (the old one stops working)';
+      })
+      .catch((e: unknown) => {
+        out.textContent = errorText(e);
+      })
+      .finally(() => {
+        button.disabled = false;
+      });
+  });
+  return section('calendar', 'Your calendar', h('p', {}, 'Your saved events in any calendar app, kept up to date.'), button, out);
 }
 
 // ---- profile --------------------------------------------------------------------------------

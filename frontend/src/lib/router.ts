@@ -23,10 +23,11 @@ export type Route =
   | {name: 'event-edit'; organizerId: string; eventId: string}
   | {name: 'venue-new'; organizerId: string}
   | {name: 'audit'; organizerId: string}
+  | {name: 'import'; organizerId: string}
   | {name: 'not-found'};
 
 /** The organizer pages: a chunk of their own inside the pages' chunk (they bring a map editor). */
-export const ORGANIZER_ROUTES: readonly RouteName[] = ['organize', 'my-events', 'event-new', 'event-edit', 'venue-new', 'audit'];
+export const ORGANIZER_ROUTES: readonly RouteName[] = ['organize', 'my-events', 'event-new', 'event-edit', 'venue-new', 'audit', 'import'];
 
 export type RouteName = Route['name'];
 
@@ -69,6 +70,7 @@ export function parseRoute(hash: string): Route | null {
     if (rest === 'events/new') return {name: 'event-new', organizerId, venueId: id(query.get('venue')), copyOf: id(query.get('from'))};
     if (rest === 'venues/new') return {name: 'venue-new', organizerId};
     if (rest === 'audit') return {name: 'audit', organizerId};
+    if (rest === 'import') return {name: 'import', organizerId};
     if (parts.length === 5 && parts[2] === 'events' && parts[4] === 'edit' && UUID.test(parts[3])) {
       return {name: 'event-edit', organizerId, eventId: parts[3].toLowerCase()};
     }
@@ -126,6 +128,8 @@ export function routeHash(route: Route): string {
       return `#/organizers/${route.organizerId}/venues/new`;
     case 'audit':
       return `#/organizers/${route.organizerId}/audit`;
+    case 'import':
+      return `#/organizers/${route.organizerId}/import`;
     case 'invitation':
       return route.token ? `#/invitations/${route.token}` : '#/invitation';
     case 'not-found':

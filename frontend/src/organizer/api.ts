@@ -16,6 +16,23 @@ export interface OrgVenue {
   timezone: string;
 }
 
+export interface ImportEntry {
+  uid: string;
+  recurrence_id?: string | null;
+  title: string;
+  outcome: 'created' | 'updated' | 'unchanged' | 'skipped' | 'cancelled';
+  reason?: string | null;
+  event_id?: string | null;
+}
+
+export interface ImportJob {
+  id: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  error: string | null;
+  progress: {total: number; processed: number; created: number; updated: number; unchanged: number; skipped: number; cancelled: number};
+  report: ImportEntry[];
+}
+
 export interface Place {
   label: string;
   lat: number;
@@ -303,6 +320,27 @@ export class OrganizerApi {
     const response = await this.send(`/api/v1/events/${id}/image`, {method: 'POST', body: data});
     if (!response.ok) throw await problemFrom(response);
     return response.json();
+  }
+
+  /** Start an import: a calendar file (multipart `file`) or a URL (JSON); the answer is the queued job. */
+  async startImport(organizerId: string, source: {file: File} | {url: string; subscribe: boolean}, publish: boolean): Promise<ImportJob> {
+    const url = `/api/v1/organizers/${organizerId}/imports`;
+    let init: RequestInit;
+    if ('file' in source) {
+      const data = new FormData();
+      data.append('file', source.file, source.file.name);
+      data.append('publish', publish ? 'true' : 'false');
+      init = {method: 'POST', body: data};
+    } else {
+      init = {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({url: source.url, subscribe: source.subscribe, publish})};
+    }
+    const response = await this.send(url, init);
+    if (!response.ok) throw await problemFrom(response);
+    return (await response.json()) as ImportJob;
+  }
+
+  async importJob(id: string): Promise<ImportJob> {
+    return this.session.json<ImportJob>(`/api/v1/imports/${id}?limit=1000`);
   }
 
   private async send(url: string, init: RequestInit): Promise<Response> {

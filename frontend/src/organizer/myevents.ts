@@ -257,6 +257,7 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
         h('a', {class: 'btn btn-primary', href: routeHash({name: 'event-new', organizerId, venueId: null, copyOf: null})}, 'New event'),
         h('a', {class: 'btn btn-secondary', href: routeHash({name: 'venue-new', organizerId})}, 'Pin a venue'),
         h('a', {class: 'btn btn-secondary', href: routeHash({name: 'audit', organizerId})}, 'Changes'),
+        h('a', {class: 'btn btn-secondary', href: routeHash({name: 'import', organizerId})}, 'Import a calendar'),
         h('a', {class: 'btn btn-link', href: routeHash({name: 'team', organizerId})}, 'Team'),
       ),
       section('events', 'Events', chips, problem, list.root, status),

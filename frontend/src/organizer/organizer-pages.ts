@@ -10,6 +10,7 @@ import {h} from '../ui/dom';
 import {OrganizerApi} from './api';
 import {auditPage} from './audit';
 import {eventFormPage} from './eventform';
+import {importPage} from './imports';
 import {myEventsPage} from './myevents';
 import {venuePage} from './venue';
 
@@ -43,6 +44,9 @@ export function organizerPage(ctx: PageContext, route: Route, signal: AbortSigna
           break;
         case 'audit':
           inner = await auditPage(octx, route.organizerId);
+          break;
+        case 'import':
+          inner = importPage(octx, route.organizerId, signal);
           break;
         default:
           return;
