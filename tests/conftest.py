@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from app.main import create_app
 from config.settings import DatabaseSettings, RedisSettings, Settings
 
-pytest_plugins = ["tests.fixtures.database"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.localstripe"]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

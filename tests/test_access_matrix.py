@@ -303,15 +303,15 @@ async def build_world(client: httpx.AsyncClient) -> World:
     venue = await client.post("/api/v1/venues", headers=bearer(people["owner"]), json={
         "organizer_id": str(organizer_a), "name": "Main Hall", "location": {"lat": 48.8566, "lon": 2.3522}})
     assert venue.status_code == 201, venue.text
-    return World(
-        people, str(organizer_a), str(organizer_b), invitation["id"], token, venue.json()["id"], response.json()["id"]
-    )
     geofence = await client.post(
         "/api/v1/me/geofences", json={"area": {"center": {"lat": 48.85, "lon": 2.35}, "radius_m": 1000}},
         headers=bearer(people["user"]),
     )
     assert geofence.status_code == 201, geofence.text
-    return World(people, str(organizer_a), str(organizer_b), invitation["id"], token, geofence.json()["id"])
+    return World(
+        people, str(organizer_a), str(organizer_b), invitation["id"], token, venue.json()["id"],
+        response.json()["id"], geofence.json()["id"],
+    )  # fmt: skip
 
 
 class Snapshot:

@@ -14,7 +14,8 @@ import logging
 import pickle
 
 import orjson
-from psycopg_pool import AsyncConnectionPool
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from app.db import Conn
 from app.recommendations import repository
@@ -82,6 +83,9 @@ class ModelHolder:
         while True:
             try:
                 await self.refresh()
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                # The database is away (the breaker answers requests meanwhile): keep the model we have.
+                log.warning("the recommendation model could not be checked: %s", type(exc).__name__)
             except Exception:
                 log.warning("loading the recommendation model failed", exc_info=True)
             await asyncio.sleep(self._poll_s)

@@ -126,7 +126,8 @@ async def test_items_carry_the_contract_fields_and_the_venue(client, world: Worl
     item = items[str(at_venue["id"])]
     assert set(item) == {
         "id", "title", "category", "tags", "starts_at", "ends_at", "timezone", "venue", "lat", "lon",
-        "is_free", "price_min", "price_max", "currency", "popularity", "status", "location_approximate",
+        "is_free", "price_min", "price_max", "currency", "popularity", "status", "location_approximate", "image",
+        "places_left", "sold_out",
     }  # fmt: skip
     assert item["location_approximate"] is False
     assert item["venue"] == {"id": str(venue), "name": "Salle Pleyel", "lat": 48.87, "lon": 2.33}

@@ -16,8 +16,6 @@ from tests.fixtures.localstripe import LocalStripe
 from tests.ticketing.conftest import TABLES as TICKETING_TABLES
 from tests.ticketing.helpers import Person, people
 
-pytest_plugins = ["tests.fixtures.localstripe"]
-
 TABLES = ("stripe_events", *TICKETING_TABLES)
 
 

@@ -68,7 +68,7 @@ async def test_head_answers_the_routes_that_read_the_database(client: httpx.Asyn
     assert (await client.head("/tiles/events/3/4/2.mvt")).status_code == 204  # no event: no tile
 
 
-@pytest.mark.parametrize("path", [*NO_DATABASE_ROUTES, "/tiles/events/3/4/2.mvt", "/api/v1/events"])
+@pytest.mark.parametrize("path", [*NO_DATABASE_ROUTES, "/tiles/events/3/4/2.mvt", "/api/v1/events/nearby"])
 async def test_405_names_every_method_allowed(client_with: ClientMaker, path: str) -> None:
     async with client_with() as client:
         for method in ("POST", "PUT", "DELETE", "PATCH"):
@@ -79,7 +79,9 @@ async def test_405_names_every_method_allowed(client_with: ClientMaker, path: st
             assert response.headers["x-frame-options"] == "DENY"
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/tiles/events/1/0/0.mvt", "/assets/app-1a2b.js", "/api/v1/events"])
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/tiles/events/1/0/0.mvt", "/assets/app-1a2b.js", "/api/v1/events/nearby"]
+)
 async def test_options_says_what_may_be_done(client_with: ClientMaker, path: str) -> None:
     async with client_with() as client:
         response = await client.options(path)
@@ -99,6 +101,13 @@ async def accounts() -> AsyncIterator[httpx.AsyncClient]:
     app = _accounts_app(cors_origins="https://app.example, https://admin.example:8443")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         yield client
+
+
+async def test_the_events_collection_is_read_by_all_and_written_by_organizers(client_with: ClientMaker) -> None:
+    async with client_with() as client:
+        assert (await client.options("/api/v1/events")).headers["allow"] == "GET, HEAD, POST, OPTIONS"
+        refused = await client.put("/api/v1/events")
+        assert refused.status_code == 405 and refused.headers["allow"] == "GET, HEAD, POST, OPTIONS"
 
 
 async def test_allow_lists_the_methods_of_every_route_at_the_path(accounts: httpx.AsyncClient) -> None:
