@@ -73,12 +73,18 @@ async def organizer_name(conn: Conn, organizer_id: UUID) -> str | None:
     return None if row is None else str(row["name"])
 
 
-async def saved_event_keys(conn: Conn, account_id: UUID, since: datetime, limit: int) -> list[tuple[int, UUID]]:
-    """The (cell, id) of the events a person saved that end after ``since``, at most ``limit``."""
+async def personal_event_keys(conn: Conn, account_id: UUID, since: datetime, limit: int) -> list[tuple[int, UUID]]:
+    """The (cell, id) of the events a person saved, answered going or interested to, or holds a ticket
+    for, that end after ``since``: at most ``limit``, soonest first."""
     cur = await conn.execute(
-        "SELECT s.cell, s.event_id FROM saved_events s JOIN events e ON e.cell = s.cell AND e.id = s.event_id "
-        "WHERE s.account_id = %s AND e.ends_at >= %s ORDER BY e.starts_at, e.id LIMIT %s",
-        (account_id, since, limit),
+        "WITH mine AS ("
+        " SELECT cell, event_id FROM saved_events WHERE account_id = %(account)s"
+        " UNION SELECT cell, event_id FROM rsvps WHERE account_id = %(account)s"
+        "  AND status IN ('going', 'interested', 'waitlisted')"
+        " UNION SELECT cell, event_id FROM tickets WHERE account_id = %(account)s AND status = 'valid')"
+        " SELECT m.cell, m.event_id FROM mine m JOIN events e ON e.cell = m.cell AND e.id = m.event_id"
+        " WHERE e.ends_at >= %(since)s ORDER BY e.starts_at, e.id LIMIT %(limit)s",
+        {"account": account_id, "since": since, "limit": limit},
     )
     return [(row["cell"], row["event_id"]) for row in await cur.fetchall()]
 

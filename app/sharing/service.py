@@ -42,11 +42,11 @@ async def rotate_feed_token(conn: Conn, account_id: UUID, now: datetime) -> Feed
 
 
 async def personal_feed_rows(conn: Conn, token: str, now: datetime) -> list[dict[str, Any]]:
-    """The events of the person holding ``token``: what they saved (and, with tickets, hold)."""
+    """The events of the person holding ``token``: saved, answered (RSVP) or ticketed."""
     account_id = await repository.account_of_feed_token(conn, token_hash(token))
     if account_id is None:
         raise FeedNotFound("no calendar feed has this token (it may have been replaced)")
-    keys = await repository.saved_event_keys(conn, account_id, now - FEED_LOOKBACK, MAX_FEED_EVENTS)
+    keys = await repository.personal_event_keys(conn, account_id, now - FEED_LOOKBACK, MAX_FEED_EVENTS)
     return await repository.shared_events(conn, keys)
 
 

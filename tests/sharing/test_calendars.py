@@ -125,3 +125,15 @@ async def test_sitemap_and_robots(app: FastAPI, client: httpx.AsyncClient) -> No
     assert f"<loc>http://test/e/{upcoming['id']}-upcoming</loc>" in chunk.text
     assert (await client.get("/sitemaps/events-0-1.xml")).status_code == 404
     assert (await client.get("/sitemaps/events-99-0.xml")).status_code == 404
+
+
+async def test_the_personal_feed_holds_answered_events_too(app: FastAPI, client: httpx.AsyncClient) -> None:
+    host = await organizer(app)
+    going = await event(app, host, title="Going there")
+    await event(app, host, title="Not answered")
+    person = await sign_up(client, "rsvp-feed@example.com")
+    answer = await client.put(f"/api/v1/events/{going['id']}/rsvp", json={"status": "going"}, headers=bearer(person))
+    assert answer.status_code == 200, answer.text
+    token = (await client.post("/api/v1/me/calendar-token", headers=bearer(person))).json()["token"]
+    feed = await client.get("/api/v1/calendars/me.ics", params={"token": token})
+    assert [str(v["SUMMARY"]) for v in check_rfc5545(feed.content).walk("VEVENT")] == ["Going there"]
