@@ -212,9 +212,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PATCH", "/api/v1/me/notification-settings"): Row(               "401  200  200  200  200  200  200  200",
         body=lambda w, a: {"kinds": {"starting_soon": True}}),
     ("GET", "/api/v1/me/inbox"): Row(                                 "401  200  200  200  200  200  200  200"),
-    # ticketing and RSVPs on an event, a tier and an order that do not exist: 404 for whoever may ask
+    # ticketing and RSVPs on A's draft (its team prepares tiers and reads its lists; nobody answers a
+    # draft), and on a tier and an order that do not exist: 404 for whoever may ask
     ("GET", "/api/v1/events/{event_id}/tiers"): Row(                  "404  404  404  404  404  404  404  404"),
-    ("POST", "/api/v1/events/{event_id}/tiers"): Row(                 "401  403  404  404  404  404  404  404",
+    ("POST", "/api/v1/events/{event_id}/tiers"): Row(                 "401  403  404  201  201  403  404  201",
         body=lambda w, a: {"name": "Standard", "price": 2500, "currency": "EUR", "quota": 100}),
     ("PATCH", "/api/v1/tiers/{tier_id}"): Row(                        "401  403  404  404  404  404  404  404",
         body=lambda w, a: {"name": "Early bird"}),
@@ -224,15 +225,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/orders/{order_id}"): Row(                        "401  404  404  404  404  404  404  404"),
     ("POST", "/api/v1/orders/{order_id}/cancel"): Row(                "401  404  404  404  404  404  404  404"),
     ("GET", "/api/v1/me/tickets"): Row(                               "401  200  200  200  200  200  200  200"),
-    ("GET", "/api/v1/events/{event_id}/checkin-list"): Row(           "401  403  404  404  404  404  404  404"),
+    ("GET", "/api/v1/events/{event_id}/checkin-list"): Row(           "401  403  404  200  200  200  404  200"),
     # a code that is no ticket of ours: refused before anything is looked up
     ("POST", "/api/v1/checkins"): Row(                                "401  403  422  422  422  422  422  422",
         body=lambda w, a: {"code": "HT1.bm90LWEtdGlja2V0", "door": "Main"}),
     ("PUT", "/api/v1/events/{event_id}/rsvp"): Row(                   "401  403  404  404  404  404  404  404",
         body=lambda w, a: {"status": "going"}),
     ("DELETE", "/api/v1/events/{event_id}/rsvp"): Row(                "401  403  404  404  404  404  404  404"),
-    ("GET", "/api/v1/events/{event_id}/attendees"): Row(              "401  403  404  404  404  404  404  404"),
-    ("GET", "/api/v1/events/{event_id}/attendees.csv"): Row(          "401  403  404  404  404  404  404  404"),
+    ("GET", "/api/v1/events/{event_id}/attendees"): Row(              "401  403  404  200  200  200  404  200"),
+    ("GET", "/api/v1/events/{event_id}/attendees.csv"): Row(          "401  403  404  200  200  200  404  200"),
 }
 # fmt: on
 
