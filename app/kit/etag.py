@@ -8,6 +8,8 @@ not the query.
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 from starlette.responses import Response
 
@@ -31,6 +33,21 @@ def none_match(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
+def http_date(moment: datetime) -> str:
+    """An HTTP date (RFC 9110 5.6.7) of ``moment``."""
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def not_modified_since(if_modified_since: str | None, modified: datetime | None) -> bool:
+    """True when ``modified`` is no later than the client's If-Modified-Since (unparsable: False)."""
+    if if_modified_since is None or modified is None:
+        return False
+    try:
+        return modified.replace(microsecond=0) <= parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+
+
 def cacheable_response(
     body: bytes,
     *,
@@ -38,12 +55,24 @@ def cacheable_response(
     if_none_match: str | None,
     cache_control: str,
     vary: str | None = None,
+    last_modified: datetime | None = None,
+    if_modified_since: str | None = None,
 ) -> Response:
-    """200 with ``body``, or 304 without it when the client already holds these bytes."""
+    """200 with ``body``, or 304 without it when the client already holds these bytes.
+
+    With ``last_modified`` the answer carries Last-Modified too; If-None-Match decides when the
+    client sent one, else If-Modified-Since (RFC 9110 13.2.2).
+    """
     etag = etag_of(body)
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if vary:
         headers["Vary"] = vary
-    if none_match(if_none_match, etag):
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+    if if_none_match:
+        unchanged = none_match(if_none_match, etag)
+    else:
+        unchanged = not_modified_since(if_modified_since, last_modified)
+    if unchanged:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)

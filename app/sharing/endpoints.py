@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -26,7 +25,7 @@ from app.events.discovery import find_events
 from app.events.discovery_schemas import ListParams
 from app.events.paging import decode_cursor, first_page
 from app.kit.cursor import CursorSigner
-from app.kit.etag import etag_of, none_match
+from app.kit.etag import cacheable_response
 from app.kit.public_url import public_base_url
 from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
@@ -221,31 +220,14 @@ def _feed(request: Request, rows: list[dict[str, Any]], name: str, now: datetime
 
 
 def _cacheable(request: Request, body: bytes, media_type: str, cache: str, modified: datetime | None) -> Response:
-    etag = etag_of(body)
-    headers = {"ETag": etag, "Cache-Control": cache}
-    if modified is not None:
-        headers["Last-Modified"] = http_date(modified)
-    if _not_modified(request.headers, etag, modified):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=media_type, headers=headers)
-
-
-def http_date(moment: datetime) -> str:
-    """An HTTP date (RFC 9110 5.6.7) of ``moment``."""
-    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
-
-
-def _not_modified(headers: Mapping[str, str], etag: str, modified: datetime | None) -> bool:
-    """RFC 9110 13.2.2: If-None-Match decides when present; else If-Modified-Since."""
-    if headers.get("if-none-match"):
-        return none_match(headers.get("if-none-match"), etag)
-    since = headers.get("if-modified-since")
-    if since is None or modified is None:
-        return False
-    try:
-        return modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
+    return cacheable_response(
+        body,
+        media_type=media_type,
+        if_none_match=request.headers.get("if-none-match"),
+        cache_control=cache,
+        last_modified=modified,
+        if_modified_since=request.headers.get("if-modified-since"),
+    )
 
 
 def _image_url(base: str, row: Mapping[str, Any]) -> str | None:
