@@ -110,10 +110,9 @@ class AuthSettings(BaseModel):
     min_password_length: int = Field(10, ge=8)
     # zxcvbn's score (0-4) a new password must reach.
     min_password_score: int = Field(3, ge=0, le=4)
-    # Web sign-in: the refresh cookie is Secure; origins (scheme://host[:port]) allowed to make
-    # cookie-authenticated writes besides the service's own.
+    # Web sign-in: the refresh cookie is Secure. Pages of ``http.cors_origins`` may use it besides the
+    # service's own.
     cookie_secure: bool = True
-    web_origins: list[str] = []
     # Abuse limits, "count/seconds", per IP (``ip``) and per email address (``account``).
     login_ip_limit: str = "30/300"
     login_account_limit: str = "10/900"
@@ -497,7 +496,8 @@ class HttpSettings(BaseModel):
     public_base_url: str | None = None
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (uvicorn's forwarded_allow_ips).
     forwarded_allow_ips: CommaList = []
-    # Origins that may call the account routes with credentials (cookies, Authorization). None by default.
+    # Origins (scheme://host[:port]) whose pages may call the credentialed routes (accounts, organizer and
+    # attendee writes) and use the web session cookie. None by default.
     cors_origins: CommaList = []
     # Origins the map may fetch from besides this one (an external basemap's tiles, sprites, glyphs): CSP.
     csp_connect_origins: CommaList = []

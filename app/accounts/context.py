@@ -62,6 +62,8 @@ class Limits:
 class AccountsContext:
     settings: AuthSettings
     mail_settings: MailSettings
+    # Origins besides the service's own whose pages may use the web session cookie (the CORS origins).
+    web_origins: tuple[str, ...]
     pool: AsyncConnectionPool[Conn]
     passwords: Passwords
     access: AccessTokens
@@ -85,6 +87,7 @@ class AccountsContext:
         context = cls(
             settings=auth,
             mail_settings=settings.mail,
+            web_origins=tuple(settings.http.cors_origins),
             pool=pool,
             passwords=Passwords(
                 time_cost=auth.argon2_time_cost,

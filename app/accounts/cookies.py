@@ -14,6 +14,8 @@ the cookie-authenticated calls (refresh, logout) need a CSRF defence. Three lock
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from fastapi import Request
 from starlette.responses import Response
 
@@ -60,9 +62,9 @@ def refresh_cookie(request: Request) -> str | None:
     return request.cookies.get(REFRESH_COOKIE)
 
 
-def checked_csrf_token(request: Request, settings: AuthSettings) -> str:
+def checked_csrf_token(request: Request, web_origins: Collection[str]) -> str:
     """The CSRF token of a cookie-authenticated request that passed the origin and double-submit checks."""
-    _check_origin(request, settings)
+    _check_origin(request, web_origins)
     header = request.headers.get(CSRF_HEADER)
     cookie = request.cookies.get(CSRF_COOKIE)
     if not header or not cookie or len(header) > 128 or not same_secret(header, cookie):
@@ -70,11 +72,11 @@ def checked_csrf_token(request: Request, settings: AuthSettings) -> str:
     return header
 
 
-def _check_origin(request: Request, settings: AuthSettings) -> None:
+def _check_origin(request: Request, web_origins: Collection[str]) -> None:
     origin = request.headers.get("origin")
     if origin is not None:
         own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin != own and origin not in settings.web_origins:
+        if origin != own and origin not in web_origins:
             raise CsrfRefused(f"requests from {origin} may not use the session cookie")
         return
     # No Origin (some same-origin requests): browsers that send Fetch metadata say where it came from.

@@ -181,7 +181,7 @@ def _refresh_credentials(request: Request, ctx: AccountsContext, from_body: str 
     token = cookies.refresh_cookie(request)
     if token is None or len(token) > 128:
         raise Unauthorized("no refresh token: send refresh_token or the session cookie", invalid_token=True)
-    return token, cookies.checked_csrf_token(request, ctx.settings)
+    return token, cookies.checked_csrf_token(request, ctx.web_origins)
 
 
 def _problem(request: Request, error: Unauthorized) -> Response:

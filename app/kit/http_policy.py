@@ -14,12 +14,14 @@ from the settings; a request pays a few microseconds for it.
 - **405** answers carry ``Allow`` with every method of every route at that path (plus HEAD where
   GET is, and OPTIONS); a plain ``OPTIONS`` request is a 204 with that ``Allow``.
 - **CORS per route family** (docs/ARCHITECTURE.md, "HTTP policy"):
-  public reads (events, tiles, TileJSON, styles, basemap) may be read by any origin without
-  credentials: ``Access-Control-Allow-Origin: *`` on every answer, the same bytes for every
-  origin, so shared caches keep one copy (no ``Vary: Origin``); preflights allow GET and HEAD.
-  Account routes allow credentials, only from ``settings.http.cors_origins`` (none by default),
+  public reads (events, series, calendars, live, popular near here, tiles, basemap) may be read by
+  any origin without credentials: GET and HEAD answers carry ``Access-Control-Allow-Origin: *``,
+  the same bytes for every origin, so shared caches keep one copy (no ``Vary: Origin``); preflights
+  for a plain GET or HEAD are answered so. Writes at those paths (publishing, RSVPs) and preflights
+  asking for another method or for ``Authorization`` are credentialed requests, as are the account,
+  organizer and attendee routes: allowed only from ``settings.http.cors_origins`` (none by default),
   through Starlette's CORSMiddleware. Every other path (the map page, its files, docs, health,
-  metrics) is same-origin only: no CORS header at all.
+  metrics, the payment webhook, the development outbox) is same-origin only: no CORS header at all.
 - **Security headers** on every answer: a Content-Security-Policy fitted to the map (scripts and
   styles from this origin only, MapLibre's workers, data:/blob: images, the configured external
   basemap's origin), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy``, and no framing
@@ -57,10 +59,32 @@ class RouteFamily:
         return isinstance(path, str) and (path in self.exact or path.startswith(self.below))
 
 
-# Public, cacheable data: read by any origin, never with credentials.
-PUBLIC_READS = RouteFamily("/api/v1/events", "/api/v1/calendars", "/tiles", "/basemap")
-# Accounts and what belongs to them: credentials, from the configured origins only.
-ACCOUNTS = RouteFamily("/api/v1/auth", "/api/v1/me", "/api/v1/organizers", "/api/v1/invitations")
+# Public, cacheable data: read (GET, HEAD) by any origin, never with credentials. Other methods at
+# these paths are credentialed writes (publishing, RSVPs): the configured origins only.
+PUBLIC_READS = RouteFamily(
+    "/api/v1/events",
+    "/api/v1/series",
+    "/api/v1/calendars",
+    "/api/v1/live",
+    "/api/v1/recommendations",
+    "/tiles",
+    "/basemap",
+)
+# Accounts, organizers' and attendees' own things: credentials, from the configured origins only.
+CREDENTIALED = RouteFamily(
+    "/api/v1/auth",
+    "/api/v1/me",
+    "/api/v1/organizers",
+    "/api/v1/invitations",
+    "/api/v1/venues",
+    "/api/v1/geocode",
+    "/api/v1/imports",
+    "/api/v1/tiers",
+    "/api/v1/orders",
+    "/api/v1/checkins",
+    "/api/v1/push",
+)
+PUBLIC_METHODS = frozenset({"GET", "HEAD"})
 
 PUBLIC_CORS: Headers = [
     (b"access-control-allow-origin", b"*"),
@@ -72,9 +96,17 @@ PUBLIC_PREFLIGHT: Headers = [
     (b"access-control-allow-headers", b"Accept, Accept-Language, Content-Language, If-None-Match, X-Request-Id"),
     (b"access-control-max-age", b"86400"),
 ]
-ACCOUNT_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-ACCOUNT_HEADERS = ("Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-Id")
-ACCOUNT_EXPOSED = ("ETag", "Location", "Retry-After", "X-Request-Id")
+CREDENTIALED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+CREDENTIALED_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-CSRF-Token",
+    "X-Request-Id",
+)
+CREDENTIALED_EXPOSED = ("ETag", "Location", "Retry-After", "X-Request-Id")
 
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -126,13 +158,13 @@ class HttpPolicy:
         self.secured = security_headers(settings)
         self.public = [*self.secured, *PUBLIC_CORS]
         self.preflight = [*self.secured, *PUBLIC_PREFLIGHT]
-        self.accounts = CORSMiddleware(
+        self.credentialed = CORSMiddleware(
             app,
             allow_origins=http.cors_origins,
             allow_credentials=True,
-            allow_methods=ACCOUNT_METHODS,
-            allow_headers=ACCOUNT_HEADERS,
-            expose_headers=ACCOUNT_EXPOSED,
+            allow_methods=CREDENTIALED_METHODS,
+            allow_headers=CREDENTIALED_HEADERS,
+            expose_headers=CREDENTIALED_EXPOSED,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -148,14 +180,14 @@ class HttpPolicy:
         if root := scope.get("root_path"):
             path = path.removeprefix(root)
         app, added = self.app, self.secured
-        if path in PUBLIC_READS:
+        if path in PUBLIC_READS and (method in PUBLIC_METHODS or (method == "OPTIONS" and not _is_preflight(headers))):
             added = self.public
-            if method == "OPTIONS" and _is_preflight(headers):
-                await send({"type": "http.response.start", "status": 204, "headers": self.preflight})
-                await send({"type": "http.response.body", "body": b""})
-                return
-        elif path in ACCOUNTS:
-            app = self.accounts
+        elif path in PUBLIC_READS and method == "OPTIONS" and _is_public_preflight(headers):
+            await send({"type": "http.response.start", "status": 204, "headers": self.preflight})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        elif path in PUBLIC_READS or path in CREDENTIALED:
+            app = self.credentialed
         if method != "HEAD":
             await app(scope, receive, _replying(send, scope, method, added))
             return
@@ -243,3 +275,12 @@ def _ordered(methods: Iterable[str]) -> list[str]:
 def _is_preflight(headers: Headers) -> bool:
     names = {name for name, _ in headers}
     return b"origin" in names and b"access-control-request-method" in names
+
+
+def _is_public_preflight(headers: Headers) -> bool:
+    """A preflight for a plain read: GET or HEAD, and no ``Authorization`` asked for."""
+    fields = dict(headers)
+    if b"origin" not in fields or fields.get(b"access-control-request-method", b"").upper() not in (b"GET", b"HEAD"):
+        return False
+    asked = fields.get(b"access-control-request-headers", b"").lower()
+    return b"authorization" not in {name.strip() for name in asked.split(b",")}

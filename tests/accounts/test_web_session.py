@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
+from app.accounts import cookies
+from app.accounts.errors import CsrfRefused
 from tests.accounts.helpers import STRONG_PASSWORD, bearer, sign_up
 
 AUTH = "/api/v1/auth"
@@ -108,3 +110,18 @@ async def test_cookie_logout_needs_csrf_proof(browser: httpx.AsyncClient) -> Non
     refused = await browser.post(f"{AUTH}/logout", headers={"Origin": "https://evil.example.com"})
     assert refused.status_code == 403
     assert (await browser.get("/api/v1/me", headers=bearer(body["access_token"]))).status_code == 200
+
+
+def _cookie_request(origin: str) -> Request:
+    headers = [(b"origin", origin.encode()), (b"x-csrf-token", b"t" * 43), (b"cookie", b"hp_csrf=" + b"t" * 43)]
+    return Request({"type": "http", "method": "POST", "scheme": "https", "server": ("test", 443), "path": "/",
+                    "headers": headers})
+
+
+def test_pages_of_the_cors_origins_may_use_the_session_cookie() -> None:
+    """One list of trusted origins: the pages allowed credentialed CORS calls are the ones that may refresh."""
+    trusted = ("https://app.example",)
+    assert cookies.checked_csrf_token(_cookie_request("https://app.example"), trusted) == "t" * 43
+    assert cookies.checked_csrf_token(_cookie_request("https://test"), ()) == "t" * 43  # the service's own
+    with pytest.raises(CsrfRefused):
+        cookies.checked_csrf_token(_cookie_request("https://evil.example"), trusted)

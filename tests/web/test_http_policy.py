@@ -134,9 +134,32 @@ async def test_public_reads_are_open_to_any_origin_without_credentials(client_wi
         assert preflight.headers["access-control-allow-methods"] == "GET, HEAD"
         assert "if-none-match" in preflight.headers["access-control-allow-headers"].lower()
         assert "access-control-allow-credentials" not in preflight.headers
-        # A write is not among the methods allowed: the browser refuses it.
-        refused = await client.options(path, headers=_preflight("https://partner.example", "DELETE"))
-        assert "DELETE" not in refused.headers["access-control-allow-methods"]
+        # A write, or a read with credentials, is a credentialed request: no configured origin, refused.
+        for asked in (_preflight("https://partner.example", "DELETE"),
+                      _preflight("https://partner.example", "GET", "authorization")):
+            refused = await client.options(path, headers=asked)
+            assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+
+
+async def test_writes_at_public_paths_take_credentials_from_the_configured_origins_only(
+    accounts: httpx.AsyncClient,
+) -> None:
+    """Publishing and RSVPs live beside the public reads; an organizer's own front end may write there."""
+    for path, method in (("/api/v1/events", "POST"), ("/api/v1/events/1", "PATCH"), ("/api/v1/events/1/rsvp", "PUT"),
+                         ("/api/v1/orders", "POST"), ("/api/v1/venues", "POST"), ("/api/v1/checkins", "POST")):
+        allowed = await accounts.options(path, headers=_preflight("https://app.example", method, "authorization"))
+        assert allowed.status_code == 200, path
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+        assert allowed.headers["access-control-allow-credentials"] == "true"
+        assert method in allowed.headers["access-control-allow-methods"]
+        refused = await accounts.options(path, headers=_preflight("https://evil.example", method))
+        assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    # A read with a bearer token from the configured origin is answered for that origin.
+    signed = await accounts.options("/api/v1/events", headers=_preflight("https://app.example", "GET", "authorization"))
+    assert signed.status_code == 200 and signed.headers["access-control-allow-origin"] == "https://app.example"
+    # The same path's plain reads stay public: one representation for every origin.
+    public = await accounts.options("/api/v1/events", headers=_preflight("https://app.example", "GET"))
+    assert public.status_code == 204 and public.headers["access-control-allow-origin"] == "*"
 
 
 async def test_a_public_read_is_the_same_for_every_origin(client_with: ClientMaker) -> None:
