@@ -270,6 +270,8 @@ class VenueSettings(BaseModel):
     move_batch_size: int = Field(200, ge=1, le=5000)
     # How long a create waits for the organizer's venue lock (two creates of the same venue) before a 503.
     lock_timeout_ms: int = Field(2000, ge=10)
+
+
 class PaymentsSettings(BaseModel):
     """Payments through Stripe (``HAPPENINGS_PAYMENTS__*``). Keys and the webhook secret come from the
     environment only. No secret key: payments are off (``make run`` then starts localstripe and sets
@@ -312,6 +314,17 @@ class PaymentsSettings(BaseModel):
     @property
     def enabled(self) -> bool:
         return self.secret_key is not None and bool(self.secret_key.get_secret_value())
+
+    @property
+    def test_cards(self) -> bool:
+        """Payments go to a stand-in for Stripe (localstripe, by ``api_base``) with a test key: it has
+        no browser-side confirmation, so the buy page's test-card form pays through the server."""
+        if not self.enabled or not self.api_base:
+            return False
+        assert self.secret_key is not None
+        return not self.secret_key.get_secret_value().startswith(("sk_live_", "rk_live_"))
+
+
 class RecommendationSettings(BaseModel):
     """For-you lists, similar events, the interaction log and model training."""
 
@@ -646,8 +659,7 @@ class Settings(BaseSettings):
             return
         if self.discovery.cursor_secret.startswith("dev-"):
             raise ValueError(
-                "HAPPENINGS_DISCOVERY__CURSOR_SECRET must be set outside development "
-                "(the default is public)."
+                "HAPPENINGS_DISCOVERY__CURSOR_SECRET must be set outside development (the default is public)."
             )
         if self.auth.jwt_private_key is None and self.auth.jwt_private_key_file is None:
             raise ValueError(

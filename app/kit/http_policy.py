@@ -76,6 +76,8 @@ ACCOUNT_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 ACCOUNT_HEADERS = ("Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-Id")
 ACCOUNT_EXPOSED = ("ETag", "Location", "Retry-After", "X-Request-Id")
 
+STRIPE_JS = "https://js.stripe.com"
+
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -103,6 +105,12 @@ def content_security_policy(settings: Settings) -> str:
         "form-action": "'self'",
         "frame-ancestors": "'none'",
     }
+    payments = settings.payments
+    if payments.enabled and payments.publishable_key and not payments.test_cards:
+        # The buy page's Stripe Elements: Stripe.js, its card frames, and its calls to Stripe's API.
+        directives["script-src"] += f" {STRIPE_JS}"
+        directives["frame-src"] = f"{STRIPE_JS} https://hooks.stripe.com"
+        directives["connect-src"] += " https://api.stripe.com"
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
