@@ -22,7 +22,8 @@ from the settings; a request pays a few microseconds for it.
   metrics) is same-origin only: no CORS header at all.
 - **Security headers** on every answer: a Content-Security-Policy fitted to the map (scripts and
   styles from this origin only, MapLibre's workers, data:/blob: images, the configured external
-  basemap's origin), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy``, and no framing
+  basemap's origin; Stripe.js, its frames and API when the buy page uses Stripe Elements),
+  ``X-Content-Type-Options: nosniff``, ``Referrer-Policy``, and no framing
   (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``). A header the route set itself is
   left alone, never doubled (social sign-in's redirects send ``Referrer-Policy: no-referrer``).
 """
