@@ -81,7 +81,7 @@ def test_rsvp_buy_and_show_the_ticket_offline(new_context: Any, base_url: str, w
     sign_in(page, email)
 
     # A free event: going takes a place, and another person's answer shows without a reload.
-    page.goto(f"/?event={world['free']}")
+    page.goto(f"/?event={world['free']}", wait_until="domcontentloaded")
     places = page.locator("#places-left")
     places.filter(has_text=f"{CAPACITY} places left").wait_for()
     page.get_by_role("button", name="Going", exact=True).click()
@@ -96,7 +96,7 @@ def test_rsvp_buy_and_show_the_ticket_offline(new_context: Any, base_url: str, w
     places.filter(has_text="1 place left").wait_for(timeout=20_000)
 
     # A paid event: two tickets, a declined card first, then the card that pays.
-    page.goto(f"/?event={world['paid']}")
+    page.goto(f"/?event={world['paid']}", wait_until="domcontentloaded")
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Buy tickets").click()
     page.locator("#hold-countdown").filter(has_text="held for").wait_for()
@@ -105,7 +105,9 @@ def test_rsvp_buy_and_show_the_ticket_offline(new_context: Any, base_url: str, w
     page.get_by_label("CVC").fill("123")
     page.get_by_role("button", name="Pay").click()
     page.locator("#pay-error").filter(has_text="declined").wait_for()
-    page.get_by_role("button", name="Try another card").click()
+    again = page.get_by_role("button", name="Try another card")
+    again.click()
+    again.wait_for(state="detached")  # a new order, a new form
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_label("Expiry (MM/YY)").fill("12/34")
     page.get_by_label("CVC").fill("123")
@@ -141,14 +143,14 @@ def test_attend_and_my_tickets_on_a_phone_pass_axe(new_context: Any, base_url: s
     context = new_context(now=datetime.now(UTC), viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     page = context.new_page()
     sign_in(page, email)
-    page.goto(f"/?event={world['free']}")
+    page.goto(f"/?event={world['free']}", wait_until="domcontentloaded")
     page.get_by_role("button", name="Going", exact=True).click()
     page.locator("#rsvp-status").filter(has_text="You are going.").wait_for()
     assert violations(page) == []
-    page.goto(f"/?event={world['paid']}")
+    page.goto(f"/?event={world['paid']}", wait_until="domcontentloaded")
     page.get_by_role("button", name="Buy tickets").wait_for()
     assert violations(page) == []
-    page.goto("/#/tickets")
+    page.goto("/#/tickets", wait_until="domcontentloaded")
     page.locator(".ticket-qr").first.wait_for()
     box = page.locator(".ticket-qr").first.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], "the QR code fits the phone's screen"
