@@ -270,8 +270,6 @@ class VenueSettings(BaseModel):
     move_batch_size: int = Field(200, ge=1, le=5000)
     # How long a create waits for the organizer's venue lock (two creates of the same venue) before a 503.
     lock_timeout_ms: int = Field(2000, ge=10)
-
-
 class PaymentsSettings(BaseModel):
     """Payments through Stripe (``HAPPENINGS_PAYMENTS__*``). Keys and the webhook secret come from the
     environment only. No secret key: payments are off (``make run`` then starts localstripe and sets
@@ -659,7 +657,8 @@ class Settings(BaseSettings):
             return
         if self.discovery.cursor_secret.startswith("dev-"):
             raise ValueError(
-                "HAPPENINGS_DISCOVERY__CURSOR_SECRET must be set outside development (the default is public)."
+                "HAPPENINGS_DISCOVERY__CURSOR_SECRET must be set outside development "
+                "(the default is public)."
             )
         if self.auth.jwt_private_key is None and self.auth.jwt_private_key_file is None:
             raise ValueError(
