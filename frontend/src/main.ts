@@ -15,7 +15,6 @@ import {isRouteHash} from './lib/router';
 import {eventPageUrl} from './lib/share';
 import {type LiveChange, LiveFeed} from './lib/live';
 import {Session} from './lib/session';
-import {forgetTickets} from './tickets/logic';
 import {type AppState, type MapView, parseHashView, parseState, serializeState} from './lib/urlstate';
 import {EventMap, type TileEvent} from './map/eventmap';
 import {CalendarView} from './ui/calendar';
@@ -475,7 +474,7 @@ function startAccounts(): Session {
     if (reason === 'ended') notify('Your session has ended. Please sign in again.', 'error');
     if (reason === 'elsewhere') notify('You were logged out in another tab.');
     // Logging out takes the tickets kept on this device for offline use with it.
-    if (reason === 'signed-out') forgetTickets(localStorage);
+    if (reason === 'signed-out') void import('./tickets/logic').then(({forgetTickets}) => forgetTickets(localStorage));
   });
   new AccountNav(byId('account-nav'), session, {
     onSignedOut: () => notify('You are logged out.'),
