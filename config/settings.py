@@ -311,6 +311,17 @@ class PaymentsSettings(BaseModel):
     @property
     def enabled(self) -> bool:
         return self.secret_key is not None and bool(self.secret_key.get_secret_value())
+
+    @property
+    def test_cards(self) -> bool:
+        """Payments go to a stand-in for Stripe (localstripe, by ``api_base``) with a test key: it has
+        no browser-side confirmation, so the buy page's test-card form pays through the server."""
+        if not self.enabled or not self.api_base:
+            return False
+        assert self.secret_key is not None
+        return not self.secret_key.get_secret_value().startswith(("sk_live_", "rk_live_"))
+
+
 class RecommendationSettings(BaseModel):
     """For-you lists, similar events, the interaction log and model training."""
 

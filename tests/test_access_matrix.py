@@ -155,6 +155,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     # owners connect a payout account (503 here: no Stripe keys in tests)
     ("POST", "/api/v1/payments/stripe/webhook"): Row(                 "404  404  404  404  404  404  404  404"),
     ("POST", "/api/v1/orders/{order_id}/refund"): Row(                "401  404  404  404  404  404  404  404"),
+    ("GET", "/api/v1/payments/config"): Row(                          "200  200  200  200  200  200  200  200"),
+    # no test payments without the offline fake (and no such order)
+    ("POST", "/api/v1/orders/{order_id}/test-payment"): Row(          "401  404  404  404  404  404  404  404",
+        body=lambda w, a: {"payment_method": "pm_card_visa"}),
     ("POST", "/api/v1/organizers/{organizer_id}/payments/connect"): Row(
                                                                       "401  403  404  503  403  403  404  503"),
     ("DELETE", "/api/v1/organizers/{organizer_id}/invitations/{invitation_id}"): Row(
@@ -229,6 +233,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     # a code that is no ticket of ours: refused before anything is looked up
     ("POST", "/api/v1/checkins"): Row(                                "401  403  422  422  422  422  422  422",
         body=lambda w, a: {"code": "HT1.bm90LWEtdGlja2V0", "door": "Main"}),
+    ("GET", "/api/v1/events/{event_id}/rsvp"): Row(                   "401  404  404  404  404  404  404  404"),
     ("PUT", "/api/v1/events/{event_id}/rsvp"): Row(                   "401  403  404  404  404  404  404  404",
         body=lambda w, a: {"status": "going"}),
     ("DELETE", "/api/v1/events/{event_id}/rsvp"): Row(                "401  403  404  404  404  404  404  404"),

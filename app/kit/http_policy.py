@@ -24,7 +24,8 @@ from the settings; a request pays a few microseconds for it.
   metrics, the payment webhook, the development outbox) is same-origin only: no CORS header at all.
 - **Security headers** on every answer: a Content-Security-Policy fitted to the map (scripts and
   styles from this origin only, MapLibre's workers, data:/blob: images, the configured external
-  basemap's origin), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy``, and no framing
+  basemap's origin; Stripe.js, its frames and API when the buy page uses Stripe Elements),
+  ``X-Content-Type-Options: nosniff``, ``Referrer-Policy``, and no framing
   (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``). A header the route set itself is
   left alone, never doubled (social sign-in's redirects send ``Referrer-Policy: no-referrer``).
 """
@@ -108,6 +109,8 @@ CREDENTIALED_HEADERS = (
 )
 CREDENTIALED_EXPOSED = ("ETag", "Location", "Retry-After", "X-Request-Id")
 
+STRIPE_JS = "https://js.stripe.com"
+
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -135,6 +138,12 @@ def content_security_policy(settings: Settings) -> str:
         "form-action": "'self'",
         "frame-ancestors": "'none'",
     }
+    payments = settings.payments
+    if payments.enabled and payments.publishable_key and not payments.test_cards:
+        # The buy page's Stripe Elements: Stripe.js, its card frames, and its calls to Stripe's API.
+        directives["script-src"] += f" {STRIPE_JS}"
+        directives["frame-src"] = f"{STRIPE_JS} https://hooks.stripe.com"
+        directives["connect-src"] += " https://api.stripe.com"
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 

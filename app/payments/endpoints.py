@@ -15,8 +15,16 @@ from app.kit.public_url import public_base_url
 from app.organizers.auth import OwnerAccess
 from app.payments import connect, repository, service, webhooks
 from app.payments.context import PaymentsDep
-from app.payments.errors import PaymentProviderError, WebhookNotConfigured
-from app.payments.schemas import ConnectLink, RefundAnswer, WebhookAnswer
+from app.payments.errors import PaymentProviderError, TestCardsOff, WebhookNotConfigured
+from app.payments.gateway import StripeGateway
+from app.payments.schemas import (
+    ConnectLink,
+    PaymentsConfig,
+    RefundAnswer,
+    TestPaymentAnswer,
+    TestPaymentIn,
+    WebhookAnswer,
+)
 
 log = logging.getLogger("happenings.payments")
 router = APIRouter(prefix="/api/v1", tags=["payments"])
@@ -58,6 +66,48 @@ async def _refund_soon(payments: PaymentsDep, order_id: UUID) -> None:
         await service.execute_refunds(payments.open_work, payments.gateway, payments.clock, 1, order_id)
     except PaymentProviderError:
         log.warning("refund left to the worker", extra={"order_id": str(order_id)})
+
+
+@router.get("/payments/config", response_model=PaymentsConfig, summary="What the buy page needs to take a payment")
+async def payments_config(payments: PaymentsDep) -> PaymentsConfig:
+    """Stripe Elements with the publishable key when payments go to Stripe; the test-card form when
+    they go to the offline fake (localstripe); off without a secret key."""
+    own = payments.settings
+    if own.test_cards:
+        return PaymentsConfig(mode="test-cards", publishable_key=None)
+    if own.enabled and own.publishable_key:
+        return PaymentsConfig(mode="elements", publishable_key=own.publishable_key)
+    return PaymentsConfig(mode="off", publishable_key=None)
+
+
+@router.post(
+    "/orders/{order_id}/test-payment",
+    response_model=TestPaymentAnswer,
+    responses=problem_responses(
+        {
+            401: "Not signed in",
+            404: "No such order of yours, or payments here go to Stripe itself (cards go through Stripe.js)",
+            409: "The order is not awaiting payment",
+            422: "Not one of the test payment methods",
+            503: "The payment provider did not answer",
+        }
+    ),
+    summary="Pay an order with a Stripe test card (only against the offline fake of Stripe)",
+)
+async def test_payment(
+    order_id: Annotated[UUID, Path()],
+    body: TestPaymentIn,
+    subject: SubjectDep,
+    payments: PaymentsDep,
+    work: UnitOfWorkDep,
+) -> TestPaymentAnswer:
+    """What Stripe.js does in a browser, for localstripe (which confirms only with the secret key).
+    The order is settled as always: by the webhook, or by the reconciliation job."""
+    if not payments.settings.test_cards or not isinstance(payments.gateway, StripeGateway):
+        raise TestCardsOff("no test payments here")
+    intent_id = await service.test_payment_intent(work.conn, order_id, subject.account_id)
+    result = await payments.gateway.pay_with_test_card(intent_id, body.payment_method)
+    return TestPaymentAnswer(status=result.status, decline=result.decline)
 
 
 @router.post(

@@ -49,3 +49,16 @@ class ConnectUnavailable(ServiceUnavailable):
 
     slug = "connect-unavailable"
     title = "Stripe Connect is not available here"
+
+
+class NotPayable(Conflict):
+    """The order is no longer awaiting payment (paid, expired or cancelled)."""
+
+    slug = "not-payable"
+    title = "This order cannot be paid"
+
+
+class TestCardsOff(NotFound):
+    """Payments here go to Stripe itself: cards are taken by Stripe.js, never by this server."""
+
+    slug = "not-found"

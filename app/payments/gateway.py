@@ -19,7 +19,7 @@ from uuid import UUID
 
 import stripe
 
-from app.payments.errors import PaymentProviderError, PaymentProviderRefused
+from app.payments.errors import NotPayable, PaymentProviderError, PaymentProviderRefused
 from config.settings import PaymentsSettings
 
 ORDER_ID_KEY = "order_id"  # the metadata key every intent carries: the webhook finds its order by it
@@ -51,6 +51,12 @@ class IntentState:
     def failed(self) -> bool:
         """Payment attempts over for good: the buyer's hold may go."""
         return self.status == "canceled"
+
+
+@dataclass(frozen=True, slots=True)
+class TestPayment:
+    status: str  # the intent's status after the attempt
+    decline: str | None  # the card issuer's refusal, as the buyer should read it
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +213,27 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise provider_error(exc) from exc
         return [RefundState(id=r.id, status=r.status or "pending") for r in found.data]
+
+    async def pay_with_test_card(self, intent_id: str, payment_method: str) -> TestPayment:
+        """What Stripe.js does in the buyer's browser, done here for an offline fake that has no
+        browser-side confirmation: attach a test payment method, then confirm. A declined card is an
+        answer (the intent goes back to ``requires_payment_method``), not an error. localstripe
+        cannot confirm an intent again after a declined charge: that is a 409 (order again)."""
+        try:
+            before = await self.client.v1.payment_intents.retrieve_async(intent_id)
+        except stripe.StripeError as exc:
+            raise provider_error(exc) from exc
+        if before.last_payment_error or before.status not in {"requires_payment_method", "requires_confirmation"}:
+            raise NotPayable("this payment was declined or is under way: place the order again")
+        try:
+            await self.client.v1.payment_intents.update_async(intent_id, {"payment_method": payment_method})
+            intent = await self.client.v1.payment_intents.confirm_async(intent_id)
+        except stripe.CardError as exc:
+            return TestPayment(status="requires_payment_method", decline=exc.user_message or "The card was declined.")
+        except stripe.StripeError as exc:
+            raise provider_error(exc) from exc
+        error = intent.last_payment_error
+        return TestPayment(status=intent.status, decline=error.message if error else None)
 
     async def aclose(self) -> None:
         await self.http.close_async()

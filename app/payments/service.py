@@ -21,7 +21,7 @@ from uuid import UUID
 from app.db import Conn, UnitOfWork
 from app.kit.clock import Clock
 from app.payments import repository
-from app.payments.errors import NotRefundable, OrderNotFound, PaymentProviderError, PaymentProviderRefused
+from app.payments.errors import NotPayable, NotRefundable, OrderNotFound, PaymentProviderError, PaymentProviderRefused
 from app.payments.gateway import IntentState, PaymentGateway, RefundingGateway, RefundState
 from app.payments.webhooks import VerifiedEvent
 from app.ticketing import repository as orders
@@ -125,6 +125,16 @@ async def _seen(conn: Conn, event_id: str) -> bool:
 
 async def order_now(conn: Conn, order_id: UUID) -> Row | None:
     return await orders.order_by_id(conn, order_id)
+
+
+async def test_payment_intent(conn: Conn, order_id: UUID, account_id: UUID) -> str:
+    """The PaymentIntent of the caller's order awaiting payment (for the offline test-card form)."""
+    order = await orders.order_by_id(conn, order_id)
+    if order is None or order["account_id"] != account_id:
+        raise OrderNotFound(f"order {order_id} not found")
+    if order["status"] != "awaiting_payment" or not order["payment_intent_id"]:
+        raise NotPayable(f"the order is {order['status']}")
+    return str(order["payment_intent_id"])
 
 
 async def charge_terms(conn: Conn, organizer_id: UUID, amount: int, fee: int) -> tuple[int | None, str | None]:

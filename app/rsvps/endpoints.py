@@ -14,7 +14,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from app.accounts.auth import VerifiedSubjectDep
+from app.accounts.auth import SubjectDep, VerifiedSubjectDep
 from app.db import Conn, open_unit_of_work
 from app.errors import problem_responses
 from app.kit.query_params import openapi, query_model
@@ -26,6 +26,7 @@ from app.rsvps.schemas import Attendee, AttendeePage, AttendeeParams, Rsvp, Rsvp
 from app.ticketing import repository as places
 from app.ticketing.auth import event_access
 from app.ticketing.context import TicketingContext, TicketingDep
+from app.ticketing.errors import EventNotFound
 from app.ticketing.service import places_left as places_left_of
 from app.ticketing.service import wait_durable
 
@@ -54,6 +55,30 @@ _members = problem_responses(
         422: "Malformed or unknown parameter",
     }
 )
+
+
+@router.get(
+    "/{event_id}/rsvp",
+    response_model=Rsvp,
+    responses=problem_responses({401: "Not signed in", 404: "No such published event", 422: "Malformed id"}),
+    summary="The caller's answer to an event, its waitlist position and the places left",
+)
+async def get_rsvp(event_id: UUID, subject: SubjectDep, db: ReadConnDep, response: Response) -> Rsvp:
+    """``status`` is null when the person has not answered (or withdrew)."""
+    conn = await db.get()
+    event = await places.event_of(conn, event_id)
+    if event is None or event["status"] != "published":
+        raise EventNotFound(f"event {event_id} not found")
+    row = await repository.rsvp_of(conn, event["cell"], event_id, subject.account_id)
+    position = None
+    if row is not None and row["status"] == "waitlisted" and row["waitlist_seq"] is not None:
+        position = await repository.waitlist_position(conn, event["cell"], event_id, row["waitlist_seq"])
+    response.headers.update(NO_STORE)
+    return Rsvp(
+        status=None if row is None else row["status"],
+        waitlist_position=position,
+        places_left=await places_left_of(conn, event["cell"], event_id),
+    )
 
 
 @router.put(

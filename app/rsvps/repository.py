@@ -23,6 +23,15 @@ async def lock_rsvp(conn: Conn, cell: int, event_id: UUID, account_id: UUID) -> 
     return await cur.fetchone()
 
 
+async def rsvp_of(conn: Conn, cell: int, event_id: UUID, account_id: UUID) -> Row | None:
+    """The person's answer as it stands (no lock: a read for showing it)."""
+    cur = await conn.execute(
+        "SELECT status, waitlist_seq FROM rsvps WHERE cell = %s AND event_id = %s AND account_id = %s",
+        (cell, event_id, account_id),
+    )
+    return await cur.fetchone()
+
+
 async def upsert_rsvp(
     conn: Conn, cell: int, event_id: UUID, account_id: UUID, status: str, now: datetime, *, queue: bool = False
 ) -> Row:

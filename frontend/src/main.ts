@@ -119,6 +119,7 @@ class App {
         },
         shareUrl: (event) => eventPageUrl(location.origin, event.id, event.title),
         notify: (text, kind) => this.toasts.show(text, kind),
+        session,
       },
       LOCALE,
       ZONE,
@@ -190,6 +191,7 @@ class App {
 
   /** A change streamed for the view: reload the tiles at its old and new place, then the list. */
   private liveChange(change: LiveChange): void {
+    if (change.kind === 'capacity' || change.aspects.includes('capacity')) this.detail.placesChanged(change.event_id);
     const points = [change.before, change.after].filter((p): p is {lat: number; lon: number} => p !== null);
     void this.map.refreshAround(points);
     this.refreshSoon();
@@ -471,6 +473,8 @@ function startAccounts(): Session {
   session.subscribe((_state, _account, reason) => {
     if (reason === 'ended') notify('Your session has ended. Please sign in again.', 'error');
     if (reason === 'elsewhere') notify('You were logged out in another tab.');
+    // Logging out takes the tickets kept on this device for offline use with it.
+    if (reason === 'signed-out') void import('./tickets/logic').then(({forgetTickets}) => forgetTickets(localStorage));
   });
   new AccountNav(byId('account-nav'), session, {
     onSignedOut: () => notify('You are logged out.'),

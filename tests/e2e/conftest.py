@@ -16,6 +16,7 @@ import pytest
 from app.migrations_state import upgrade
 from tests.e2e import calendar_cases, harness
 from tests.fixtures.database import create_database, drop_database, unique_name
+from tests.fixtures.localstripe import LocalStripe
 
 E2E_EVENTS = 5000
 DESKTOP = {"width": 1280, "height": 800}
@@ -49,8 +50,11 @@ def frontend_dist() -> Path:
 
 
 @pytest.fixture(scope="session")
-def server(e2e_database: str, frontend_dist: Path) -> Iterator[harness.Server]:
-    with harness.run_server(e2e_database, frontend_dist) as running:
+def server(e2e_database: str, frontend_dist: Path, localstripe: LocalStripe) -> Iterator[harness.Server]:
+    # Payments as on `make run` without Stripe keys: localstripe, whose webhooks reach this server.
+    with harness.run_server(e2e_database, frontend_dist, **localstripe.env()) as running:
+        webhook = f"{running.base_url}/api/v1/payments/stripe/webhook"
+        localstripe.register_webhook(f"e2e-{running.base_url.rsplit(':', 1)[1]}", webhook)
         yield running
 
 

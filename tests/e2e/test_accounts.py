@@ -168,6 +168,8 @@ def test_keyboard_only_sign_in(new_context: Any, base_url: str) -> None:
     assert account_button(page).get_attribute("aria-expanded") == "false"
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
+    assert focused(page)["text"] == "My tickets"
+    page.keyboard.press("Tab")
     assert focused(page)["text"] == "Organize events"
     page.keyboard.press("Tab")
     assert focused(page)["text"] == "Notifications"

@@ -133,3 +133,30 @@ async def test_the_capacity_follows_the_event_and_shows_in_its_detail(app: FastA
             await update_event(conn, event_id, EventUpdate(capacity=5))
     detail = (await client.get(f"/api/v1/events/{event_id}")).json()
     assert (detail["places_left"], detail["sold_out"]) == (3, False)
+
+
+async def test_a_person_reads_their_answer_and_place_in_line(app: FastAPI, client: httpx.AsyncClient) -> None:
+    owner, a, b, c = await people(app, 4)
+    event_id = await event(app, await organizer(app, {"owner": owner}), capacity=1)
+    url = f"/api/v1/events/{event_id}/rsvp"
+    unanswered = await client.get(url, headers=a.headers)
+    assert unanswered.json() == {"status": None, "waitlist_position": None, "places_left": 1}
+    assert unanswered.headers["Cache-Control"] == "no-store"
+    await rsvp(client, a, event_id, "going")
+    await rsvp(client, b, event_id, "going")
+    await rsvp(client, c, event_id, "going")
+    assert (await client.get(url, headers=a.headers)).json() == {
+        "status": "going",
+        "waitlist_position": None,
+        "places_left": 0,
+    }
+    assert (await client.get(url, headers=c.headers)).json()["waitlist_position"] == 2
+    await client.delete(url, headers=b.headers)
+    assert (await client.get(url, headers=c.headers)).json() == {
+        "status": "waitlisted",
+        "waitlist_position": 1,
+        "places_left": 0,
+    }
+    draft = await event(app, await organizer(app, {"owner": owner}), status="draft")
+    assert (await client.get(f"/api/v1/events/{draft}/rsvp", headers=a.headers)).status_code == 404
+    assert (await client.get(url)).status_code == 401

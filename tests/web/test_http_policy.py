@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.responses import Response
 
 from app.main import create_app
-from config.settings import HttpSettings, Settings
+from config.settings import HttpSettings, PaymentsSettings, Settings
 from tests.web.conftest import ClientMaker
 
 # One GET route of each family; none of them needs data to answer.
@@ -240,6 +240,26 @@ async def test_the_policy_names_the_external_basemap(client_with: ClientMaker) -
     policy = dict(d.strip().split(" ", 1) for d in response.headers["content-security-policy"].split(";"))
     assert policy["connect-src"] == "'self' https://fonts.example.net https://tiles.example.org"
     assert policy["img-src"].startswith("'self' https://fonts.example.net https://tiles.example.org")
+
+
+@pytest.mark.parametrize(
+    ("api_base", "stripe_js"), [(None, True), ("http://127.0.0.1:8420", False)], ids=["stripe", "localstripe"]
+)
+async def test_stripe_js_is_let_in_only_for_stripe_elements(
+    client_with: ClientMaker, api_base: str | None, stripe_js: bool
+) -> None:
+    payments = PaymentsSettings(
+        secret_key="sk_test_x", publishable_key="pk_test_x", api_base=api_base  # type: ignore[arg-type]
+    )
+    async with client_with(payments=payments) as client:
+        response = await client.get("/")
+    policy = dict(d.strip().split(" ", 1) for d in response.headers["content-security-policy"].split(";"))
+    if stripe_js:
+        assert policy["script-src"] == "'self' https://js.stripe.com"
+        assert policy["frame-src"] == "https://js.stripe.com https://hooks.stripe.com"
+        assert policy["connect-src"] == "'self' https://api.stripe.com"
+    else:  # the test-card form against the offline fake needs nothing from elsewhere
+        assert policy["script-src"] == "'self'" and "frame-src" not in policy
 
 
 async def test_too_many_or_too_large_header_fields_are_refused(client_with: ClientMaker) -> None:

@@ -13,6 +13,7 @@ import {notificationsPage} from './notifications';
 import {accountPage} from './profile';
 import {resetPage, signInPage, signUpPage, verifyPage} from './auth';
 import {invitationPage, teamPage} from './team';
+import {myTicketsPage} from '../tickets/mytickets';
 
 export interface PageContext {
   session: Session;
@@ -43,6 +44,7 @@ const BUILDERS: Record<Route['name'], PageBuilder> = {
   reset: resetPage,
   account: accountPage,
   notifications: notificationsPage,
+  tickets: myTicketsPage,
   team: teamPage,
   invitation: invitationPage,
   organize: organizerPage,

@@ -101,3 +101,10 @@ describe('notifications route', () => {
     expect(routeHash({name: 'notifications'})).toBe('#/notifications');
   });
 });
+
+describe('tickets route', () => {
+  it('parses and prints #/tickets', () => {
+    expect(parseRoute('#/tickets')).toEqual({name: 'tickets'});
+    expect(routeHash({name: 'tickets'})).toBe('#/tickets');
+  });
+});

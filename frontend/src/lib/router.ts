@@ -15,6 +15,7 @@ export type Route =
   | {name: 'reset'; token: string | null}
   | {name: 'account'}
   | {name: 'notifications'}
+  | {name: 'tickets'}
   | {name: 'team'; organizerId: string}
   | {name: 'invitation'; token: string | null}
   | {name: 'organize'}
@@ -92,6 +93,8 @@ export function parseRoute(hash: string): Route | null {
       return {name: 'account'};
     case 'notifications':
       return {name: 'notifications'};
+    case 'tickets':
+      return {name: 'tickets'};
     case 'invitation': // the link in invitation mails: #/invitation?token=…
       return {name: 'invitation', token: token(query.get('token'))};
     case 'organize':

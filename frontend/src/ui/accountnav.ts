@@ -74,6 +74,7 @@ export class AccountNav {
       {class: 'account-menu', id: 'account-menu', hidden: true},
       h('li', {}, h('p', {class: 'account-menu-who'}, h('strong', {}, name), h('span', {class: 'muted'}, account.email))),
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/account'}, 'Profile and settings')),
+      h('li', {}, h('a', {class: 'account-menu-item', href: '#/tickets'}, 'My tickets')),
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/organize'}, 'Organize events')),
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/notifications'}, 'Notifications')),
       h('li', {}, logout),

@@ -5,6 +5,8 @@ import {formatEventRange, formatPrice} from '../lib/format';
 import {buildIcs, geoUri, icsFileName} from '../lib/ics';
 import {canShareNatively} from '../lib/share';
 import {type SimilarEvents, reasonLine, similarUrl} from '../lib/recommendations';
+import type {Session} from '../lib/session';
+import type {Attend} from '../tickets/attend';
 import {byId, dot, h} from './dom';
 
 export interface DetailCallbacks {
@@ -14,12 +16,16 @@ export interface DetailCallbacks {
   onLoaded: (event: EventDetail) => void;
   shareUrl: (event: EventDetail) => string;
   notify: (text: string, kind?: 'info' | 'error') => void;
+  /** The signed-in person, for answering the event and buying tickets. */
+  session: Session;
 }
 
 export class DetailPanel {
   private readonly root = byId('detail');
   private readonly request = new LatestOnly();
   private trigger: HTMLElement | null = null;
+  /** RSVP or tickets of the open event (a chunk of its own, loaded with the first event opened). */
+  private attend: Attend | null = null;
   openId: string | null = null;
 
   constructor(
@@ -36,6 +42,7 @@ export class DetailPanel {
   async open(id: string, trigger: HTMLElement | null = null): Promise<void> {
     if (this.openId === id && !this.root.hidden) return;
     this.openId = id;
+    this.dropAttend();
     this.trigger = trigger ?? (document.activeElement as HTMLElement | null);
     this.root.hidden = false;
     document.getElementById('app')?.classList.add('detail-open');
@@ -66,6 +73,7 @@ export class DetailPanel {
     if (!this.openId) return;
     const id = this.openId;
     this.request.cancel();
+    this.dropAttend();
     this.openId = null;
     this.root.hidden = true;
     this.root.replaceChildren();
@@ -112,7 +120,31 @@ export class DetailPanel {
     );
     this.root.replaceChildren(this.header(event), body);
     byId('detail-title').focus({preventScroll: true});
+    void this.showAttend(event, body);
     void this.similar(event, body);
+  }
+
+  /** The places of the open event changed (the live feed said so): ask for them now. */
+  placesChanged(id: string): void {
+    if (this.openId === id) void this.attend?.refresh();
+  }
+
+  private async showAttend(event: EventDetail, body: HTMLElement): Promise<void> {
+    const slot = h('div', {class: 'attend-slot'});
+    body.querySelector('.detail-actions')?.after(slot);
+    try {
+      const {Attend} = await import('../tickets/attend');
+      if (this.openId !== event.id || !slot.isConnected) return;
+      this.attend = new Attend(event, {session: this.cb.session, notify: this.cb.notify, locale: this.locale});
+      slot.replaceWith(this.attend.root);
+    } catch {
+      slot.remove(); // offline or a new release: the event's details stand without it
+    }
+  }
+
+  private dropAttend(): void {
+    this.attend?.dispose();
+    this.attend = null;
   }
 
   /** "Similar events" and "people who went to this also went to", below the description. */
