@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -11,37 +10,12 @@ from fastapi import FastAPI
 
 from app.ticketing import service
 from app.ticketing.sales import MAX_BUCKETS, series
-from app.ticketing.service import LineItem
 from tests.accounts.helpers import FrozenClock
-from tests.ticketing.helpers import Person, event, organizer, people, tier
-
-
-@dataclass(frozen=True)
-class Intent:
-    id: str
-    status: str
-    amount: int
-    currency: str
-    order_id: UUID | None = None
-
-
-async def hold(app: FastAPI, buyer: Person, event_id: UUID, tier_id: str, quantity: int) -> UUID:
-    settings, clock = app.state.ticketing.settings.ticketing, app.state.ticketing.clock
-    async with app.state.pool.connection() as conn, conn.transaction():
-        placed = await service.place_order(
-            conn,
-            account_id=buyer.account_id,
-            event_id=event_id,
-            items=[LineItem(UUID(tier_id), quantity)],
-            idempotency_key=None,
-            settings=settings,
-            clock=clock,
-        )
-    return UUID(str(placed.order["id"]))
+from tests.ticketing.helpers import Intent, Person, event, hold, organizer, people, tier
 
 
 async def buy(app: FastAPI, buyer: Person, event_id: UUID, tier_id: str, quantity: int, clock: FrozenClock) -> UUID:
-    order_id = await hold(app, buyer, event_id, tier_id, quantity)
+    order_id = UUID(str((await hold(app, buyer, event_id, tier_id, quantity))["id"]))
     async with app.state.pool.connection() as conn, conn.transaction():
         intent = Intent(f"pi_{order_id.hex}", "succeeded", 1200 * quantity, "eur")
         outcome = await service.settle_paid(conn, order_id, intent, clock)
