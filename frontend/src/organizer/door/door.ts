@@ -38,7 +38,10 @@ export async function doorPage(ctx: OrganizerContext, organizerId: string, event
   const event: OrgEvent | null = await ctx.api.event(organizerId, eventId).catch(() => null);
   const timeZone = event?.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone;
   const clock = new Intl.DateTimeFormat('en-GB', {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone});
-  const hhmm = (iso: string) => clock.format(new Date(iso));
+  const hhmm = (iso: string) => {
+    const at = new Date(iso);
+    return Number.isNaN(at.getTime()) ? '?' : clock.format(at);
+  };
 
   let state: DoorState | null = parseStored(localStorage.getItem(stateKey(eventId)), eventId);
   let key: CryptoKey | null = state ? await importPublicKey(state.list.public_key).catch(() => null) : null;
@@ -88,7 +91,8 @@ export async function doorPage(ctx: OrganizerContext, organizerId: string, event
   /** Ask the server (online); the answer decides. False when the network failed on the way. */
   const askServer = async (code: string, ticketId: string): Promise<boolean> => {
     const answer = await ctx.api.checkin(code, doorName(), eventId);
-    if (answer.status === 0) return false;
+    // No answer, or no token to be had (the refresh could not reach the server): decide offline.
+    if (answer.status === 0 || answer.status === 401) return false;
     const body = answer.body ?? {};
     const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     if (answer.status === 201) {
