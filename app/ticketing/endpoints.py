@@ -135,7 +135,7 @@ async def _event_left(conn: Conn, event: dict[str, Any]) -> int | None:
 @router.get(
     "/events/{event_id}/sales",
     response_model=Sales,
-    responses=problem_responses(_event),
+    responses=problem_responses({**_event, 400: "A parameter given twice"}),
     openapi_extra=openapi(SalesParams),
     summary="Sales per tier and tickets over time, by hour or day of the event's time zone (editors)",
 )
