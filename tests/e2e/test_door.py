@@ -11,12 +11,14 @@ browser's clock is pinned at the server's now (the events are in the weeks after
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from tests.e2e.accounts import bearer, make_account, sign_in, unique_email
+from tests.e2e.test_accessibility import violations
 from tests.e2e.test_organizer_pages import SLOW_MACHINE_TIMEOUT_MS, make_organizer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -48,7 +50,7 @@ def ticket_code(base_url: str, headers: dict[str, str], event_id: str) -> str:
     return str(next(t["code"] for t in tickets if t["event_id"] == event_id))
 
 
-def test_sales_view_and_an_offline_door(new_context: Any, base_url: str) -> None:
+def test_sales_view_and_an_offline_door(new_context: Any, base_url: str, screenshots: Path) -> None:
     email = unique_email("door-owner")
     organizer = make_organizer(base_url, email, "Le Petit Bain")
     owner = bearer(base_url, email)
@@ -72,6 +74,8 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str) -> None
     page.locator("svg.sales-chart rect.bar").first.wait_for()
     assert "1 ticket," in page.locator(".sales-figure figcaption").inner_text()
     page.locator("#attendees .attendee", has_text="Gus Guest").wait_for()
+    page.screenshot(path=screenshots / "door-01-sales.png", full_page=True)
+    assert violations(page) == []
     page.get_by_label("Status").select_option("interested")
     page.get_by_text("Nobody has answered yet").wait_for()
 
@@ -90,6 +94,8 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str) -> None
     code_input.press("Enter")
     verdict.locator("text=Admitted").wait_for()
     assert "door-admit" in (verdict.get_attribute("class") or "")
+    page.screenshot(path=screenshots / "door-02-admitted-offline.png", full_page=True)
+    assert violations(page) == []
     hhmm = now.astimezone(PARIS).strftime("%H:%M")
 
     code_input.fill(code)
@@ -112,6 +118,7 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str) -> None
     context.set_offline(False)
     page.locator(".door-sync-confirmed", has_text="synced, checked in at door North").wait_for()
     status.get_by_text("everything synced").wait_for()
+    page.screenshot(path=screenshots / "door-03-synced.png", full_page=True)
     [listed] = httpx.get(f"{base_url}/api/v1/events/{concert}/checkin-list", headers=owner).json()["tickets"]
     assert listed["door"] == "North" and listed["checked_in_at"] is not None
     again = httpx.post(f"{base_url}/api/v1/checkins", json={"code": code, "door": "South"}, headers=owner)

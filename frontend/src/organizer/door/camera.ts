@@ -22,8 +22,15 @@ async function nativeDetector(): Promise<Detector | null> {
   }
 }
 
+/** The texts of the valid QR codes zxing-wasm finds in an image (its pixels, or an image file's bytes). */
+export async function zxingRead(input: ImageData | Uint8Array): Promise<string[]> {
+  const {readBarcodes} = await import('zxing-wasm/reader');
+  const found = await readBarcodes(input, {formats: ['QRCode'], maxNumberOfSymbols: 1});
+  return found.filter((r) => r.isValid).map((r) => r.text);
+}
+
 async function wasmDetector(): Promise<Detector> {
-  const [{prepareZXingModule, readBarcodes}, {default: wasmUrl}] = await Promise.all([import('zxing-wasm/reader'), import('zxing-wasm/reader/zxing_reader.wasm?url')]);
+  const [{prepareZXingModule}, {default: wasmUrl}] = await Promise.all([import('zxing-wasm/reader'), import('zxing-wasm/reader/zxing_reader.wasm?url')]);
   prepareZXingModule({overrides: {locateFile: (path: string, prefix: string) => (path.endsWith('.wasm') ? wasmUrl : prefix + path)}});
   const canvas = document.createElement('canvas');
   const context = canvas.getContext('2d', {willReadFrequently: true});
@@ -33,8 +40,7 @@ async function wasmDetector(): Promise<Detector> {
       canvas.width = video.videoWidth;
       canvas.height = video.videoHeight;
       context.drawImage(video, 0, 0);
-      const found = await readBarcodes(context.getImageData(0, 0, canvas.width, canvas.height), {formats: ['QRCode'], maxNumberOfSymbols: 1});
-      return found.filter((r) => r.isValid).map((r) => ({rawValue: r.text}));
+      return (await zxingRead(context.getImageData(0, 0, canvas.width, canvas.height))).map((rawValue) => ({rawValue}));
     },
   };
 }
