@@ -83,7 +83,7 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str, screens
     page.get_by_role("link", name="Door check-in").click()
     status = page.locator(".door-status")
     status.get_by_text("Online").wait_for()
-    assert "1 tickets on the list" in status.inner_text()
+    assert "1 ticket on the list" in status.inner_text()
     page.get_by_label("This door").fill("North")
     context.set_offline(True)
     status.get_by_text("Offline").wait_for()

@@ -10,7 +10,7 @@ import {h} from '../ui/dom';
 import {errorText, PagedList} from '../accounts/common';
 import {section} from '../accounts/forms';
 import type {Page} from '../accounts/pages';
-import type {Attendee, OrgEvent, RsvpStatus, Sales} from './api';
+import type {Attendee, RsvpStatus, Sales} from './api';
 import type {OrganizerContext} from './organizer-pages';
 import {bucketLabel, salesChart} from './saleschart';
 
@@ -27,16 +27,16 @@ export async function salesPage(ctx: OrganizerContext, organizerId: string, even
     ' · ',
     h('a', {href: routeHash({name: 'event-door', organizerId, eventId})}, 'Door check-in'),
   );
-  return {title, body: [nav, salesSection(ctx, eventId, event), attendeesSection(ctx, eventId)]};
+  return {title, body: [nav, salesSection(ctx, eventId), attendeesSection(ctx, eventId)]};
 }
 
-function salesSection(ctx: OrganizerContext, eventId: string, event: OrgEvent | null): HTMLElement {
+function salesSection(ctx: OrganizerContext, eventId: string): HTMLElement {
   const content = h('div', {'aria-live': 'polite'}, h('p', {class: 'muted', role: 'status'}, 'Loading…'));
-  const choice = h('select', {id: 'sales-bucket', class: 'input-narrow'}, h('option', {value: 'day'}, 'Per day'), h('option', {value: 'hour'}, 'Per hour'));
+  const choice = h('select', {id: 'sales-bucket'}, h('option', {value: 'day'}, 'Per day'), h('option', {value: 'hour'}, 'Per hour'));
   const show = async () => {
     const bucket = choice.value === 'hour' ? 'hour' : 'day';
     try {
-      content.replaceChildren(...salesBody(await ctx.api.sales(eventId, bucket), event));
+      content.replaceChildren(...salesBody(await ctx.api.sales(eventId, bucket)));
     } catch (error) {
       const note = error instanceof ApiError && error.status === 403 ? 'Sales figures are for the event’s editors.' : `Sales could not be loaded: ${errorText(error)}`;
       content.replaceChildren(h('p', {class: 'muted'}, note));
@@ -47,7 +47,7 @@ function salesSection(ctx: OrganizerContext, eventId: string, event: OrgEvent | 
   return section('sales', 'Sales', h('p', {class: 'field'}, h('label', {for: 'sales-bucket'}, 'Tickets over time '), choice), content);
 }
 
-function salesBody(sales: Sales, event: OrgEvent | null): HTMLElement[] {
+function salesBody(sales: Sales): HTMLElement[] {
   const money = (minor: number, currency: string) => formatMoney(minor, currency, LOCALE);
   const header = h('tr', {}, ...['Tier', 'Price', 'Sold', 'Held', 'Quota', 'Revenue', 'Refunds'].map((t) => h('th', {scope: 'col'}, t)));
   const rows = sales.tiers.map((t) =>
@@ -65,7 +65,7 @@ function salesBody(sales: Sales, event: OrgEvent | null): HTMLElement[] {
   );
   const tiers = sales.tiers.length
     ? h('table', {class: 'table sales-tiers'}, h('caption', {class: 'sr-only'}, 'Sales per tier'), h('thead', {}, header), h('tbody', {}, ...rows))
-    : h('p', {class: 'muted'}, event?.is_free ? 'A free event: its tickets come from RSVPs.' : 'No ticket tiers yet.');
+    : h('p', {class: 'muted'}, 'No ticket tiers: the tickets here are those of RSVPs “going”.');
   const sold = sales.buckets.reduce((n, b) => n + b.tickets, 0);
   if (!sales.buckets.length) return [tiers, h('p', {class: 'muted sales-empty'}, 'No tickets yet.')];
   const figures = h(

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {bucketLabel, chartModel, niceMax, PAD} from './saleschart';
+import {bucketLabel, chartModel, MAX_BAR, niceMax, PAD} from './saleschart';
 
 const day = (d: number, tickets: number) => ({start: `2030-03-${String(d).padStart(2, '0')}T00:00:00+01:00`, tickets, revenue: {}});
 
@@ -36,5 +36,13 @@ describe('the sales chart', () => {
     const m = chartModel([], 'day', 'UTC');
     expect(m.bars).toEqual([]);
     expect(m.total).toEqual([]);
+  });
+});
+
+describe('bar widths', () => {
+  it('keeps a lone bar narrow and centred in its slot', () => {
+    const [bar] = chartModel([day(13, 1)], 'day', 'UTC', 640, 220).bars;
+    expect(bar.width).toBe(MAX_BAR);
+    expect(bar.x + bar.width / 2).toBeCloseTo(PAD.left + (640 - PAD.left - PAD.right) / 2);
   });
 });

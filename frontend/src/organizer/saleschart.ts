@@ -32,6 +32,8 @@ export interface ChartModel {
 }
 
 export const PAD = {top: 12, right: 40, bottom: 28, left: 36};
+/** A few buckets make bars no wider than this (a single day is not a wall of colour). */
+export const MAX_BAR = 48;
 
 /** A round upper bound for an axis (1, 2, 5 × 10ⁿ), at least 1. */
 export function niceMax(value: number): number {
@@ -57,7 +59,8 @@ export function chartModel(buckets: SalesBucket[], bucket: 'hour' | 'day', timeZ
   const slot = buckets.length ? innerW / buckets.length : innerW;
   const bars = buckets.map((b, i) => {
     const h = (b.tickets / top) * innerH;
-    return {x: PAD.left + i * slot + slot * 0.1, y: PAD.top + innerH - h, width: slot * 0.8, height: h, tickets: b.tickets, label: bucketLabel(b.start, bucket, timeZone)};
+    const w = Math.min(slot * 0.8, MAX_BAR);
+    return {x: PAD.left + (i + 0.5) * slot - w / 2, y: PAD.top + innerH - h, width: w, height: h, tickets: b.tickets, label: bucketLabel(b.start, bucket, timeZone)};
   });
   const total = totals.map((t, i) => ({x: PAD.left + (i + 0.5) * slot, y: PAD.top + innerH - (t / maxTotal) * innerH}));
   const ticks = [0, top / 2, top].filter(Number.isInteger).map((v) => ({y: PAD.top + innerH - (v / top) * innerH, value: v}));

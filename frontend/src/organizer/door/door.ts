@@ -62,7 +62,7 @@ export async function doorPage(ctx: OrganizerContext, organizerId: string, event
     }
     const used = state.list.tickets.filter((t) => t.checked_in_at).length;
     const waiting = state.pending.length;
-    status.textContent = `${online() ? 'Online' : 'Offline — checking tickets against the list'} · ${state.list.tickets.length} tickets on the list from ${hhmm(state.list.generated_at)} (${used} used then) · ${waiting ? `${waiting} check-in${waiting === 1 ? '' : 's'} waiting to sync` : 'everything synced'}`;
+    status.textContent = `${online() ? 'Online' : 'Offline — checking tickets against the list'} · ${state.list.tickets.length} ticket${state.list.tickets.length === 1 ? '' : 's'} on the list from ${hhmm(state.list.generated_at)} (${used} used then) · ${waiting ? `${waiting} check-in${waiting === 1 ? '' : 's'} waiting to sync` : 'everything synced'}`;
     status.classList.toggle('door-offline', !online());
   };
 
