@@ -4,14 +4,15 @@ Buckets are hours or days of the event's own wall clock (its time zone), so "Tue
 is Tuesday where the event happens, whoever looks. The series runs from the first bucket with a
 ticket to the last, empty buckets included, and holds at most ``MAX_BUCKETS``: a longer history
 keeps its newest part and says it was cut (``truncated``). A day that changes clocks is still one
-bucket; an hour the clocks repeat (autumn) counts both passes in one bucket, keyed by its first.
+bucket; an hour the clocks skip (spring) has no bucket, and an hour they repeat (autumn) counts both
+passes in one bucket, keyed by its first.
 The chart counts tickets that are valid now (a refunded or cancelled one leaves it), paid and
 RSVP alike; takings count paid orders only, per currency.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -79,6 +80,8 @@ def series(
     out = []
     at = first
     while at <= last:
-        out.append({"start": at.replace(tzinfo=tz), "tickets": tickets.get(at, 0), "revenue": revenue.get(at, {})})
+        start = at.replace(tzinfo=tz)
+        if start.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == at:  # not an hour the clocks skip
+            out.append({"start": start, "tickets": tickets.get(at, 0), "revenue": revenue.get(at, {})})
         at += step
     return out, truncated

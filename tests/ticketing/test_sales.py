@@ -102,3 +102,12 @@ def test_a_long_history_keeps_its_newest_buckets() -> None:
     buckets, truncated = series(counts, [], "hour", "UTC")
     assert truncated and len(buckets) == MAX_BUCKETS
     assert buckets[-1]["tickets"] == 5 and sum(b["tickets"] for b in buckets) == 5
+
+
+def test_the_hour_the_clocks_skip_has_no_bucket() -> None:
+    counts = [
+        {"local_start": datetime(2030, 3, 31, 1), "tickets": 1},
+        {"local_start": datetime(2030, 3, 31, 3), "tickets": 1},
+    ]
+    buckets, _ = series(counts, [], "hour", "Europe/Paris")
+    assert [b["start"].isoformat() for b in buckets] == ["2030-03-31T01:00:00+01:00", "2030-03-31T03:00:00+02:00"]
