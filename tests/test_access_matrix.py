@@ -230,6 +230,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/orders/{order_id}/cancel"): Row(                "401  404  404  404  404  404  404  404"),
     ("GET", "/api/v1/me/tickets"): Row(                               "401  200  200  200  200  200  200  200"),
     ("GET", "/api/v1/events/{event_id}/checkin-list"): Row(           "401  403  404  200  200  200  404  200"),
+    # takings are for those who run the event, not for the door
+    ("GET", "/api/v1/events/{event_id}/sales"): Row(                  "401  403  404  200  200  403  404  200"),
     # a code that is no ticket of ours: refused before anything is looked up
     ("POST", "/api/v1/checkins"): Row(                                "401  403  422  422  422  422  422  422",
         body=lambda w, a: {"code": "HT1.bm90LWEtdGlja2V0", "door": "Main"}),

@@ -123,7 +123,9 @@ def content_security_policy(settings: Settings) -> str:
     sources = " ".join(["'self'", *dict.fromkeys(elsewhere)])
     directives = {
         "default-src": "'self'",
-        "script-src": "'self'",
+        # Scripts only from our own files; 'wasm-unsafe-eval' lets them compile WebAssembly (the door
+        # scanner's QR decoder on browsers without BarcodeDetector) and allows no eval of JavaScript.
+        "script-src": "'self' 'wasm-unsafe-eval'",
         "style-src": "'self'",
         # MapLibre decodes images into blobs; its CSS and Swagger UI's draw icons from data: URLs.
         "img-src": f"{sources} data: blob:",

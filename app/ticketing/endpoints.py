@@ -24,7 +24,7 @@ from app.payments.context import PaymentsContext
 from app.payments.service import charge_terms
 from app.profiles.paging import page_request
 from app.profiles.schemas import PageParams
-from app.ticketing import checkins, repository, service
+from app.ticketing import checkins, repository, sales, service
 from app.ticketing.auth import event_access, tier_access
 from app.ticketing.context import TicketingContext, TicketingDep
 from app.ticketing.errors import EventNotFound
@@ -38,6 +38,8 @@ from app.ticketing.schemas import (
     MyTicketPage,
     Order,
     OrderIn,
+    Sales,
+    SalesParams,
     Tier,
     TierFields,
     TierList,
@@ -49,6 +51,7 @@ router = APIRouter(prefix="/api/v1", tags=["ticketing"])
 NO_STORE = {"Cache-Control": "no-store"}
 PageQuery = Annotated[PageParams, Depends(query_model(PageParams))]
 ListQuery = Annotated[CheckinListParams, Depends(query_model(CheckinListParams))]
+SalesQuery = Annotated[SalesParams, Depends(query_model(SalesParams))]
 
 _auth = {401: "Not signed in, or the session has ended", 422: "Malformed or unknown field"}
 _event = {**_auth, 403: "Your role in the event's organizer does not allow this", 404: "No such event (or not yours)"}
@@ -127,6 +130,30 @@ def _tier(row: dict[str, Any], event_left: int | None) -> Tier:
 
 async def _event_left(conn: Conn, event: dict[str, Any]) -> int | None:
     return await service.places_left(conn, event["cell"], event["id"])
+
+
+@router.get(
+    "/events/{event_id}/sales",
+    response_model=Sales,
+    responses=problem_responses({**_event, 400: "A parameter given twice"}),
+    openapi_extra=openapi(SalesParams),
+    summary="Sales per tier and tickets over time, by hour or day of the event's time zone (editors)",
+)
+async def event_sales(
+    event_id: UUID,
+    params: SalesQuery,
+    subject: VerifiedSubjectDep,
+    db: ReadConnDep,
+    ctx: TicketingDep,
+    response: Response,
+) -> Sales:
+    """Takings and refunds are for those who run the event: editors and owners (checkers at the door
+    see the attendee list, not the money)."""
+    conn = await db.get()
+    access = await event_access(conn, subject, event_id, Role.EDITOR)
+    body = await sales.summary(conn, access.event, params.bucket, ctx.settings.ticketing)
+    response.headers.update(NO_STORE)
+    return Sales.model_validate(body)
 
 
 # --- orders -------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ async def event_of(conn: Conn, event_id: UUID, *, key_share: bool = False) -> Ro
         return None
     lock = " FOR KEY SHARE" if key_share else ""
     cur = await conn.execute(
-        "SELECT cell, id, organizer_id, title, status, capacity, starts_at, ends_at, is_free FROM events "
+        "SELECT cell, id, organizer_id, title, status, capacity, starts_at, ends_at, is_free, timezone FROM events "
         f"WHERE cell = %s AND id = %s{lock}",
         (cell, event_id),
     )
@@ -426,3 +426,45 @@ async def checkin_of(conn: Conn, cell: int, ticket_id: UUID) -> Row | None:
         "SELECT door, checked_in_at FROM checkins WHERE cell = %s AND ticket_id = %s", (cell, ticket_id)
     )
     return await cur.fetchone()
+
+
+# --- sales --------------------------------------------------------------------------------------
+
+
+async def money_by_tier(conn: Conn, cell: int, event_id: UUID) -> list[Row]:
+    """Per tier: takings of paid orders and what refunded (or refunding) orders gave back."""
+    cur = await conn.execute(
+        "SELECT i.tier_id, "
+        "coalesce(sum(i.quantity * i.unit_price) FILTER (WHERE o.status = 'paid'), 0) AS revenue, "
+        "coalesce(sum(i.quantity) FILTER (WHERE o.status <> 'paid'), 0) AS refunded, "
+        "coalesce(sum(i.quantity * i.unit_price) FILTER (WHERE o.status <> 'paid'), 0) AS refunded_amount "
+        "FROM orders o JOIN order_items i ON i.cell = o.cell AND i.order_id = o.id "
+        "WHERE o.cell = %s AND o.event_id = %s AND o.status IN ('paid', 'refund_pending', 'refunded') "
+        "GROUP BY i.tier_id",
+        (cell, event_id),
+    )
+    return await cur.fetchall()
+
+
+async def tickets_by_bucket(conn: Conn, cell: int, event_id: UUID, unit: str, zone: str, limit: int) -> list[Row]:
+    """Valid tickets per hour or day of the event's wall clock (``local_start`` is naive local time),
+    the newest ``limit`` buckets that have any."""
+    cur = await conn.execute(
+        "SELECT date_trunc(%(unit)s, k.issued_at AT TIME ZONE %(zone)s) AS local_start, count(*) AS tickets "
+        "FROM tickets k WHERE k.cell = %(cell)s AND k.event_id = %(event)s AND k.status = 'valid' "
+        "GROUP BY 1 ORDER BY 1 DESC LIMIT %(limit)s",
+        {"unit": unit, "zone": zone, "cell": cell, "event": event_id, "limit": limit},
+    )
+    return await cur.fetchall()
+
+
+async def revenue_by_bucket(conn: Conn, cell: int, event_id: UUID, unit: str, zone: str, limit: int) -> list[Row]:
+    """Takings of paid orders per hour or day of the event's wall clock and currency, newest first."""
+    cur = await conn.execute(
+        "SELECT date_trunc(%(unit)s, o.paid_at AT TIME ZONE %(zone)s) AS local_start, o.currency, "
+        "sum(o.amount) AS amount FROM orders o "
+        "WHERE o.cell = %(cell)s AND o.event_id = %(event)s AND o.status = 'paid' AND o.amount > 0 "
+        "GROUP BY 1, 2 ORDER BY 1 DESC, 2 LIMIT %(limit)s",
+        {"unit": unit, "zone": zone, "cell": cell, "event": event_id, "limit": limit},
+    )
+    return await cur.fetchall()

@@ -181,3 +181,37 @@ class CheckinListParams(BaseModel):
 
     limit: int | None = Field(None, ge=1, le=50_000)
     cursor: str | None = Field(None, max_length=512)
+
+
+class SalesParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bucket: Literal["hour", "day"] = Field("day", description="Hours or days of the event's own time zone")
+
+
+class TierSales(BaseModel):
+    tier_id: UUID
+    name: str
+    price: int
+    currency: str
+    quota: int | None
+    sold: int
+    held: int = Field(description="Places held by orders awaiting payment")
+    revenue: int = Field(description="Takings of paid orders, in the currency's minor unit")
+    refunded: int = Field(description="Tickets of refunded (or refunding) orders")
+    refunded_amount: int
+
+
+class SalesBucket(BaseModel):
+    start: datetime = Field(description="The hour or day's start, with the event's UTC offset")
+    tickets: int = Field(description="Tickets issued then that are valid now (paid and RSVP)")
+    revenue: dict[str, int] = Field(description="Takings of orders paid then, by currency")
+
+
+class Sales(BaseModel):
+    event_id: UUID
+    timezone: str
+    bucket: Literal["hour", "day"]
+    tiers: list[TierSales]
+    buckets: list[SalesBucket] = Field(description="First to last bucket with a ticket, empty ones included")
+    truncated: bool = Field(description="Older buckets were left out (the series holds at most 400)")

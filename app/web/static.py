@@ -41,6 +41,7 @@ MEDIA_TYPES = {
     ".woff2": "font/woff2",
     ".pbf": "application/x-protobuf",
     ".map": "application/json",
+    ".wasm": "application/wasm",  # WebAssembly compiles while streaming only when typed so
 }
 
 # Longer names than this (per path segment, and in all) are refused before any file system call:

@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {gzipSync} from 'node:zlib';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.html', '.json', '.geojson', '.svg', '.pbf']);
+const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.html', '.json', '.geojson', '.svg', '.pbf', '.wasm']);
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {

@@ -40,6 +40,10 @@ def test_hashed_assets_are_immutable_gzipped_and_typed(server: Server) -> None:
         worker = next(p for p in (DIST / "assets").iterdir() if p.name.endswith(".mjs"))
         typed = client.get(f"/assets/{worker.name}")
         assert typed.headers["content-type"].startswith("text/javascript")  # module workers require it
+        decoder = next(p for p in (DIST / "assets").iterdir() if p.suffix == ".wasm")  # the door's QR reader
+        wasm = client.get(f"/assets/{decoder.name}")
+        assert wasm.headers["content-type"] == "application/wasm"  # compiled while it streams
+        assert wasm.headers["content-encoding"] == "gzip"
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,8 @@ from uuid import UUID
 import httpx
 from fastapi import FastAPI
 
+from app.ticketing import service
+from app.ticketing.service import LineItem
 from geo.cells import cell_of
 from tests.accounts.helpers import EPOCH
 
@@ -97,3 +99,30 @@ async def scalar(app: FastAPI, query: str, *params: Any) -> Any:
         row = await cur.fetchone()
         assert row is not None
         return next(iter(row.values()))
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A PaymentIntent as the gateway would re-fetch it (``app.payments.gateway.IntentState``'s fields)."""
+
+    id: str
+    status: str
+    amount: int
+    currency: str
+    order_id: UUID | None = None
+
+
+async def hold(app: FastAPI, buyer: Person, event_id: UUID, tier_id: str, quantity: int = 1) -> dict[str, object]:
+    """Transaction 1 of an order (the hold), as ``POST /orders`` runs it before calling the gateway."""
+    settings, clock = app.state.ticketing.settings.ticketing, app.state.ticketing.clock
+    async with app.state.pool.connection() as conn, conn.transaction():
+        placed = await service.place_order(
+            conn,
+            account_id=buyer.account_id,
+            event_id=event_id,
+            items=[LineItem(UUID(tier_id), quantity)],
+            idempotency_key=None,
+            settings=settings,
+            clock=clock,
+        )
+    return placed.order

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
@@ -10,40 +9,14 @@ import pytest
 from fastapi import FastAPI
 
 from app.ticketing import service
-from app.ticketing.service import LineItem
 from tests.accounts.helpers import FrozenClock
-from tests.ticketing.helpers import Person, event, organizer, people, scalar, tier
-
-
-@dataclass(frozen=True)
-class Intent:
-    id: str
-    status: str
-    amount: int
-    currency: str
-    order_id: UUID | None = None
+from tests.ticketing.helpers import Intent, Person, event, hold, organizer, people, scalar, tier
 
 
 @pytest.fixture
 async def team(app: FastAPI) -> dict[str, Person]:
     owner, editor, checker = await people(app, 3, prefix="team")
     return {"owner": owner, "editor": editor, "checker": checker}
-
-
-async def hold(app: FastAPI, buyer: Person, event_id: UUID, tier_id: str, quantity: int = 1) -> dict[str, object]:
-    """Transaction 1 of an order (the hold), as ``POST /orders`` runs it before calling the gateway."""
-    settings, clock = app.state.ticketing.settings.ticketing, app.state.ticketing.clock
-    async with app.state.pool.connection() as conn, conn.transaction():
-        placed = await service.place_order(
-            conn,
-            account_id=buyer.account_id,
-            event_id=event_id,
-            items=[LineItem(UUID(tier_id), quantity)],
-            idempotency_key=None,
-            settings=settings,
-            clock=clock,
-        )
-    return placed.order
 
 
 async def test_a_free_order_is_paid_at_once_with_its_tickets(

@@ -51,6 +51,8 @@ const BUILDERS: Record<Route['name'], PageBuilder> = {
   'my-events': organizerPage,
   'event-new': organizerPage,
   'event-edit': organizerPage,
+  'event-sales': organizerPage,
+  'event-door': organizerPage,
   'venue-new': organizerPage,
   audit: organizerPage,
   import: organizerPage,
@@ -62,6 +64,8 @@ const ORGANIZER_TITLES: Partial<Record<Route['name'], string>> = {
   'my-events': 'Your events',
   'event-new': 'New event',
   'event-edit': 'Edit event',
+  'event-sales': 'Attendees and sales',
+  'event-door': 'Door check-in',
   'venue-new': 'Pin a venue',
   audit: 'Changes',
 };

@@ -25,11 +25,14 @@ describe('account routes', () => {
     expect(parseRoute(`#/organizers/${ORG}/events/new?venue=${EV}&from=${EV}`)).toEqual({name: 'event-new', organizerId: ORG, venueId: EV, copyOf: EV});
     expect(parseRoute(`#/organizers/${ORG}/events/new?venue=nope`)).toEqual({name: 'event-new', organizerId: ORG, venueId: null, copyOf: null});
     expect(parseRoute(`#/organizers/${ORG}/events/${EV}/edit`)).toEqual({name: 'event-edit', organizerId: ORG, eventId: EV});
+    expect(parseRoute(`#/organizers/${ORG}/events/${EV}/sales`)).toEqual({name: 'event-sales', organizerId: ORG, eventId: EV});
+    expect(parseRoute(`#/organizers/${ORG}/events/${EV}/door`)).toEqual({name: 'event-door', organizerId: ORG, eventId: EV});
+    expect(parseRoute(`#/organizers/${ORG}/events/${EV}/nope`)).toEqual({name: 'not-found'});
     expect(parseRoute(`#/organizers/${ORG}/venues/new`)).toEqual({name: 'venue-new', organizerId: ORG});
     expect(parseRoute(`#/organizers/${ORG}/audit`)).toEqual({name: 'audit', organizerId: ORG});
     expect(parseRoute(`#/organizers/${ORG}/events/nope/edit`)).toEqual({name: 'not-found'});
     expect(parseRoute(`#/organizers/${ORG}/whatever`)).toEqual({name: 'not-found'});
-    for (const route of [parseRoute(`#/organizers/${ORG}/events/new?venue=${EV}`)!, parseRoute(`#/organizers/${ORG}/events/${EV}/edit`)!, parseRoute(`#/organizers/${ORG}/audit`)!]) {
+    for (const route of [parseRoute(`#/organizers/${ORG}/events/new?venue=${EV}`)!, parseRoute(`#/organizers/${ORG}/events/${EV}/edit`)!, parseRoute(`#/organizers/${ORG}/audit`)!, parseRoute(`#/organizers/${ORG}/events/${EV}/door`)!]) {
       expect(parseRoute(routeHash(route))).toEqual(route);
     }
   });

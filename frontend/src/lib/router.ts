@@ -22,13 +22,15 @@ export type Route =
   | {name: 'my-events'; organizerId: string}
   | {name: 'event-new'; organizerId: string; venueId: string | null; copyOf: string | null}
   | {name: 'event-edit'; organizerId: string; eventId: string}
+  | {name: 'event-sales'; organizerId: string; eventId: string}
+  | {name: 'event-door'; organizerId: string; eventId: string}
   | {name: 'venue-new'; organizerId: string}
   | {name: 'audit'; organizerId: string}
   | {name: 'import'; organizerId: string}
   | {name: 'not-found'};
 
 /** The organizer pages: a chunk of their own inside the pages' chunk (they bring a map editor). */
-export const ORGANIZER_ROUTES: readonly RouteName[] = ['organize', 'my-events', 'event-new', 'event-edit', 'venue-new', 'audit', 'import'];
+export const ORGANIZER_ROUTES: readonly RouteName[] = ['organize', 'my-events', 'event-new', 'event-edit', 'event-sales', 'event-door', 'venue-new', 'audit', 'import'];
 
 export type RouteName = Route['name'];
 
@@ -72,8 +74,11 @@ export function parseRoute(hash: string): Route | null {
     if (rest === 'venues/new') return {name: 'venue-new', organizerId};
     if (rest === 'audit') return {name: 'audit', organizerId};
     if (rest === 'import') return {name: 'import', organizerId};
-    if (parts.length === 5 && parts[2] === 'events' && parts[4] === 'edit' && UUID.test(parts[3])) {
-      return {name: 'event-edit', organizerId, eventId: parts[3].toLowerCase()};
+    if (parts.length === 5 && parts[2] === 'events' && UUID.test(parts[3])) {
+      const eventId = parts[3].toLowerCase();
+      if (parts[4] === 'edit') return {name: 'event-edit', organizerId, eventId};
+      if (parts[4] === 'sales') return {name: 'event-sales', organizerId, eventId};
+      if (parts[4] === 'door') return {name: 'event-door', organizerId, eventId};
     }
     return {name: 'not-found'};
   }
@@ -127,6 +132,10 @@ export function routeHash(route: Route): string {
       return withQuery(`organizers/${route.organizerId}/events/new`, {venue: route.venueId, from: route.copyOf});
     case 'event-edit':
       return `#/organizers/${route.organizerId}/events/${route.eventId}/edit`;
+    case 'event-sales':
+      return `#/organizers/${route.organizerId}/events/${route.eventId}/sales`;
+    case 'event-door':
+      return `#/organizers/${route.organizerId}/events/${route.eventId}/door`;
     case 'venue-new':
       return `#/organizers/${route.organizerId}/venues/new`;
     case 'audit':

@@ -5,6 +5,8 @@
  */
 import {ApiError, problemFrom} from '../lib/api';
 import type {Session} from '../lib/session';
+import type {SalesBucket} from './saleschart';
+import type {CheckinList} from './door/ticketcode';
 
 export interface OrgVenue {
   id: string;
@@ -179,6 +181,42 @@ export function toAudit(raw: Raw): AuditEntry | null {
   };
 }
 
+export interface TierSales {
+  tier_id: string;
+  name: string;
+  price: number;
+  currency: string;
+  quota: number | null;
+  sold: number;
+  held: number;
+  revenue: number;
+  refunded: number;
+  refunded_amount: number;
+}
+
+export interface Sales {
+  event_id: string;
+  timezone: string;
+  bucket: 'hour' | 'day';
+  tiers: TierSales[];
+  buckets: SalesBucket[];
+  truncated: boolean;
+}
+
+export type RsvpStatus = 'going' | 'interested' | 'not_going' | 'waitlisted';
+
+export interface Attendee {
+  account_id: string;
+  email: string;
+  display_name: string | null;
+  status: RsvpStatus;
+  answered_at: string;
+}
+
+/** The check-in lists a door downloads are read in pages of this many tickets, at most this many pages. */
+const LIST_PAGE = 10_000;
+const LIST_PAGES = 20;
+
 export class OrganizerApi {
   constructor(private readonly session: Session) {}
 
@@ -341,6 +379,48 @@ export class OrganizerApi {
 
   async importJob(id: string): Promise<ImportJob> {
     return this.session.json<ImportJob>(`/api/v1/imports/${id}?limit=1000`);
+  }
+
+  sales(eventId: string, bucket: 'hour' | 'day'): Promise<Sales> {
+    return this.session.json<Sales>(`/api/v1/events/${eventId}/sales?bucket=${bucket}`);
+  }
+
+  async attendees(eventId: string, filter: {q: string; status: RsvpStatus | ''}, cursor: string | null): Promise<Paged<Attendee>> {
+    const body = await this.session.json<unknown>(`/api/v1/events/${eventId}/attendees?${query({q: filter.q.trim(), status: filter.status, limit: 100, cursor})}`);
+    return paged(body, (r) => r as unknown as Attendee);
+  }
+
+  /** The attendee list as CSV (the same filter), as a file to save. */
+  async attendeesCsv(eventId: string, filter: {q: string; status: RsvpStatus | ''}): Promise<Blob> {
+    const response = await this.send(`/api/v1/events/${eventId}/attendees.csv?${query({q: filter.q.trim(), status: filter.status})}`, {});
+    if (!response.ok) throw await problemFrom(response);
+    return response.blob();
+  }
+
+  /** Every page of the event's signed check-in list (each page is signed on its own). */
+  async checkinList(eventId: string): Promise<CheckinList[]> {
+    const pages: CheckinList[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < LIST_PAGES; i++) {
+      const page: CheckinList = await this.session.json<CheckinList>(`/api/v1/events/${eventId}/checkin-list?${query({limit: LIST_PAGE, cursor})}`);
+      pages.push(page);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+    return pages;
+  }
+
+  /** Admit a ticket at a door: the status and problem body as they came (0 when the network failed). */
+  async checkin(code: string, door: string, eventId: string): Promise<{status: number; body: Record<string, unknown> | null}> {
+    let response: Response;
+    try {
+      response = await this.send('/api/v1/checkins', json('POST', {code, door, event_id: eventId}));
+    } catch (error) {
+      if (error instanceof ApiError) return {status: error.status, body: {detail: error.detail}};
+      return {status: 0, body: null};
+    }
+    const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+    return {status: response.status, body};
   }
 
   private async send(url: string, init: RequestInit): Promise<Response> {

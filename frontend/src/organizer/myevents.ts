@@ -109,6 +109,11 @@ export async function myEventsPage(ctx: OrganizerContext, organizerId: string, s
       const edit = h('a', {class: 'btn btn-secondary', href: routeHash({name: 'event-edit', organizerId, eventId: ev.id})}, 'Edit', h('span', {class: 'sr-only'}, ` ${ev.title}`));
       const copy = h('a', {class: 'btn btn-secondary', href: routeHash({name: 'event-new', organizerId, venueId: ev.venue?.id ?? null, copyOf: ev.id})}, 'Duplicate', h('span', {class: 'sr-only'}, ` ${ev.title}`));
       actions.append(edit);
+      if (ev.status !== 'draft') {
+        const sales = h('a', {class: 'btn btn-secondary', href: routeHash({name: 'event-sales', organizerId, eventId: ev.id})}, 'Attendees and sales', h('span', {class: 'sr-only'}, ` of ${ev.title}`));
+        const door = h('a', {class: 'btn btn-secondary', href: routeHash({name: 'event-door', organizerId, eventId: ev.id})}, 'Door', h('span', {class: 'sr-only'}, ` check-in for ${ev.title}`));
+        actions.append(sales, door);
+      }
       const act = (label: string, run: () => Promise<OrgEvent>, done: string, cls = 'btn btn-secondary') => {
         const b = h('button', {type: 'button', class: cls}, label, h('span', {class: 'sr-only'}, ` ${ev.title}`));
         b.addEventListener('click', async () => {

@@ -1,6 +1,7 @@
 /**
  * The organizer pages (a chunk of their own): which organizer (`#/organize`), its events
- * (`#/organizers/ID/events`), a new or edited event, pinning a venue, and the log of changes.
+ * (`#/organizers/ID/events`), a new or edited event, its attendees and sales, the door scanner, pinning a
+ * venue, and the log of changes.
  */
 import './organizer.css';
 import type {Page, PageContext} from '../accounts/pages';
@@ -13,6 +14,8 @@ import {eventFormPage} from './eventform';
 import {importPage} from './imports';
 import {myEventsPage} from './myevents';
 import {venuePage} from './venue';
+import {salesPage} from './sales';
+import {doorPage} from './door/door';
 
 export interface OrganizerContext extends PageContext {
   api: OrganizerApi;
@@ -38,6 +41,12 @@ export function organizerPage(ctx: PageContext, route: Route, signal: AbortSigna
           break;
         case 'event-edit':
           inner = await eventFormPage(octx, route.organizerId, {venueId: null, copyOf: null, eventId: route.eventId}, signal);
+          break;
+        case 'event-sales':
+          inner = await salesPage(octx, route.organizerId, route.eventId);
+          break;
+        case 'event-door':
+          inner = await doorPage(octx, route.organizerId, route.eventId, signal);
           break;
         case 'venue-new':
           inner = await venuePage(octx, route.organizerId, signal);
