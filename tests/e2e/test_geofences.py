@@ -174,6 +174,7 @@ def test_a_drawn_area_brings_the_push_the_inbox_and_the_live_map(
     )
     on_live_map_after = time.monotonic() - published_at
     assert any(p["id"] == event_id for p in rendered(live, "events-points"))
+    live.locator("#event-list .card", has_text=title).wait_for()  # and the list beside the map
     live.screenshot(path=str(screenshots / "geofence-live-map.png"))
     # Measured, not asserted (the waits above bound them): publish → outbox, → inbox shown, → live map.
     figures = {"outbox_s": pushed_after, "inbox_page_s": in_inbox_after, "live_map_s": on_live_map_after}
@@ -233,7 +234,7 @@ def test_the_notifications_page_on_a_phone(
     phone.mouse.click(box["cx"] - 60, box["cy"] - 40)
     phone.mouse.click(box["cx"] + 60, box["cy"] - 40)
     phone.mouse.click(box["cx"], box["cy"] + 60)
-    phone.get_by_role("button", name="Finish the outline").click()
+    phone.get_by_role("button", name="Finish the outline", exact=True).click()
     phone.get_by_text("Outline closed, 3 corners.").wait_for()
     phone.locator("#inbox").get_by_text("Nothing yet.").wait_for()
     width = phone.evaluate("() => document.documentElement.scrollWidth")
