@@ -41,6 +41,18 @@ def place(hotspot: tuple[float, float]) -> tuple[float, float]:
     return hotspot[0] + OFFSET[0], hotspot[1] + OFFSET[1]
 
 
+def notifications_page(new_context: Any, base_url: str, label: str, place: tuple[float, float]) -> tuple[Any, Any, str]:
+    """A new person, signed in, on the notifications page over a map of ``place``: (context, page, email)."""
+    email = unique_email(label)
+    make_account(base_url, email)
+    context = new_context()
+    context.set_default_timeout(SLOW_MACHINE_TIMEOUT_MS)
+    page = context.new_page()
+    sign_in(page, email)
+    page.goto(f"/{map_url(*place, 12)[1:]}#/notifications")
+    return context, page, email
+
+
 def editor_ready(page: Any) -> dict[str, float]:
     """Wait for the editor's map, in view; its box on the page and its centre (cx, cy)."""
     page.locator(".geofence-map[data-ready='true']").wait_for()
@@ -124,13 +136,7 @@ def test_a_drawn_area_brings_the_push_the_inbox_and_the_live_map(
     new_context: Any, base_url: str, worker: Worker, place: tuple[float, float], screenshots: Path
 ) -> None:
     lat, lon = place
-    email = unique_email("watcher")
-    make_account(base_url, email)
-    context = new_context()
-    context.set_default_timeout(SLOW_MACHINE_TIMEOUT_MS)
-    page = context.new_page()
-    sign_in(page, email)
-    page.goto(f"/{map_url(lat, lon, 12)[1:]}#/notifications")
+    context, page, email = notifications_page(new_context, base_url, "watcher", place)
     draw_outline(page)
     form = page.locator("#geofences form")
     form.get_by_label("Name").fill("Jazz near home")
@@ -183,13 +189,7 @@ def test_a_drawn_area_brings_the_push_the_inbox_and_the_live_map(
 
 def test_an_area_is_edited_and_deleted(new_context: Any, base_url: str, place: tuple[float, float]) -> None:
     lat, lon = place
-    email = unique_email("editor")
-    make_account(base_url, email)
-    context = new_context()
-    context.set_default_timeout(SLOW_MACHINE_TIMEOUT_MS)
-    page = context.new_page()
-    sign_in(page, email)
-    page.goto(f"/{map_url(lat, lon, 12)[1:]}#/notifications")
+    _, page, email = notifications_page(new_context, base_url, "editor", place)
     editor_ready(page)
     page.get_by_label("A circle around a point").check()
     page.get_by_role("button", name="Put the circle at the map\u2019s centre").click()

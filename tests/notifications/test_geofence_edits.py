@@ -6,19 +6,11 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from app.notifications.tasks import deliver_notices, match_changes
 from app.worker.jobs import WorkerContext
 from tests.accounts.helpers import bearer, sign_up
-from tests.notifications.world import PARIS, circle, notices, organizer, publish
+from tests.notifications.world import PARIS, circle, drain, notices, organizer, publish
 
 LYON = (45.7640, 4.8357)
-
-
-async def drain(worker: WorkerContext) -> None:
-    while await match_changes(worker):
-        pass
-    while await deliver_notices(worker):
-        pass
 
 
 async def test_a_new_area_and_new_filters_in_one_patch_both_hold(

@@ -6,10 +6,9 @@
  * the shapes, DOM markers for the handles (they take pointer, touch and keyboard focus on their own).
  * The shapes' rules are in `lib/geofence`; this file only shows them and turns gestures into edits.
  */
-import {type GeoJSONSource, Map as MapLibreMap, Marker, NavigationControl, setWorkerUrl} from 'maplibre-gl';
-import 'maplibre-gl/dist/maplibre-gl.css';
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import type {Feature, FeatureCollection} from 'geojson';
+import {type GeoJSONSource, type Map as MapLibreMap, Marker} from 'maplibre-gl';
+import {pageMap} from '../map/pagemap';
 import {
   addVertex,
   bounds,
@@ -25,8 +24,6 @@ import {
   type Position,
   type Shape,
 } from '../lib/geofence';
-
-setWorkerUrl(workerUrl);
 
 const DRAFT = 'geofence-draft';
 const SAVED = 'geofence-saved';
@@ -61,7 +58,7 @@ export class GeofenceMap {
   private selected: number | null = null;
   private handles: Marker[] = [];
   private loaded = false;
-  private readonly resizer: ResizeObserver;
+  private readonly removeMap: () => void;
 
   constructor(
     container: HTMLElement,
@@ -70,17 +67,8 @@ export class GeofenceMap {
     /** The shape changed by hand (null: nothing drawn yet). */
     private readonly onChange: (shape: Shape | null) => void,
   ) {
-    this.map = new MapLibreMap({
-      container,
-      style: `${location.origin}/basemap/style.json`,
-      center: [center.lon, center.lat],
-      zoom,
-      attributionControl: {compact: true},
-      doubleClickZoom: false, // a quick second click adds a corner
-    });
-    this.resizer = new ResizeObserver(() => this.map.resize());
-    this.resizer.observe(container);
-    this.map.addControl(new NavigationControl({showCompass: false}), 'top-right');
+    // No double-click zoom: a quick second click adds a corner.
+    ({map: this.map, remove: this.removeMap} = pageMap(container, center, zoom, {doubleClickZoom: false}));
     this.map.on('load', () => {
       this.map.addSource(SAVED, {type: 'geojson', data: features([])});
       this.map.addSource(DRAFT, {type: 'geojson', data: features([])});
@@ -165,8 +153,7 @@ export class GeofenceMap {
   }
 
   remove(): void {
-    this.resizer.disconnect();
-    this.map.remove();
+    this.removeMap();
   }
 
   // ---- gestures -----------------------------------------------------------------------------
