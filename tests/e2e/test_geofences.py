@@ -7,8 +7,11 @@ and the page at a phone's size with axe.
 
 The browsers' clocks are pinned at ``ANCHOR``; the server's and the worker's are not, so the person
 turns quiet hours off on the page (otherwise a run at night would see the push wait for morning,
-as it should). Web Push to this browser is not exercised: headless Chromium subscribes only through
-Google's push service, which a test cannot stand in for.
+as it should). Web Push to this browser is not exercised: headless Chromium refuses
+``pushManager.subscribe`` ("Registration failed - permission denied") even with the notifications
+permission granted, and a headed one subscribes only through Google's push service, which a test
+cannot stand in for (the Web Push sender is proven against a local RFC 8291 peer in
+tests/notifications/test_push.py).
 """
 
 from __future__ import annotations
