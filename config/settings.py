@@ -573,6 +573,9 @@ class NotificationSettings(BaseModel):
     # Delivery attempts before a notice is given up; the backoff doubles from retry_base_s.
     max_attempts: int = Field(8, ge=1)
     retry_base_s: float = Field(30.0, gt=0)
+    # How often the worker looks for event changes to match and notices to deliver (a full batch runs
+    # again at once).
+    poll_every_s: float = Field(1.0, gt=0, le=60)
     # Changes drained and notices sent per job run.
     match_batch: int = Field(50, ge=1)
     deliver_batch: int = Field(100, ge=1)

@@ -10,11 +10,15 @@ cannot both send the cap's last notice. Then, in the person's time zone:
 - channels: each device whose channel is on gets the push; a dead token is pruned; a device that
   failed is tried again with backoff (the devices already served are remembered in ``delivered_to``).
 
-Without any usable device or transport, in development, the push goes to the development outbox
-(``mail_outbox``, listed at ``/api/v1/dev/outbox``) in the same transaction as the notice's state:
-exactly once, whatever dies when. Pushes to FCM and Web Push leave the process before the commit; a
-crash between the two sends that notice again (at least once), and the copy carries the notice id as
-its collapse key (FCM) or ``Topic`` (Web Push), so the device shows it once.
+In development every push also goes to the development outbox (``mail_outbox``, listed at
+``/api/v1/dev/outbox``), whether or not the person has a device and whether or not the device's push
+service answers: a copy is written at the notice's first delivery attempt (``attempts = 0``), in the
+same transaction as the notice's new state, so exactly once whatever dies when. Without a device
+(or without FCM credentials or VAPID keys), the copy is the delivery.
+
+Pushes to FCM and Web Push leave the process before the commit; a crash between the two sends that
+notice again (at least once), and the copy carries the notice id as its collapse key (FCM) or
+``Topic`` (Web Push), so the device shows it once.
 """
 
 from __future__ import annotations
@@ -112,11 +116,14 @@ class Delivery:
         if row is not None and row["n"] >= self._settings.daily_cap:
             await conn.execute("UPDATE notices SET state = 'inbox_only' WHERE id = %s", (notice["id"],))
             return
+        copied = self._outbox and notice["attempts"] == 0
+        if copied:
+            await _copy_to_outbox(conn, notice, person, now)
         devices = await self._devices(conn, notice, person)
         if not devices:
-            await self._to_outbox_or_inbox(conn, notice, person, now)
+            await self._without_devices(conn, notice, now, copied)
             return
-        await self._push(conn, notice, devices, now)
+        await self._push(conn, notice, devices, now, copied)
 
     def _quiet(self, person: dict[str, Any]) -> tuple[time, time] | None:
         if person["quiet_start"] is not None:
@@ -139,33 +146,19 @@ class Delivery:
         )
         return [Device(**row) for row in await cur.fetchall()]
 
-    async def _to_outbox_or_inbox(
-        self, conn: Conn, notice: dict[str, Any], person: dict[str, Any], now: datetime
-    ) -> None:
+    async def _without_devices(self, conn: Conn, notice: dict[str, Any], now: datetime, copied: bool) -> None:
         if notice["delivered_to"]:  # every device left was served before (or pruned since)
             await _mark_sent(conn, notice["id"], now, [])
-            return
-        if not self._outbox:
+        elif copied:
+            await _mark_sent(conn, notice["id"], now, ["outbox"])
+        else:  # no device, and no development outbox: the in-app inbox holds it
             await conn.execute("UPDATE notices SET state = 'inbox_only' WHERE id = %s", (notice["id"],))
-            return
-        await conn.execute(
-            "INSERT INTO mail_outbox (account_id, kind, to_address, subject, body, created_at, next_attempt_at, "
-            "sent_at) VALUES (%s, 'push', %s, %s, %s, %s, %s, %s)",
-            (
-                notice["account_id"],
-                person["email"],
-                notice["title"][:200],
-                f"{notice['body']}\n\n[notice {notice['id']} · {notice['kind']} · event {notice['event_id']}]",
-                now,
-                now,
-                now,
-            ),
-        )
-        await _mark_sent(conn, notice["id"], now, ["outbox"])
 
-    async def _push(self, conn: Conn, notice: dict[str, Any], devices: list[Device], now: datetime) -> None:
+    async def _push(
+        self, conn: Conn, notice: dict[str, Any], devices: list[Device], now: datetime, copied: bool
+    ) -> None:
         payload = Payload(notice["id"], notice["title"], notice["body"], {k: str(v) for k, v in notice["data"].items()})
-        served, retry, channels = list(notice["delivered_to"]), False, set()
+        served, retry, channels = list(notice["delivered_to"]), False, {"outbox"} if copied else set()
         for device in devices:
             sender = self._transports.fcm if device.platform == "fcm" else self._transports.webpush
             assert sender is not None
@@ -185,16 +178,33 @@ class Delivery:
             state = "sent" if served else "failed"
             await conn.execute(
                 "UPDATE notices SET state = %s, attempts = %s, delivered_to = %s, sent_at = %s, "
-                "last_error = 'gave up' WHERE id = %s",
-                (state, attempts, served, now if served else None, notice["id"]),
+                "channels = channels || %s::text[], last_error = 'gave up' WHERE id = %s",
+                (state, attempts, served, now if served else None, sorted(channels), notice["id"]),
             )
             return
         delay = timedelta(seconds=min(3600.0, self._settings.retry_base_s * 2 ** (attempts - 1)))
         await conn.execute(
-            "UPDATE notices SET attempts = %s, delivered_to = %s, next_attempt_at = %s, last_error = 'push failed' "
-            "WHERE id = %s",
-            (attempts, served, now + delay, notice["id"]),
+            "UPDATE notices SET attempts = %s, delivered_to = %s, next_attempt_at = %s, "
+            "channels = channels || %s::text[], last_error = 'push failed' WHERE id = %s",
+            (attempts, served, now + delay, sorted(channels), notice["id"]),
         )
+
+
+async def _copy_to_outbox(conn: Conn, notice: dict[str, Any], person: dict[str, Any], now: datetime) -> None:
+    """The development outbox's copy of a push (kind ``push``; the notice id in the body)."""
+    await conn.execute(
+        "INSERT INTO mail_outbox (account_id, kind, to_address, subject, body, created_at, next_attempt_at, "
+        "sent_at) VALUES (%s, 'push', %s, %s, %s, %s, %s, %s)",
+        (
+            notice["account_id"],
+            person["email"],
+            notice["title"][:200],
+            f"{notice['body']}\n\n[notice {notice['id']} · {notice['kind']} · event {notice['event_id']}]",
+            now,
+            now,
+            now,
+        ),
+    )
 
 
 async def _mark_sent(

@@ -94,7 +94,7 @@ async def update_geofence(
     cells: list[int] | None,
 ) -> dict[str, Any] | None:
     sets = [f"{name} = %({name})s" for name in filters]
-    values: dict[str, Any] = {**filters, "id": geofence_id, "account_id": account_id}
+    values: dict[str, Any] = {"id": geofence_id, "account_id": account_id}
     if area is not None and shape is not None:
         sets += [
             "area = ST_SetSRID(%(area)s::geometry, 4326)",
@@ -104,6 +104,7 @@ async def update_geofence(
             "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography END",
         ]
         values.update(_geofence_values(account_id, area, shape, {}))
+    values.update(filters)  # given with a new area, the filters are set too (not the area's blank ones)
     sets.append("updated_at = now()")
     cur = await conn.execute(
         f"UPDATE geofences SET {', '.join(sets)} WHERE id = %(id)s AND account_id = %(account_id)s "

@@ -18,9 +18,13 @@ def periodic_jobs(settings: Settings) -> list[Periodic]:
     """The jobs, in the order they first run. Each domain adds its own entries here."""
     push = settings.notifications
     jobs: list[Periodic] = [
-        Periodic("notifications.match", timedelta(seconds=1), notifications.match_changes, batch=push.match_batch),
         Periodic(
-            "notifications.deliver", timedelta(seconds=1), notifications.deliver_notices, batch=push.deliver_batch
+            "notifications.match", timedelta(seconds=push.poll_every_s), notifications.match_changes,
+            batch=push.match_batch,
+        ),
+        Periodic(
+            "notifications.deliver", timedelta(seconds=push.poll_every_s), notifications.deliver_notices,
+            batch=push.deliver_batch,
         ),
         Periodic("notifications.remind", timedelta(seconds=60), notifications.remind, exclusive=True),
         Periodic(

@@ -66,6 +66,8 @@ class App {
   private openedPoint: {lat: number; lon: number} | null = null;
   /** Changes of events in view, as they happen (markers and list follow without a reload). */
   private readonly live = new LiveFeed((change) => this.liveChange(change));
+  /** A live change arrived since the list was last asked for. */
+  private listChanged = false;
   /** The list is stale from the moment a refresh is scheduled: say so at once (aria-busy). */
   private readonly refreshSoon = Object.assign(
     () => {
@@ -194,6 +196,8 @@ class App {
     if (change.kind === 'capacity' || change.aspects.includes('capacity')) this.detail.placesChanged(change.event_id);
     const points = [change.before, change.after].filter((p): p is {lat: number; lon: number} => p !== null);
     void this.map.refreshAround(points);
+    // The list's answers may be kept by the browser for a while (max-age): ask past that copy.
+    this.listChanged = true;
     this.refreshSoon();
   }
 
@@ -326,8 +330,10 @@ class App {
       cursor: append ? this.cursor : null,
     });
     this.list.loading();
+    const cache = this.listChanged ? 'no-cache' : undefined;
+    this.listChanged = false;
     try {
-      const result = await this.listRequest.run((signal) => getJson<Page<EventItem>>(`/api/v1/events?${params}`, signal));
+      const result = await this.listRequest.run((signal) => getJson<Page<EventItem>>(`/api/v1/events?${params}`, signal, fetch, cache));
       if (result.stale) return;
       this.cursor = result.value.next_cursor;
       this.list.show(result.value.items, Boolean(this.cursor), append);

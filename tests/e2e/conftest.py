@@ -58,6 +58,13 @@ def server(e2e_database: str, frontend_dist: Path, localstripe: LocalStripe) -> 
         yield running
 
 
+@pytest.fixture(scope="module")
+def worker(e2e_database: str, server: harness.Server) -> Iterator[harness.Worker]:
+    """The job worker beside the server, for the tests of one module (others see no background jobs)."""
+    with harness.run_worker(e2e_database, server) as running:
+        yield running
+
+
 @pytest.fixture(scope="session")
 def base_url(server: harness.Server) -> str:
     return server.base_url

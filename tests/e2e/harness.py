@@ -137,10 +137,15 @@ class Server:
     redis_prefix: str
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path, lines)
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last lines of a subprocess's log."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
 
 
 @contextlib.contextmanager
@@ -191,6 +196,53 @@ def run_server(database_url: str, dist: Path, **env_overrides: str) -> Iterator[
         _delete_keys(prefix)
         log_path.unlink(missing_ok=True)
         media.cleanup()
+
+
+# The job worker in the browser tests looks for event changes and due notices five times a second.
+WORKER_ENV = {
+    "HAPPENINGS_NOTIFICATIONS__POLL_EVERY_S": "0.2",
+}
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return log_tail(self.log_path, lines)
+
+
+@contextlib.contextmanager
+def run_worker(database_url: str, server: Server, **env_overrides: str) -> Iterator[Worker]:
+    """`python -m app worker` beside ``server``: its database, its Redis prefix (the live map hears the
+    worker's changes), development (pushes land in the outbox); running when yielded."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"e2e-worker-{server.base_url.rsplit(':', 1)[-1]}.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "HAPPENINGS_REDIS__KEY_PREFIX": server.redis_prefix,
+        "HAPPENINGS_LOG_JSON": "false",
+        "HAPPENINGS_LOG_LEVEL": "WARNING",
+        "HAPPENINGS_ENVIRONMENT": "development",
+        **WORKER_ENV,
+        **env_overrides,
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    worker = Worker(process, log_path)
+    try:
+        time.sleep(0.5)
+        if process.poll() is not None:
+            raise RuntimeError(f"the worker exited with {process.returncode}:\n{worker.log_tail()}")
+        yield worker
+    finally:
+        stop_process(process)
+        log_path.unlink(missing_ok=True)
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -8,17 +8,9 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from app.notifications.tasks import deliver_notices, match_changes
 from app.worker.jobs import WorkerContext
 from tests.accounts.helpers import FrozenClock, bearer, sign_up
-from tests.notifications.world import NOW, PARIS, change, circle, notices, organizer, publish, pushes, save
-
-
-async def drain(worker: WorkerContext) -> None:
-    while await match_changes(worker):
-        pass
-    while await deliver_notices(worker):
-        pass
+from tests.notifications.world import NOW, PARIS, change, circle, drain, notices, organizer, publish, pushes, save
 
 
 async def test_a_publish_inside_a_geofence_lands_in_the_outbox_and_the_inbox(

@@ -78,10 +78,12 @@ async def test_fcm_and_web_push_reach_local_peers_and_dead_ones_are_pruned(
     assert push["payload"]["title"] == "New near you: Jazz on the river"
     assert push["authorization"].startswith("vapid t=")
     [notice] = await notices(app)
-    assert notice["state"] == "sent" and sorted(notice["channels"]) == ["fcm", "webpush"]
+    assert notice["state"] == "sent" and sorted(notice["channels"]) == ["fcm", "outbox", "webpush"]
     assert push["topic"] == f"notice-{notice['id']}"
     assert await device_count(app) == 2  # dead, bad and gone pruned
-    assert await pushes(app, ana.email) == []  # devices served: nothing in the development outbox
+    # In development the outbox holds a copy of every push, devices or not (one, not one per device).
+    [copy] = await pushes(app, ana.email)
+    assert copy["subject"] == "New near you: Jazz on the river" and f"[notice {notice['id']} " in copy["body"]
 
 
 async def test_a_failing_device_is_retried_without_resending_to_the_others(
@@ -98,9 +100,12 @@ async def test_a_failing_device_is_retried_without_resending_to_the_others(
     [notice] = await notices(app)
     assert notice["state"] == "pending" and notice["attempts"] == 1 and len(notice["delivered_to"]) == 1
     assert peers.recorded.refused == ["redirect-me"]  # asked once, its redirect not followed
+    # The development outbox has the push at once, though a device waits for its retry.
+    assert len(await pushes(app, ana.email)) == 1
     worker.clock.advance(5)  # type: ignore[attr-defined]
     await drain(worker)
     assert len(peers.recorded.fcm) == 1  # the phone is not sent the notice again
+    assert len(await pushes(app, ana.email)) == 1  # and the outbox holds one copy, not one per attempt
 
 
 @pytest.mark.parametrize(

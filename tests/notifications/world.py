@@ -141,5 +141,15 @@ async def pushes(app: FastAPI, email: str) -> list[dict[str, Any]]:
         return await cur.fetchall()
 
 
+async def drain(worker: WorkerContext) -> None:
+    """Run the worker's match and delivery jobs until nothing is left."""
+    from app.notifications.tasks import deliver_notices, match_changes
+
+    while await match_changes(worker):
+        pass
+    while await deliver_notices(worker):
+        pass
+
+
 def circle(lat: float, lon: float, radius_m: float, **filters: Any) -> dict[str, Any]:
     return {"area": {"center": {"lat": lat, "lon": lon}, "radius_m": radius_m}, **filters}

@@ -1,25 +1,21 @@
 /**
  * `#/notifications`: push on this browser (a service worker and a Web Push subscription), the
- * person's geofences (a circle around the map's centre, listed and removed), what to be told and
- * when (channels, kinds, quiet hours) and the inbox of notices.
+ * person's geofences (drawn on a map, listed, edited and removed: `geofences.ts`), what to be told
+ * and when (channels, kinds, quiet hours) and the inbox of notices (checked again every few seconds
+ * while the page is open).
  */
-import {CATEGORIES} from '../lib/categories';
+import {viewerTimeZone} from '../lib/time';
 import {h} from '../ui/dom';
 import {errorText, jsonBody, signedIn} from './common';
 import {checkbox, field, form, section, submitButton} from './forms';
+import {geofenceSection} from './geofences';
 import type {Page, PageContext} from './pages';
-
-interface Geofence {
-  id: string;
-  name: string;
-  area: {center?: {lat: number; lon: number}; radius_m?: number; type?: string};
-  categories: string[] | null;
-}
 
 interface Settings {
   channels: Record<string, boolean>;
   kinds: Record<string, boolean>;
   quiet_hours: {start: string; end: string} | null;
+  time_zone: string | null;
 }
 
 interface Notice {
@@ -38,13 +34,24 @@ const KINDS: [string, string][] = [
   ['starting_soon', '"Starting soon near you" when my device is inside one of my areas'],
 ];
 
+const INBOX_EVERY_MS = 5000;
+
 export function notificationsPage(ctx: PageContext): Page {
   const root = h('div', {class: 'page-sections'}, h('p', {class: 'muted', role: 'status'}, 'Loading…'));
+  const disposers: (() => void)[] = [];
+  let disposed = false;
   void signedIn(ctx, '#/notifications').then((me) => {
-    if (!me) return;
-    root.replaceChildren(pushSection(ctx), geofenceSection(ctx), settingsSection(ctx), inboxSection(ctx));
+    if (!me || disposed) return;
+    const areas = geofenceSection(ctx);
+    const inbox = inboxSection(ctx);
+    disposers.push(areas.dispose, inbox.dispose);
+    root.replaceChildren(pushSection(ctx), areas.element, settingsSection(ctx), inbox.element);
   });
-  return {title: 'Notifications', body: [root]};
+  const dispose = () => {
+    disposed = true;
+    for (const d of disposers.splice(0)) d();
+  };
+  return {title: 'Notifications', body: [root], dispose};
 }
 
 /** base64url (the VAPID public key) as the bytes `pushManager.subscribe` wants. */
@@ -75,55 +82,20 @@ function pushSection(ctx: PageContext): HTMLElement {
   return section('push', 'This browser', h('p', {}, 'Without push, notices still arrive in your inbox below.'), button, status);
 }
 
-function geofenceSection(ctx: PageContext): HTMLElement {
-  const list = h('ul', {class: 'plain-list'});
-  const load = async () => {
-    const {items} = await ctx.session.json<{items: Geofence[]}>('/api/v1/me/geofences');
-    list.replaceChildren(
-      ...items.map((g) => {
-        const remove = h('button', {type: 'button', class: 'btn btn-small'}, 'Remove');
-        remove.addEventListener('click', () => void ctx.session.json(`/api/v1/me/geofences/${g.id}`, {method: 'DELETE'}).then(load, (e) => ctx.notify(errorText(e), 'error')));
-        const what = g.area.radius_m ? `${(g.area.radius_m / 1000).toFixed(1)} km around ${g.area.center?.lat.toFixed(3)}, ${g.area.center?.lon.toFixed(3)}` : 'a drawn area';
-        return h('li', {}, h('strong', {}, g.name || 'Area'), ` — ${what}${g.categories ? ` (${g.categories.join(', ')})` : ''} `, remove);
-      }),
-    );
-    if (!items.length) list.append(h('li', {class: 'muted'}, 'No areas yet.'));
-  };
-  const category = h('select', {name: 'category'}, h('option', {value: ''}, 'Any category'), ...CATEGORIES.map((c) => h('option', {value: c.slug}, c.name)));
-  const add = form(
-    'New area',
-    field({name: 'name', label: 'Name', value: 'Near home', maxlength: 80}),
-    field({name: 'radius_km', label: 'Radius (km) around the map’s centre', value: '3', type: 'number', min: '0.1', max: '50', step: '0.1'}),
-    h('label', {}, 'Category ', category),
-    submitButton('Add this area'),
-  );
-  add.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const centre = ctx.mapCenter();
-    if (!centre) return ctx.notify('Open the map first: the area is drawn around its centre.', 'error');
-    const data = new FormData(add);
-    const body = {
-      name: String(data.get('name') ?? ''),
-      area: {center: centre, radius_m: Math.round(Number(data.get('radius_km')) * 1000)},
-      ...(data.get('category') ? {categories: [String(data.get('category'))]} : {}),
-    };
-    void ctx.session.json('/api/v1/me/geofences', jsonBody('POST', body)).then(load, (error) => ctx.notify(errorText(error), 'error'));
-  });
-  void load().catch((error) => ctx.notify(errorText(error), 'error'));
-  return section('geofences', 'Your areas', h('p', {}, 'We tell you when an event is published, moved or rescheduled inside one of them.'), list, add);
-}
-
 function settingsSection(ctx: PageContext): HTMLElement {
   const holder = h('div', {}, h('p', {class: 'muted'}, 'Loading…'));
   void ctx.session.json<Settings>('/api/v1/me/notification-settings').then((s) => {
     const quiet = s.quiet_hours ?? {start: '22:00', end: '07:00'};
+    const none = quiet.start.slice(0, 5) === quiet.end.slice(0, 5);
+    const zone = s.time_zone ?? viewerTimeZone();
     const f = form(
       'Notification settings',
       checkbox('fcm', 'Push to my phone (app)', s.channels.fcm),
       checkbox('webpush', 'Push to my browsers', s.channels.webpush),
       ...KINDS.map(([name, label]) => checkbox(name, label, s.kinds[name])),
-      field({name: 'quiet_start', label: 'Quiet from', type: 'time', value: quiet.start.slice(0, 5)}),
-      field({name: 'quiet_end', label: 'Quiet until', type: 'time', value: quiet.end.slice(0, 5)}),
+      checkbox('no_quiet', 'No quiet hours: tell me at any time of day', none),
+      field({name: 'quiet_start', label: 'Quiet from', type: 'time', value: none ? '22:00' : quiet.start.slice(0, 5), hint: `Your time (${zone}). Notices wait until the quiet hours end; the inbox has them at once.`}),
+      field({name: 'quiet_end', label: 'Quiet until', type: 'time', value: none ? '07:00' : quiet.end.slice(0, 5)}),
       submitButton('Save'),
     );
     f.addEventListener('submit', (e) => {
@@ -133,7 +105,10 @@ function settingsSection(ctx: PageContext): HTMLElement {
       const body = {
         channels: {fcm: on('fcm'), webpush: on('webpush')},
         kinds: Object.fromEntries(KINDS.map(([name]) => [name, on(name)])),
-        quiet_hours: {start: String(data.get('quiet_start')), end: String(data.get('quiet_end'))},
+        // Equal start and end: no quiet hours.
+        quiet_hours: on('no_quiet') ? {start: '00:00', end: '00:00'} : {start: String(data.get('quiet_start')), end: String(data.get('quiet_end'))},
+        // Quiet hours are kept in the person's own time: this device's zone until they choose one.
+        time_zone: zone,
       };
       void ctx.session.json('/api/v1/me/notification-settings', jsonBody('PATCH', body)).then(
         () => ctx.notify('Saved.'),
@@ -145,11 +120,40 @@ function settingsSection(ctx: PageContext): HTMLElement {
   return section('notification-settings', 'What to be told, and when', holder);
 }
 
-function inboxSection(ctx: PageContext): HTMLElement {
-  const list = h('ul', {class: 'plain-list'});
-  void ctx.session.json<{items: Notice[]}>('/api/v1/me/inbox?limit=50').then(({items}) => {
-    list.replaceChildren(...items.map((n) => h('li', {}, h('strong', {}, n.title), ` — ${n.body} `, h('span', {class: 'muted'}, new Date(n.created_at).toLocaleString()))));
+const STATES: Record<string, string> = {
+  pending: 'waiting (quiet hours, or a device to try again)',
+  sent: 'sent',
+  inbox_only: 'here only (the day’s limit of pushes was reached)',
+  failed: 'could not be pushed',
+};
+
+function inboxSection(ctx: PageContext): {element: HTMLElement; dispose: () => void} {
+  const list = h('ul', {class: 'plain-list', 'aria-label': 'Notices, newest first'});
+  const refresh = h('button', {type: 'button', class: 'btn btn-secondary'}, 'Check for new notices');
+  let shown = '';
+  const load = async () => {
+    const {items} = await ctx.session.json<{items: Notice[]}>('/api/v1/me/inbox?limit=50');
+    const key = items.map((n) => `${n.id}:${n.state}`).join(',');
+    if (key === shown && list.childElementCount) return; // nothing new: leave the list (and a reader's place) alone
+    shown = key;
+    list.replaceChildren(
+      ...items.map((n) =>
+        h(
+          'li',
+          {class: 'notice'},
+          h('strong', {}, n.title),
+          ` — ${n.body} `,
+          h('span', {class: 'muted'}, `${new Date(n.created_at).toLocaleString()} · ${STATES[n.state] ?? n.state}`),
+        ),
+      ),
+    );
     if (!items.length) list.append(h('li', {class: 'muted'}, 'Nothing yet.'));
-  });
-  return section('inbox', 'Inbox', list);
+  };
+  const check = () => void load().catch(() => undefined);
+  refresh.addEventListener('click', check);
+  check();
+  const timer = window.setInterval(() => {
+    if (document.visibilityState === 'visible') check();
+  }, INBOX_EVERY_MS);
+  return {element: section('inbox', 'Inbox', refresh, list), dispose: () => window.clearInterval(timer)};
 }

@@ -69,10 +69,11 @@ export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }
 
-export async function getJson<T>(url: string, signal?: AbortSignal, fetcher: typeof fetch = fetch): Promise<T> {
+/** `cache: 'no-cache'` asks the server again past the browser's copy (an answer known to have changed). */
+export async function getJson<T>(url: string, signal?: AbortSignal, fetcher: typeof fetch = fetch, cache?: RequestCache): Promise<T> {
   let response: Response;
   try {
-    response = await fetcher(url, {signal, headers: {Accept: 'application/json'}});
+    response = await fetcher(url, {signal, headers: {Accept: 'application/json'}, ...(cache ? {cache} : {})});
   } catch (error) {
     if (isAbort(error)) throw error;
     throw new ApiError(0, 'Network error', 'Could not reach the server. Check your connection and try again.');

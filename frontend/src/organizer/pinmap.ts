@@ -3,11 +3,8 @@
  * (from an address search or typed coordinates). Same offline basemap as the big map; MapLibre is
  * the chunk the map already loaded.
  */
-import {Map as MapLibreMap, Marker, NavigationControl, setWorkerUrl} from 'maplibre-gl';
-import 'maplibre-gl/dist/maplibre-gl.css';
-import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
-
-setWorkerUrl(workerUrl);
+import {type Map as MapLibreMap, Marker} from 'maplibre-gl';
+import {pageMap} from '../map/pagemap';
 
 export interface LatLon {
   lat: number;
@@ -17,7 +14,7 @@ export interface LatLon {
 export class PinMap {
   readonly map: MapLibreMap;
   private marker: Marker | null = null;
-  private readonly resizer: ResizeObserver;
+  private readonly removeMap: () => void;
 
   constructor(
     container: HTMLElement,
@@ -26,18 +23,7 @@ export class PinMap {
     /** The pin was put or dropped by hand (not by `set`). */
     private readonly onPin: (point: LatLon) => void,
   ) {
-    this.map = new MapLibreMap({
-      container,
-      style: `${location.origin}/basemap/style.json`,
-      center: [center.lon, center.lat],
-      zoom,
-      attributionControl: {compact: true},
-      cooperativeGestures: false,
-    });
-    // Built before the page puts it in the document: size it whenever its box changes.
-    this.resizer = new ResizeObserver(() => this.map.resize());
-    this.resizer.observe(container);
-    this.map.addControl(new NavigationControl({showCompass: false}), 'top-right');
+    ({map: this.map, remove: this.removeMap} = pageMap(container, center, zoom, {cooperativeGestures: false}));
     this.map.on('click', (e) => {
       const point = {lat: e.lngLat.lat, lon: e.lngLat.lng};
       this.place(point);
@@ -78,7 +64,6 @@ export class PinMap {
   }
 
   remove(): void {
-    this.resizer.disconnect();
-    this.map.remove();
+    this.removeMap();
   }
 }
