@@ -560,7 +560,8 @@ class NotificationSettings(BaseModel):
     # Push endpoints must resolve to public addresses; hosts named here are exempt (local test peers only).
     allowed_push_hosts: CommaList = []
     push_timeout_s: float = Field(5.0, gt=0, le=60)
-    # Quiet hours (the person's local time) when they have not chosen their own: notices wait till the end.
+    # Quiet hours (the person's local time) when they have not chosen their own and their time zone is known
+    # (notification settings or profile): notices wait till the end. Unknown zone: no default quiet hours.
     quiet_start: str = "22:00"
     quiet_end: str = "07:00"
     # Pushes per person and local day; beyond it notices stay in the in-app inbox only.

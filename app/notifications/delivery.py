@@ -126,8 +126,14 @@ class Delivery:
         await self._push(conn, notice, devices, now, copied)
 
     def _quiet(self, person: dict[str, Any]) -> tuple[time, time] | None:
+        """The person's own quiet hours; else the default ones, only where their time zone is known.
+
+        Night in an unknown zone is a guess that is wrong for most people, so it holds nothing back.
+        """
         if person["quiet_start"] is not None:
             return person["quiet_start"], person["quiet_end"]
+        if person["time_zone"] is None:
+            return None
         start, end = self._settings.quiet_start, self._settings.quiet_end
         return time.fromisoformat(start), time.fromisoformat(end)
 

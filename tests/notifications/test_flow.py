@@ -85,6 +85,27 @@ async def test_quiet_hours_defer_and_the_cap_keeps_the_rest_in_the_inbox(
     assert len(await pushes(app, ana.email)) == worker.settings.notifications.daily_cap
 
 
+async def test_default_quiet_hours_apply_only_where_the_persons_zone_is_known(
+    client: httpx.AsyncClient, app: FastAPI, worker: WorkerContext, clock: FrozenClock
+) -> None:
+    ana = await sign_up(client, "ana@example.com")  # no time zone anywhere
+    ben = await sign_up(client, "ben@example.com")
+    for person in (ana, ben):
+        await client.post("/api/v1/me/geofences", json=circle(*PARIS, 5000), headers=bearer(person))
+    zoned = await client.patch(
+        "/api/v1/me/notification-settings", json={"time_zone": "Europe/Paris"}, headers=bearer(ben)
+    )
+    assert zoned.status_code == 200, zoned.text
+    clock.advance(13 * 3600)  # 23:00 in Paris: inside the default quiet hours (22:00-07:00)
+    await publish(app, await organizer(app))
+    await drain(worker)
+    assert len(await pushes(app, ana.email)) == 1  # night in an unknown zone is not guessed
+    assert await pushes(app, ben.email) == []  # night in Paris: it waits
+    clock.advance(8 * 3600 + 60)  # 07:01 in Paris
+    await drain(worker)
+    assert len(await pushes(app, ben.email)) == 1
+
+
 async def test_attendees_hear_of_moves_reschedules_and_cancellations(
     client: httpx.AsyncClient, app: FastAPI, worker: WorkerContext
 ) -> None:
