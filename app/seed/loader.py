@@ -261,7 +261,6 @@ class _Seeder:
             message = f"restoring keys and indexes failed ({error!r}); to finish by hand:\n{statements};"
             raise SeedError(message) from error
 
-
     def _write_postings(self, control: Connection) -> None:
         """Every event's postings, into an emptied ``event_terms``, a partition per connection."""
         with control.transaction():
