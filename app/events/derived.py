@@ -37,18 +37,24 @@ REBUILD = "SELECT events_derived_rebuild()"
 POSTED = frozenset({"cell", "title", "tags", "description", "status", "starts_at", "ends_at"})
 
 # The postings of the rows ``e`` of ``{source}`` that ``{where}`` picks; rows by key name their cells.
+# The row's own cell and id (not the function's copies): Citus then sees the postings stay on the
+# row's shard and pushes an INSERT ... SELECT down to it.
 _POSTINGS = (
-    "SELECT p.* FROM {source} e CROSS JOIN LATERAL "
-    "event_postings(e.cell, e.id, e.search, e.status, e.starts_at, e.ends_at, e.px, e.py) p WHERE {where}"
+    "SELECT e.cell, p.lexeme, p.sort_key, e.id, p.starts_at, p.ends_at, p.px, p.py FROM {source} e "
+    "CROSS JOIN LATERAL event_postings(e.cell, e.id, e.search, e.status, e.starts_at, e.ends_at, e.px, e.py) p "
+    "WHERE {where}"
 )
 _BY_KEY = "e.cell = ANY(%(cells)s) AND e.id = ANY(%(ids)s)"
+# One row: plain equalities, which Citus routes to the one shard.
+_BY_ONE_KEY = "e.cell = %(cell)s AND e.id = %(id)s"
 # A row's postings are found again by their full key (the rank recomputed from the row).
 _FORGET = (
     "DELETE FROM event_terms t USING ({postings}) d "
-    "WHERE (t.cell, t.lexeme, t.sort_key, t.id) = (d.cell, d.lexeme, d.sort_key, d.id)"
+    "WHERE (t.cell, t.lexeme, t.sort_key, t.id) = (d.cell, d.lexeme, d.sort_key, d.id){also}"
 )
 _TERM_COLUMNS = "cell, lexeme, sort_key, id, starts_at, ends_at, px, py"
 _WRITE = f"INSERT INTO event_terms ({_TERM_COLUMNS}) " + _POSTINGS.format(source="events", where=_BY_KEY)
+_WRITE_ONE = f"INSERT INTO event_terms ({_TERM_COLUMNS}) " + _POSTINGS.format(source="events", where=_BY_ONE_KEY)
 _COUNTED = "SELECT status, px, py, category, ends_at FROM events WHERE cell = ANY(%(cells)s) AND id = ANY(%(ids)s)"
 
 
@@ -101,7 +107,10 @@ def _keys(keys: Iterable[Key]) -> dict[str, list[Any]]:
 async def forget_terms(conn: Conn, keys: Iterable[Key]) -> None:
     """Delete the postings of the rows at ``keys`` as they are now (before they change or go)."""
     params = _keys(keys)
-    if params["ids"]:
+    if len(params["ids"]) == 1:
+        one = {"cell": params["cells"][0], "id": params["ids"][0]}
+        await conn.execute(_forget_where(_BY_ONE_KEY, " AND t.cell = %(cell)s"), one)
+    elif params["ids"]:
         await conn.execute(_forget_where(_BY_KEY), params)
 
 
@@ -113,14 +122,16 @@ async def forget_terms_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> N
     await conn.execute(_forget_where(where), {"organizers": organizer_ids})
 
 
-def _forget_where(where: str) -> str:
-    return _FORGET.format(postings=_POSTINGS.format(source="events", where=where))
+def _forget_where(where: str, also: str = "") -> str:
+    return _FORGET.format(postings=_POSTINGS.format(source="events", where=where), also=also)
 
 
 async def write_terms(conn: Conn, keys: Iterable[Key]) -> None:
     """Insert the postings of the rows at ``keys`` as they are now (after they were written)."""
     params = _keys(keys)
-    if params["ids"]:
+    if len(params["ids"]) == 1:
+        await conn.execute(_WRITE_ONE, {"cell": params["cells"][0], "id": params["ids"][0]})
+    elif params["ids"]:
         await conn.execute(_WRITE, params)
 
 

@@ -68,7 +68,9 @@ _TRIGGERS = (
      "WHEN (NEW.name IS DISTINCT FROM OLD.name OR NEW.geom IS DISTINCT FROM OLD.geom) EXECUTE FUNCTION"),
 )  # fmt: skip
 
-_FUNCTIONS = f"""
+_FUNCTIONS = tuple(
+    statement.strip()
+    for statement in f"""
 -- The postings of one event row (migration 0010's definition): a row per title or tag lexeme of a
 -- public event, with the event's relevance key for that lexeme.
 CREATE FUNCTION event_postings(
@@ -84,9 +86,11 @@ CREATE FUNCTION event_postings(
     WHERE e_status IN ('published', 'cancelled') AND t.weights && '{{A,B}}'::text[]
 $$;
 
+-- ---
 -- A public event as the tile rollups count it (the writer sends those it took away and put in).
 CREATE TYPE tile_rollup_item AS (px integer, py integer, category text, ends_at timestamptz);
 
+-- ---
 -- The rollup change of a write: ``removed`` rows out, ``added`` rows in, each counted when it ends at
 -- or after the horizon (read under the shared lock the horizon's advance takes exclusively).
 CREATE FUNCTION tile_rollup_apply(removed tile_rollup_item[], added tile_rollup_item[])
@@ -110,6 +114,7 @@ BEGIN
 END
 $$;
 
+-- ---
 -- Migration 0012's zoom-11 change; a row whose bound an event left is recounted by a SELECT over
 -- events, then updated (a statement changing the rollup never reads events: on Citus the rollup is a
 -- reference table and events is distributed).
@@ -177,6 +182,7 @@ BEGIN
 END
 $$;
 
+-- ---
 -- Move the horizon to ``target`` (never back): events ending before it leave the rollup. The events
 -- are read first, by a statement of their own.
 CREATE OR REPLACE FUNCTION tile_rollup_advance(target timestamptz) RETURNS timestamptz LANGUAGE plpgsql AS $$
@@ -198,6 +204,7 @@ BEGIN
 END
 $$;
 
+-- ---
 -- The text search postings counted again from events.
 CREATE FUNCTION event_terms_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -208,6 +215,7 @@ BEGIN
 END
 $$;
 
+-- ---
 -- Every derived table of events counted again from events; the rollups against ``counted_from``
 -- (by default the horizon they have).
 CREATE FUNCTION events_derived_rebuild(counted_from timestamptz DEFAULT NULL) RETURNS void LANGUAGE plpgsql AS $$
@@ -216,7 +224,8 @@ BEGIN
     PERFORM tile_rollup_rebuild(coalesce(counted_from, (SELECT h.counted_from FROM tile_rollup_horizon h)));
 END
 $$;
-"""
+""".split("\n-- ---\n")
+)
 
 
 def upgrade() -> None:
@@ -224,7 +233,8 @@ def upgrade() -> None:
     op.execute(f"SELECT pg_advisory_xact_lock({_LOCK})")
     for trigger, table, _ in _TRIGGERS:
         op.execute(f"DROP TRIGGER {trigger} ON {table}")
-    op.execute(_FUNCTIONS)
+    for statement in _FUNCTIONS:  # one at a time: Citus propagates one utility statement per query
+        op.execute(statement)
     # The copies and counts as the triggers left them, made exact once more.
     op.execute(
         "UPDATE events e SET venue_name = v.name, venue_geom = v.geom FROM venues v "
