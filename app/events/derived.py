@@ -13,6 +13,9 @@
   from the venue row the writer holds, and rewritten on the venue's events when a venue is renamed
   or moved (``app.events.repository.copy_venue``).
 
+Statements naming rows are never prepared (``prepare=False``): planned with their cells, they
+touch and lock only those rows' partitions, whatever the session's plan cache does.
+
 Writes of many rows at once (a bulk statement, a test writing plain SQL) go through ``write_rows``
 (``forget`` before the statement, ``record`` after); a load that COPYs, or ``events`` emptied by
 TRUNCATE or an unkeyed DELETE, ends with ``REBUILD``.
@@ -109,9 +112,9 @@ async def forget_terms(conn: Conn, keys: Iterable[Key]) -> None:
     params = _keys(keys)
     if len(params["ids"]) == 1:
         one = {"cell": params["cells"][0], "id": params["ids"][0]}
-        await conn.execute(_forget_where(_BY_ONE_KEY, " AND t.cell = %(cell)s"), one)
+        await conn.execute(_forget_where(_BY_ONE_KEY, " AND t.cell = %(cell)s"), one, prepare=False)
     elif params["ids"]:
-        await conn.execute(_forget_where(_BY_KEY), params)
+        await conn.execute(_forget_where(_BY_KEY), params, prepare=False)
 
 
 async def forget_terms_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> None:
@@ -130,9 +133,9 @@ async def write_terms(conn: Conn, keys: Iterable[Key]) -> None:
     """Insert the postings of the rows at ``keys`` as they are now (after they were written)."""
     params = _keys(keys)
     if len(params["ids"]) == 1:
-        await conn.execute(_WRITE_ONE, {"cell": params["cells"][0], "id": params["ids"][0]})
+        await conn.execute(_WRITE_ONE, {"cell": params["cells"][0], "id": params["ids"][0]}, prepare=False)
     elif params["ids"]:
-        await conn.execute(_WRITE, params)
+        await conn.execute(_WRITE, params, prepare=False)
 
 
 async def change_rollup(conn: Conn, removed: Sequence[Counted], added: Sequence[Counted]) -> None:
@@ -166,7 +169,7 @@ async def record(conn: Conn, keys: Sequence[Key], forgotten: Sequence[Counted] =
 
 
 async def _counted_rows(conn: Conn, params: dict[str, list[Any]]) -> list[Counted]:
-    rows = await (await conn.execute(_COUNTED, params)).fetchall()
+    rows = await (await conn.execute(_COUNTED, params, prepare=False)).fetchall()
     return [c for row in rows for c in counted(row)]
 
 

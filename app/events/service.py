@@ -69,8 +69,9 @@ async def create_event(
     values["cell"] = cell_of(shown.lat, shown.lon)
     row = await repository.insert_event(conn, values, shown.lat, shown.lon, _exact_of(exact, data.location_approximate))
     if derived.is_public(row):
-        await derived.write_terms(conn, [(row["cell"], row["id"])])
-        await derived.change_rollup(conn, [], derived.counted(row))
+        async with conn.pipeline():  # one round trip for both
+            await derived.write_terms(conn, [(row["cell"], row["id"])])
+            await derived.change_rollup(conn, [], derived.counted(row))
     aspects: frozenset[Aspect] = frozenset({"published"}) if row["status"] == "published" else frozenset()
     change = EventChange(row["id"], "created", None, shown, aspects)
     await log_change(conn, row["cell"], change)
@@ -118,14 +119,18 @@ async def update_event(
     posted = (derived.is_public(current) or changes.get("status") in derived.PUBLIC) and (
         after != before or not derived.POSTED.isdisjoint(changes)
     )
-    if posted and derived.is_public(current):
-        await derived.forget_terms(conn, [(current["cell"], event_id)])
-    row = await repository.update_event(
-        conn, current["cell"], event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
-    )
-    if posted and derived.is_public(row):
-        await derived.write_terms(conn, [(row["cell"], event_id)])
-    await derived.change_rollup(conn, derived.counted(current), derived.counted(row))
+    # Pipelined: the old postings' delete and the UPDATE go in one round trip, then the new
+    # postings and the rollup change in another.
+    async with conn.pipeline():
+        if posted and derived.is_public(current):
+            await derived.forget_terms(conn, [(current["cell"], event_id)])
+        row = await repository.update_event(
+            conn, current["cell"], event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
+        )
+    async with conn.pipeline():
+        if posted and derived.is_public(row):
+            await derived.write_terms(conn, [(row["cell"], event_id)])
+        await derived.change_rollup(conn, derived.counted(current), derived.counted(row))
     change = EventChange(event_id, "updated", before, after, aspects)
     if "capacity" in change.aspects:  # ticketing's counter row follows (409 below the places taken)
         await set_event_capacity(conn, row["cell"], event_id, row["capacity"])
@@ -138,10 +143,11 @@ async def delete_event(conn: Conn, event_id: UUID, *, current: dict[str, Any] | 
         current = await repository.lock_event(conn, event_id)
         if current is None:
             raise NotFound(f"event {event_id} does not exist")
-    if derived.is_public(current):
-        await derived.forget_terms(conn, [(current["cell"], event_id)])
-    await repository.delete_event(conn, current["cell"], event_id)
-    await derived.change_rollup(conn, derived.counted(current), [])
+    async with conn.pipeline():  # one round trip for the three
+        if derived.is_public(current):
+            await derived.forget_terms(conn, [(current["cell"], event_id)])
+        await repository.delete_event(conn, current["cell"], event_id)
+        await derived.change_rollup(conn, derived.counted(current), [])
     gone = Point(lat=current["lat"], lon=current["lon"])
     change = EventChange(event_id, "deleted", gone, None, frozenset({"deleted"}))
     await log_change(conn, current["cell"], change)
