@@ -361,6 +361,9 @@ class TicketingSettings(BaseModel):
     signing_key: SecretStr | None = None
     signing_key_file: str | None = None
     max_tiers_per_event: int = Field(50, ge=1)
+    # A capacity raise hands at most this many new places to the waitlist in its transaction (each is a
+    # mail and a ticket written there); places beyond stay free for whoever answers next.
+    max_promotions: int = Field(1000, ge=1)
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(500, ge=1)
 

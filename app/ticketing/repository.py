@@ -7,6 +7,10 @@ one node, a fan-out on Citus (ADR "Capacity accounting and locking" names the lo
 Lock order, everywhere (a fixed order cannot deadlock): the event row ``FOR KEY SHARE`` (what every
 insert's foreign key takes anyway, taken first so a settle never waits for it while holding
 counters), then order rows, then tier rows by id, then the event's places row, then RSVP rows.
+
+The statements that move the places counter (``take``, ``take_places``, ``free_places``) hand the
+counter they leave to ``app.ticketing.availability``, which announces an event that became sold out,
+available again or short of places, whoever called them (an order, an RSVP, a refund, the sweeper).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from app.db import Conn
+from app.ticketing.availability import counter_moved
 
 Row = dict[str, Any]
 
@@ -88,30 +93,43 @@ async def ensure_places(conn: Conn, cell: int, event_id: UUID) -> None:
     )
 
 
-async def take(conn: Conn, cell: int, event_id: UUID, lines: Sequence[Row], *, sell: bool) -> None:
+async def take(conn: Conn, cell: int, event_id: UUID, lines: Sequence[Row], *, sell: bool) -> Row:
     """Hold (or sell) each line's tier places and the event's, in one statement (``ticketing_take``):
-    lines sorted by tier id (the lock order). No room: ``CheckViolation`` naming the constraint."""
+    lines sorted by tier id (the lock order). The event's counter after it (``capacity``, ``taken``).
+    No room: ``CheckViolation`` naming the constraint."""
     ordered = sorted(lines, key=lambda line: line["tier_id"])
-    await conn.execute(
-        "SELECT ticketing_take(%s, %s, %s::uuid[], %s::integer[], %s)",
+    cur = await conn.execute(
+        "SELECT capacity, taken FROM ticketing_take(%s, %s, %s::uuid[], %s::integer[], %s)",
         (cell, event_id, [line["tier_id"] for line in ordered], [line["quantity"] for line in ordered], sell),
     )
+    row = await cur.fetchone()
+    assert row is not None  # the function returns its row or raises
+    await counter_moved(conn, cell, event_id, row, sum(line["quantity"] for line in lines))
+    return row
 
 
-async def take_places(conn: Conn, cell: int, event_id: UUID, count: int) -> bool:
-    """Take ``count`` places if they fit (re-checked under the row lock this takes); False otherwise."""
+async def take_places(conn: Conn, cell: int, event_id: UUID, count: int) -> Row | None:
+    """Take ``count`` places if they fit (re-checked under the row lock this takes): the counter after
+    it (``capacity``, ``taken``), or None when they do not fit."""
     cur = await conn.execute(
         "UPDATE event_places SET taken = taken + %(n)s WHERE cell = %(cell)s AND event_id = %(event)s "
-        "AND (capacity IS NULL OR taken + %(n)s <= capacity) RETURNING taken",
+        "AND (capacity IS NULL OR taken + %(n)s <= capacity) RETURNING capacity, taken",
         {"n": count, "cell": cell, "event": event_id},
     )
-    return await cur.fetchone() is not None
+    row = await cur.fetchone()
+    await counter_moved(conn, cell, event_id, row, count)
+    return row
 
 
-async def free_places(conn: Conn, cell: int, event_id: UUID, count: int) -> None:
-    await conn.execute(
-        "UPDATE event_places SET taken = taken - %s WHERE cell = %s AND event_id = %s", (count, cell, event_id)
+async def free_places(conn: Conn, cell: int, event_id: UUID, count: int) -> Row | None:
+    """Give back ``count`` places: the counter after it (``capacity``, ``taken``)."""
+    cur = await conn.execute(
+        "UPDATE event_places SET taken = taken - %s WHERE cell = %s AND event_id = %s RETURNING capacity, taken",
+        (count, cell, event_id),
     )
+    row = await cur.fetchone()
+    await counter_moved(conn, cell, event_id, row, -count)
+    return row
 
 
 async def lock_places(conn: Conn, cell: int, event_id: UUID) -> Row | None:

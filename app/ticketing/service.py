@@ -29,6 +29,7 @@ from app.kit.clock import Clock, utc_now
 from app.payments.gateway import CreatedIntent, IntentState
 from app.recommendations.signals import record_interaction
 from app.ticketing import repository
+from app.ticketing.availability import places_moved
 from app.ticketing.errors import (
     CapacityBusy,
     EventNotFound,
@@ -132,6 +133,8 @@ async def set_event_capacity(conn: Conn, cell: int, event_id: UUID, capacity: in
     if capacity is not None and places["taken"] > capacity:
         raise QuotaBelowTaken(f"{places['taken']} places are taken already", param="capacity")
     await repository.set_capacity(conn, cell, event_id, capacity)
+    taken = int(places["taken"])
+    await places_moved(conn, cell, event_id, (places["capacity"], taken), (capacity, taken))
 
 
 # --- orders -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
@@ -97,3 +97,17 @@ async def scalar(app: FastAPI, query: str, *params: Any) -> Any:
         row = await cur.fetchone()
         assert row is not None
         return next(iter(row.values()))
+
+
+E = TypeVar("E")
+
+
+def heard(app: FastAPI, event_type: type[E]) -> list[E]:
+    """The events of ``event_type`` the app's after-commit listeners hear from now on, in order."""
+    found: list[E] = []
+
+    async def listener(event: E) -> None:
+        found.append(event)
+
+    app.state.after_commit.listen(event_type, listener)
+    return found
