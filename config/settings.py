@@ -338,6 +338,8 @@ class RecommendationSettings(BaseModel):
     retention_months: int = Field(24, ge=1)
     # Detail views are written in batches this often.
     views_flush_s: float = Field(2.0, gt=0)
+    # Shares one person may record ("count/seconds"; beyond: 429 with Retry-After).
+    share_limit: str = Field("60/3600", pattern=r"^[1-9][0-9]{0,5}/[1-9][0-9]{0,6}$")
 
 
 class PrivacySettings(BaseModel):

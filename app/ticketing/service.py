@@ -188,6 +188,9 @@ async def place_order(
                 await repository.issue_tickets(
                     conn, event["cell"], event_id, account_id, order_id, line["tier_id"], line["quantity"], now
                 )
+            # Paid at once: the purchase signal for recommendations, as ``settle_paid`` records a paid one.
+            await record_interaction(conn, account_id=account_id, cell=event["cell"], event_id=event_id,
+                                     kind="purchase", at=now)  # fmt: skip
         await repository.take(conn, event["cell"], event_id, lines, sell=free)
     return PlacedOrder({**order, "payment_intent_id": None, "client_secret": None}, replayed=False)
 

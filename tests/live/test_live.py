@@ -90,13 +90,15 @@ async def test_the_last_place_going_and_coming_back_reaches_the_stream(
     held = await publish(app, org, capacity=1)
     (person,) = await people(app, 1)
     rsvp = f"/api/v1/events/{held['id']}/rsvp"
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
-        async with http.stream("GET", "/api/v1/live", params={"bbox": VIEW}) as response:
-            await asyncio.sleep(0.5)
-            going = await client.put(rsvp, json={"status": "going"}, headers=person.headers)
-            assert going.json()["places_left"] == 0
-            assert (await client.delete(rsvp, headers=person.headers)).status_code == 200
-            sold_out, available = await take(response, 2)
+    async with (
+        httpx.AsyncClient(base_url=server.url, timeout=30) as http,
+        http.stream("GET", "/api/v1/live", params={"bbox": VIEW}) as response,
+    ):
+        await asyncio.sleep(0.5)
+        going = await client.put(rsvp, json={"status": "going"}, headers=person.headers)
+        assert going.json()["places_left"] == 0
+        assert (await client.delete(rsvp, headers=person.headers)).status_code == 200
+        sold_out, available = await take(response, 2)
     assert sold_out["data"]["kind"] == "sold_out" and sold_out["data"]["event_id"] == str(held["id"])
     assert sold_out["data"]["after"]["lat"] == pytest.approx(PARIS[0])
     assert available["data"]["kind"] == "available" and available["data"]["aspects"] == ["available", "few_left"]
