@@ -4,7 +4,7 @@ Every statement that moves an event's places counter (a hold, a sale, a going RS
 capacity) returns the counter as it left it; ``places_moved`` compares the level before and after.
 Most moves change nothing visible. A move that changes the level — the last place sold, a place freed
 at a sold-out event, the first of the last few places taken — is an ``EventChange`` like an edit:
-logged in ``event_changes`` in the same transaction (the durable record the notification worker
+logged in ``event_changes`` in the same transaction (as ``app.events.changes.log_change`` logs one) (the durable record the notification worker
 drains) and published on the unit of work running on the connection (``app.db.publish_on``), so that
 after commit the tile cache drops the tiles showing the event and live maps hear ``sold_out``,
 ``available`` or ``few_left``. The check costs nothing on the hot path (the counter comes back with
@@ -17,7 +17,7 @@ from uuid import UUID
 
 from app.db import Conn, publish_on
 from app.events.availability import Availability, availability
-from app.events.changes import Aspect, EventChange, log_change
+from app.events.changes import Aspect, EventChange
 from app.events.schemas import Point
 
 
@@ -45,14 +45,19 @@ async def places_moved(
     aspects = aspects_of_move(availability(*before), availability(*after))
     if not aspects:
         return None
-    cur = await conn.execute("SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM events WHERE cell = %s AND id = %s",
-                             (cell, event_id))  # fmt: skip
+    # Logged as ``log_change`` would log it, with the event's point read by the same statement: one
+    # round trip (this runs while the places row is locked).
+    cur = await conn.execute(
+        "INSERT INTO event_changes (cell, event_id, kind, aspects, before_geom, after_geom) "
+        "SELECT e.cell, e.id, 'updated', %s, e.geom, e.geom FROM events e WHERE e.cell = %s AND e.id = %s "
+        "RETURNING ST_Y(after_geom) AS lat, ST_X(after_geom) AS lon",
+        (sorted(aspects), cell, event_id),
+    )
     row = await cur.fetchone()
     if row is None:
         return None
     point = Point(lat=row["lat"], lon=row["lon"])
     change = EventChange(event_id, "updated", point, point, aspects)
-    await log_change(conn, cell, change)
     publish_on(conn, change)
     return change
 
