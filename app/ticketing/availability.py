@@ -4,11 +4,12 @@ Every statement that moves an event's places counter (a hold, a sale, a going RS
 capacity) returns the counter as it left it; ``places_moved`` compares the level before and after.
 Most moves change nothing visible. A move that changes the level — the last place sold, a place freed
 at a sold-out event, the first of the last few places taken — is an ``EventChange`` like an edit:
-logged in ``event_changes`` in the same transaction (as ``app.events.changes.log_change`` logs one) (the durable record the notification worker
-drains) and published on the unit of work running on the connection (``app.db.publish_on``), so that
-after commit the tile cache drops the tiles showing the event and live maps hear ``sold_out``,
-``available`` or ``few_left``. The check costs nothing on the hot path (the counter comes back with
-the update); the extra statements run only on a change of level.
+logged in ``event_changes`` in the same transaction, as ``app.events.changes.log_change`` logs one
+(the durable record the notification worker drains), and published on the unit of work running on
+the connection (``app.db.publish_on``), so that after commit the tile cache drops the tiles showing
+the event and live maps hear ``sold_out``, ``available`` or ``few_left``. The check costs nothing on
+the hot path (the counter comes back with the update); the one extra statement runs only on a change
+of level.
 """
 
 from __future__ import annotations
