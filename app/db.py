@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated
+from weakref import WeakKeyDictionary
 
 import psycopg
 from fastapi import Depends, Request
@@ -95,10 +96,29 @@ class UnitOfWork:
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
         self.events: list[object] = []
+        _WORK_OF[conn] = self
 
     def publish(self, event: object) -> None:
         """Announce ``event`` to the after-commit listeners once (and only if) the transaction commits."""
         self.events.append(event)
+
+
+# The unit of work whose transaction a connection runs (the latest one made on it).
+_WORK_OF: WeakKeyDictionary[Conn, UnitOfWork] = WeakKeyDictionary()
+
+
+def publish_on(conn: Conn, event: object) -> None:
+    """Publish ``event`` on the unit of work running on ``conn`` (see ``UnitOfWork.publish``).
+
+    For facts found deep inside a write, where the service that finds them is called from many
+    others that each return something else: a counter that crossed a threshold (an event became
+    sold out) is announced by the statement that moved it, whichever request, webhook or job ran
+    it. A connection used outside a unit of work (a maintenance script, a test calling a service
+    on its own connection) has no after-commit listeners: the event is dropped.
+    """
+    work = _WORK_OF.get(conn)
+    if work is not None and work.conn is conn:
+        work.publish(event)
 
 
 def get_after_commit(request: Request) -> AfterCommit:

@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.accounts, app.state.organizers, app.state.oidc, redis, settings.redis.key_prefix, app.state.media
         )
         app.state.after_commit.listen(AvatarReplaced, avatar_remover(app.state.media))
-        app.state.recommendations = RecommendationsContext.build(settings, pool)
+        app.state.recommendations = RecommendationsContext.build(settings, pool, redis)
         app.state.recommendations.start()
         if settings.freeze_gc_at_startup:
             freeze_startup_objects()

@@ -348,6 +348,8 @@ class RecommendationSettings(BaseModel):
     retention_months: int = Field(24, ge=1)
     # Detail views are written in batches this often.
     views_flush_s: float = Field(2.0, gt=0)
+    # Shares one person may record ("count/seconds"; beyond: 429 with Retry-After).
+    share_limit: str = Field("60/3600", pattern=r"^[1-9][0-9]{0,5}/[1-9][0-9]{0,6}$")
 
 
 class PrivacySettings(BaseModel):
@@ -371,6 +373,9 @@ class TicketingSettings(BaseModel):
     signing_key: SecretStr | None = None
     signing_key_file: str | None = None
     max_tiers_per_event: int = Field(50, ge=1)
+    # A capacity raise hands at most this many new places to the waitlist in its transaction (each is a
+    # mail and a ticket written there); places beyond stay free for whoever answers next.
+    max_promotions: int = Field(1000, ge=1)
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(500, ge=1)
 

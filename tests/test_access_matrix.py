@@ -136,6 +136,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/me/recommendations"): Row(                       "401  400  400  400  400  400  400  400"),
     ("GET", "/api/v1/recommendations"): Row(                          "422  422  422  422  422  422  422  422"),
     ("GET", "/api/v1/events/{event_id}/similar"): Row(                "404  404  404  404  404  404  404  404"),
+    # a share signal: signed-in people, of a published event (the world's event is a draft)
+    ("POST", "/api/v1/events/{event_id}/shares"): Row(                "401  404  404  404  404  404  404  404"),
     # organizers: founding needs a verified address; listing is one's own
     ("POST", "/api/v1/organizers"): Row(                              "401  403  201  201  201  201  201  201",
         body=lambda w, a: {"name": f"Founded by {a}"}),

@@ -23,7 +23,10 @@ enough to be worth it.
   ``tile_rollup_fine`` (migration 0012).
 - **Points**: one feature per event inside the tile or within ``POINT_BUFFER`` units of it (so
   symbols near an edge are not cut), ranked by popularity then id; the first ``max_features``
-  are kept, and fewer if their estimated encoded size would pass ``MAX_TILE_BYTES``.
+  are kept, and fewer if their estimated encoded size would pass ``MAX_TILE_BYTES``. A point
+  whose event is sold out or has few places left says so in ``availability`` (``sold_out``,
+  ``few_left``; absent otherwise, see ``app.events.availability``); a change of that level
+  invalidates the tiles like any other change of the event (``app.ticketing.availability``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.events.availability import availability_sql
 from app.events.filters import Filters
 from config.settings import TileSettings
 from geo.cells import cached_cells_covering_bbox
@@ -59,6 +63,10 @@ _MEMBER_COLUMNS = """e.px >> %(cell_shift)s AS cx, e.py >> %(cell_shift)s AS cy,
 _HORIZON = "(SELECT h.counted_from FROM tile_rollup_horizon h)"
 _UTC_ISO = """to_char(e.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 _BIT_LENGTH = "length(ltrim(({0})::bit(32)::text, '0'))"
+# How full a point's event is ("sold_out", "few_left"; NULL, left out of the feature, otherwise): the
+# places ticketing's counter row says are taken, probed by primary key for the kept events that have a
+# capacity only (the test on ``k.capacity`` gates the probe: no index is touched for the others).
+_AVAILABILITY = availability_sql("k.capacity", "k.capacity - coalesce(t.taken, 0)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +253,8 @@ def _points(tile: Tile, where: list[str], cap: int, params: dict[str, Any]) -> s
     params.update(cap=cap, fetch=cap + 1, budget=POINT_BYTES_BUDGET, fixed_bytes=POINT_FIXED_BYTES)
     return f"""
 WITH ranked AS (
-    SELECT e.id, e.title, e.category, {_UTC_ISO} AS starts_at, e.timezone, e.is_free, e.price_min,
-           e.currency, e.popularity, e.status, e.px, e.py
+    SELECT e.cell, e.id, e.title, e.category, {_UTC_ISO} AS starts_at, e.timezone, e.is_free, e.price_min,
+           e.currency, e.popularity, e.status, e.capacity, e.px, e.py
     FROM events e
     WHERE {" AND ".join(where)}
     ORDER BY e.popularity DESC, e.id
@@ -261,7 +269,11 @@ SELECT ST_AsMVT(f, 'events', {EXTENT}, 'geom') AS mvt, count(*)::int AS features
 FROM (
     SELECT ST_Point(floor({place_x.format("k.px")}), floor({place_y.format("k.py")})) AS geom,
            false AS cluster, k.id::text AS id, k.title, k.category, k.starts_at, k.timezone, k.is_free,
-           k.price_min, k.currency, k.popularity, k.status
+           k.price_min, k.currency, k.popularity, k.status, {_AVAILABILITY} AS availability
     FROM kept k
+    LEFT JOIN LATERAL (
+        SELECT pl.taken FROM event_places pl
+        WHERE k.capacity IS NOT NULL AND pl.cell = k.cell AND pl.event_id = k.id
+    ) t ON true
     WHERE k.rank <= %(cap)s AND k.bytes <= %(budget)s
 ) f"""

@@ -37,6 +37,7 @@ POINT_FIELDS = {
     "currency": "String",
     "popularity": "Number",
     "status": "String",
+    "availability": "String",  # "sold_out" or "few_left"; absent when neither
 }
 
 

@@ -19,8 +19,11 @@ ChangeKind = Literal["created", "updated", "deleted"]
 
 # What about the event changed, for listeners that care about more than its place on the map
 # (live map, geofenced push, attendee notices): a write names every aspect it touched.
+# ``sold_out``, ``available`` (no longer sold out) and ``few_left`` say that the event's availability
+# level changed (``app.ticketing.availability``): its places, not its record, moved.
 Aspect = Literal[
-    "published", "unpublished", "moved", "rescheduled", "details", "cancelled", "deleted", "capacity"
+    "published", "unpublished", "moved", "rescheduled", "details", "cancelled", "deleted", "capacity",
+    "sold_out", "available", "few_left",
 ]
 
 

@@ -10,7 +10,7 @@ and new place) *before* the response leaves: the writer's next read shows the wr
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -38,6 +38,7 @@ from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
 from app.organizers.auth import MemberReadAccess, authorize
 from app.organizers.roles import Role
+from app.rsvps import service as waitlists
 from app.series import organizing
 from app.series.errors import InvalidRecurrence
 from app.series.schemas import SERIES_TRANSITIONS, ScopeParams
@@ -112,7 +113,8 @@ async def edit_event(
     """Change details, local times, zone, venue or point; time, place and status changes bump ``sequence``.
 
     On an occurrence of a series, ``scope`` says which: ``occurrence`` (default), ``following``
-    (splits the series) or ``series`` (every occurrence from now on).
+    (splits the series) or ``series`` (every occurrence from now on). A raised capacity hands its new
+    places to the people on the waitlist first, in the same transaction.
     """
     if event.row["series_id"] is not None:
         row, changes = await organizing.edit(
@@ -120,10 +122,12 @@ async def edit_event(
             settings=_series_settings(request), now=clock(),
         )  # fmt: skip
         _publish(work, changes)
+        _publish(work, await waitlists.fill_new_places(work.conn, changes, request.app.state.settings, clock))
         return event_out(row)
     _one_off(params, body.recurrence is not None)
     row, change = await service.edit_event(work.conn, event.access.account_id, event.row, body, clock())
     work.publish(change)
+    _publish(work, await waitlists.fill_new_places(work.conn, [change], request.app.state.settings, clock))
     return event_out(row)
 
 
@@ -181,9 +185,9 @@ def _series_settings(request: Request) -> SeriesSettings:
     return settings
 
 
-def _publish(work: UnitOfWork, changes: list[EventChange]) -> None:
-    for change in changes:
-        work.publish(change)
+def _publish(work: UnitOfWork, events: Sequence[object]) -> None:
+    for event in events:
+        work.publish(event)
 
 
 def _one_off(params: ScopeParams, recurrence: bool) -> None:

@@ -1,7 +1,9 @@
 """``GET /api/v1/live?bbox=``: changes of events in a view, as Server-Sent Events.
 
 Each message is ``event: change`` with an ``id:`` (resume with ``Last-Event-ID``) and JSON data:
-``{event_id, kind: created|moved|rescheduled|cancelled|removed|capacity|updated, aspects, before, after}``
+``{event_id, kind: created|moved|rescheduled|cancelled|removed|sold_out|available|few_left|capacity|updated,
+aspects, before, after}`` (``sold_out``: the last place went; ``available``: a place came free at a sold-out
+event; ``few_left``: few places are left)
 (``before``/``after`` are ``{lat, lon}`` or null). A comment line every ``live_heartbeat_s`` keeps
 proxies from closing an idle stream. The view is at most ``live_max_cells`` partition cells wide; open
 streams per process are bounded (then 503 with Retry-After).

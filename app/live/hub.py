@@ -44,6 +44,9 @@ def message_kind(change: EventChange) -> str | None:
     for aspect in ("moved", "rescheduled"):
         if aspect in aspects:
             return aspect
+    for aspect in ("sold_out", "available", "few_left"):
+        if aspect in aspects:
+            return aspect
     if "capacity" in aspects:
         return "capacity"
     if "details" in aspects:

@@ -1,4 +1,5 @@
-"""What the recommendation routes need: settings, the model holder, the view recorder, the clock.
+"""What the recommendation routes need: settings, the model holder, the view recorder, the share
+limit, the clock.
 
 ``app.state.recommendations`` holds it, made in the lifespan. Tests pin ``clock``.
 """
@@ -10,10 +11,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
 
 from app.db import Conn
 from app.kit.clock import Clock, utc_now
 from app.kit.cursor import CursorSigner
+from app.kit.ratelimit import Limit, RateLimiter
 from app.recommendations.ranking import prior_model
 from app.recommendations.signals import ViewRecorder
 from app.recommendations.store import ModelHolder
@@ -26,10 +29,12 @@ class RecommendationsContext:
     models: ModelHolder
     views: ViewRecorder
     signer: CursorSigner
+    limiter: RateLimiter
+    share_limit: Limit
     clock: Clock = field(default=utc_now)
 
     @classmethod
-    def build(cls, settings: Settings, pool: AsyncConnectionPool[Conn]) -> RecommendationsContext:
+    def build(cls, settings: Settings, pool: AsyncConnectionPool[Conn], redis: Redis) -> RecommendationsContext:
         own = settings.recommendations
         return cls(
             settings=own,
@@ -37,6 +42,8 @@ class RecommendationsContext:
             views=ViewRecorder(pool, own.views_flush_s),
             # The discovery secret signs these cursors too; the scope keeps them apart.
             signer=CursorSigner(settings.discovery.cursor_secret),
+            limiter=RateLimiter(redis, settings.redis.key_prefix),
+            share_limit=Limit.parse("share", own.share_limit),
         )
 
     def start(self) -> None:

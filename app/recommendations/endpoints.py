@@ -1,5 +1,6 @@
 """``GET /api/v1/me/recommendations`` (for you), ``GET /api/v1/recommendations`` (popular near here,
-anyone), ``GET /api/v1/events/{event_id}/similar``. HTTP only; the rules are in ``service``.
+anyone), ``GET /api/v1/events/{event_id}/similar``, and ``POST /api/v1/events/{event_id}/shares``
+(the share button's signal). HTTP only; the rules are in ``service``.
 
 Personal answers are never cached (``no-store``); the anonymous list is the same for everyone at a
 place and may be kept briefly.
@@ -11,8 +12,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
+from starlette.responses import Response as Empty
 
 from app.accounts.auth import SubjectDep
+from app.db import UnitOfWorkDep
 from app.errors import problem_responses
 from app.kit.query_params import openapi, query_model
 from app.kit.read_connection import ReadConnDep
@@ -90,3 +93,23 @@ async def similar(
     )
     response.headers["Cache-Control"] = "public, max-age=60"
     return found
+
+
+@router.post(
+    "/api/v1/events/{event_id}/shares",
+    status_code=204,
+    response_class=Empty,
+    responses=problem_responses(
+        {401: "Not signed in", 404: "Unknown or not public", 422: "Not an event id", 429: "Too many shares"}
+    ),
+    summary="Record that the signed-in person shared an event (a signal for their recommendations)",
+)
+async def record_share(
+    event_id: UUID, subject: SubjectDep, work: UnitOfWorkDep, context: RecommendationsDep
+) -> Empty:
+    """Sent by the share button once the link was shared or copied. Signed-in people only: a signal
+    teaches the recommender about a person; an anonymous share would teach it nothing. Rate-limited per
+    person (``RecommendationSettings.share_limit``)."""
+    await context.limiter.hit((context.share_limit, str(subject.account_id)))
+    await service.share(work.conn, subject.account_id, event_id, context.clock())
+    return Empty(status_code=204)

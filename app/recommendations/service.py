@@ -21,6 +21,7 @@ from app.recommendations.data import EventInfo, Interaction
 from app.recommendations.model import Model
 from app.recommendations.ranking import Ranked, rank
 from app.recommendations.schemas import OrganizerRef, Reason, RecommendationPage, RecommendedEvent, SimilarEvents
+from app.recommendations.signals import record_share
 from app.recommendations.state import PersonState, build_state
 from config.settings import RecommendationSettings
 from geo.cells import cached_cells_covering_circle, cell_center
@@ -252,3 +253,9 @@ async def similar(
 
 def _distance(a: tuple[float, float], b: tuple[float, float]) -> float:
     return haversine_m(a[0], a[1], b[0], b[1])
+
+
+async def share(conn: Conn, account_id: UUID, event_id: UUID, now: datetime) -> None:
+    """The person shared a published event: a signal for their recommendations (404 for any other)."""
+    if not await record_share(conn, account_id, event_id, now):
+        raise NotFound(f"event {event_id} does not exist or is not public")

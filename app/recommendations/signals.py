@@ -8,7 +8,8 @@ and category from ``events`` by ``(cell, id)``: they persist after the event has
 
 Call sites: ``app.profiles.service`` (save, follow), the event detail endpoint (view),
 ``app.rsvps.service.answer`` (an answer becoming "going"), ``app.ticketing.service.settle_paid``
-(a paid order). Free orders, paid at once in ``place_order``, and shares record nothing yet.
+(a paid order) and ``place_order`` (a free order, paid at once), ``record_share`` (the share
+button: ``POST /api/v1/events/{id}/shares``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from uuid import UUID
 from psycopg_pool import AsyncConnectionPool
 
 from app.db import Conn
+from app.events.repository import generic_plan
 
 log = logging.getLogger("happenings.recommendations")
 
@@ -37,6 +39,12 @@ _EVENT_SIGNAL = (
 _ORGANIZER_SIGNAL = (
     "INSERT INTO interactions (account_id, organizer_id, kind, occurred_at) "
     "SELECT %(account_id)s, o.id, %(kind)s, %(at)s FROM organizers o WHERE o.id = %(organizer_id)s"
+)
+# A share by event id alone (the button knows no cell): every partition's id index, published events only.
+_SHARE = (
+    "INSERT INTO interactions (account_id, cell, event_id, organizer_id, category, kind, occurred_at) "
+    "SELECT %s, e.cell, e.id, e.organizer_id, e.category, 'share', %s FROM events e "
+    "WHERE e.id = %s AND e.status = 'published' RETURNING event_id"
 )
 # Views by event id alone (the detail route has no cell): every partition's id index, in one statement.
 _VIEWS = (
@@ -71,6 +79,11 @@ async def record_interaction(
         await conn.execute(_ORGANIZER_SIGNAL, params2)
     else:
         raise ValueError("a signal is about an event or an organizer")
+
+
+async def record_share(conn: Conn, account_id: UUID, event_id: UUID, at: datetime) -> bool:
+    """Append a share of a published event in the caller's transaction; False when there is no such event."""
+    return bool(await generic_plan(conn, _SHARE, (account_id, at, event_id)))
 
 
 class ViewRecorder:

@@ -9,16 +9,19 @@ to the first person waiting (the counter does not move), so no more people are p
 were freed, and nobody joins the waitlist while a place is free. Commits are asynchronous (the
 lock goes without a disk flush); the endpoint waits for durability before it answers.
 Each promotion writes a mail into the outbox and returns a ``WaitlistPromoted`` for the unit of
-work (push listens to it after commit).
+work (push listens to it after commit). A capacity raise hands its new places to the waitlist the
+same way, in the transaction of the edit (``fill_new_places``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
 
 from app.db import Conn
+from app.events.changes import EventChange
 from app.kit.clock import Clock
 from app.kit.mail import Mail, MailQueued, enqueue
 from app.recommendations.signals import record_interaction
@@ -149,18 +152,40 @@ async def _promote(
     return [queued, WaitlistPromoted(cell, event_id, account_id)]
 
 
+async def fill_new_places(conn: Conn, changes: Iterable[EventChange], settings: Settings, clock: Clock) -> list[object]:
+    """After writes that changed events' capacity (``capacity`` aspect), in their transaction: hand the
+    places a raise added to the waitlists, first come first served, as a place freed by a departure
+    is handed on (a mail in the outbox, a ``WaitlistPromoted`` for push). What to publish after commit."""
+    published: list[object] = []
+    for change in changes:
+        if "capacity" not in change.aspects or change.kind != "updated":
+            continue
+        cell = await places.cell_of_event(conn, change.event_id)
+        if cell is not None:
+            published += await promote_into_new_places(conn, cell, change.event_id, settings, clock)
+    return published
+
+
 async def promote_into_new_places(
     conn: Conn, cell: int, event_id: UUID, settings: Settings, clock: Clock
 ) -> list[object]:
-    """After the capacity grew (places row locked by the caller): fill the free places from the waitlist."""
-    row = await places.lock_places(conn, cell, event_id)
-    if row is None:
-        return []
-    free = None if row["capacity"] is None else row["capacity"] - row["taken"]
-    waiting = await repository.next_waitlisted(conn, cell, event_id, 1000 if free is None else free)
-    event = await places.event_of(conn, event_id)
-    published: list[object] = []
-    for person in waiting:
-        await places.take_places(conn, cell, event_id, 1)
-        published += await _promote(conn, cell, event_id, str(event["title"] if event else ""), person, settings, clock)
-    return published
+    """Fill the event's free places from its waitlist, under the places row's lock (held to the end of
+    the transaction: a departure or a newcomer waits, so nobody passes the people in line and no more
+    are promoted than places are free)."""
+    await places.set_lock_timeout(conn, settings.ticketing.lock_timeout_ms)
+    async with capacity_errors(settings.ticketing):
+        row = await places.lock_places(conn, cell, event_id)
+        if row is None:
+            return []  # nothing was ever taken: nobody waits
+        free = settings.ticketing.max_promotions if row["capacity"] is None else row["capacity"] - row["taken"]
+        if free <= 0:
+            return []
+        waiting = await repository.next_waitlisted(conn, cell, event_id, min(free, settings.ticketing.max_promotions))
+        if not waiting or not await places.take_places(conn, cell, event_id, len(waiting)):
+            return []
+        event = await places.event_of(conn, event_id)
+        title = str(event["title"]) if event else ""
+        published: list[object] = []
+        for person in waiting:
+            published += await _promote(conn, cell, event_id, title, person, settings, clock)
+        return published

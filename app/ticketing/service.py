@@ -29,6 +29,7 @@ from app.kit.clock import Clock, utc_now
 from app.payments.gateway import CreatedIntent, IntentState
 from app.recommendations.signals import record_interaction
 from app.ticketing import repository
+from app.ticketing.availability import places_moved
 from app.ticketing.errors import (
     CapacityBusy,
     EventNotFound,
@@ -132,6 +133,8 @@ async def set_event_capacity(conn: Conn, cell: int, event_id: UUID, capacity: in
     if capacity is not None and places["taken"] > capacity:
         raise QuotaBelowTaken(f"{places['taken']} places are taken already", param="capacity")
     await repository.set_capacity(conn, cell, event_id, capacity)
+    taken = int(places["taken"])
+    await places_moved(conn, cell, event_id, (places["capacity"], taken), (capacity, taken))
 
 
 # --- orders -------------------------------------------------------------------------------------
@@ -155,6 +158,12 @@ async def place_order(
 ) -> PlacedOrder:
     """Transaction 1: hold the places and insert the order (a free order is sold and ticketed at once).
 
+    Round trips are few (they are the hold's cost): one reads the event and its tiers and sets the
+    transaction's lock timeout (``repository.hold_facts``, pipelined, once the process knows the
+    event's cell), one inserts the order, takes the places and commits (``hold_and_commit``,
+    pipelined). That commit is the one exception to "the unit of work commits": a hold commits in the
+    round trip that takes the places, so no buyer waits on a lock held across this process's turn;
+    the caller's unit of work then commits what follows (nothing, or an availability change's log).
     Everything that takes no scarce lock comes first (the order, its items, a free order's tickets);
     the last statement takes the places (``repository.take``: the tiers in id order, then the
     event's, each re-checked under its row lock), so the locks are held for that statement and the
@@ -162,9 +171,10 @@ async def place_order(
     calls ``wait_durable`` before it calls the payment provider or answers. Not enough room:
     ``SoldOut`` (the transaction rolls back, nothing is written).
     """
-    await repository.set_lock_timeout(conn, settings.lock_timeout_ms, commit_async=True)
     async with capacity_errors(settings):
-        event = await repository.event_of(conn, event_id)
+        event, tier_rows = await repository.hold_facts(
+            conn, event_id, [i.tier_id for i in items], settings.lock_timeout_ms
+        )
         if event is None or event["status"] != "published":
             raise EventNotFound(f"event {event_id} not found")
         now = clock()
@@ -176,16 +186,19 @@ async def place_order(
             )
             if not claimed:
                 return await _replay(conn, account_id, idempotency_key, digest)
-        tiers = await _tiers_on_sale(conn, event, items, now)
+        tiers = _tiers_on_sale(event, items, tier_rows, now)
         order, lines = _new_order(event, order_id, account_id, items, tiers, settings, now)
-        await repository.insert_order(conn, order, lines)
-        free = order["amount"] == 0
-        if free:
+        if order["amount"] > 0:  # a hold: the order, the take and the commit in one round trip
+            await repository.hold_and_commit(conn, order, lines)
+        else:  # paid at once: sold with its tickets and the purchase signal (as ``settle_paid`` records it)
+            await repository.insert_order(conn, order, lines)
             for line in lines:
                 await repository.issue_tickets(
                     conn, event["cell"], event_id, account_id, order_id, line["tier_id"], line["quantity"], now
                 )
-        await repository.take(conn, event["cell"], event_id, lines, sell=free)
+            await record_interaction(conn, account_id=account_id, cell=event["cell"], event_id=event_id,
+                                     kind="purchase", at=now)  # fmt: skip
+            await repository.take(conn, event["cell"], event_id, lines, sell=True)
     return PlacedOrder({**order, "payment_intent_id": None, "client_secret": None}, replayed=False)
 
 
@@ -205,8 +218,8 @@ async def _replay(conn: Conn, account_id: UUID, key: str, digest: bytes) -> Plac
     return PlacedOrder(order, replayed=True)
 
 
-async def _tiers_on_sale(conn: Conn, event: Row, items: Sequence[LineItem], now: datetime) -> dict[UUID, Row]:
-    tiers = {t["id"]: t for t in await repository.tiers_by_ids(conn, event["cell"], [i.tier_id for i in items])}
+def _tiers_on_sale(event: Row, items: Sequence[LineItem], rows: Sequence[Row], now: datetime) -> dict[UUID, Row]:
+    tiers = {t["id"]: t for t in rows}
     for item in items:
         tier = tiers.get(item.tier_id)
         if tier is None or tier["event_id"] != event["id"]:

@@ -12,7 +12,7 @@ import {type Bounds, coveringRadiusM, normalizeBounds} from './lib/geo';
 import {PlaceZones} from './lib/placezone';
 import {type CivilDate, parseIsoDate, viewerTimeZone} from './lib/time';
 import {isRouteHash} from './lib/router';
-import {eventPageUrl} from './lib/share';
+import {eventPageUrl, shareSignalUrl} from './lib/share';
 import {type LiveChange, LiveFeed} from './lib/live';
 import {Session} from './lib/session';
 import {type AppState, type MapView, parseHashView, parseState, serializeState} from './lib/urlstate';
@@ -120,6 +120,10 @@ class App {
           this.followEvent = false;
         },
         shareUrl: (event) => eventPageUrl(location.origin, event.id, event.title),
+        onShared: (event) => {
+          // Best effort: a lost signal costs a little personalisation, never the share itself.
+          if (session.state === 'signed-in') void session.fetch(shareSignalUrl(event.id), {method: 'POST'}).catch(() => undefined);
+        },
         notify: (text, kind) => this.toasts.show(text, kind),
         session,
       },

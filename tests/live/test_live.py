@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.notifications.world import PARIS, change, organizer, publish
+from tests.ticketing.helpers import people
 from tests.web.serving import Served, serve
 
 VIEW = "2.25,48.80,2.45,48.90"
@@ -80,6 +81,27 @@ async def test_a_write_in_one_process_reaches_a_stream_on_another(app: FastAPI, 
         async with http.stream("GET", "/api/v1/live", params={"bbox": VIEW}, headers=headers) as response:
             cancelled, created = await take(response, 2)
         assert [cancelled["data"]["kind"], created["data"]["kind"]] == ["cancelled", "created"]
+
+
+async def test_the_last_place_going_and_coming_back_reaches_the_stream(
+    app: FastAPI, client: httpx.AsyncClient, server: Served
+) -> None:
+    org = await organizer(app)
+    held = await publish(app, org, capacity=1)
+    (person,) = await people(app, 1)
+    rsvp = f"/api/v1/events/{held['id']}/rsvp"
+    async with (
+        httpx.AsyncClient(base_url=server.url, timeout=30) as http,
+        http.stream("GET", "/api/v1/live", params={"bbox": VIEW}) as response,
+    ):
+        await asyncio.sleep(0.5)
+        going = await client.put(rsvp, json={"status": "going"}, headers=person.headers)
+        assert going.json()["places_left"] == 0
+        assert (await client.delete(rsvp, headers=person.headers)).status_code == 200
+        sold_out, available = await take(response, 2)
+    assert sold_out["data"]["kind"] == "sold_out" and sold_out["data"]["event_id"] == str(held["id"])
+    assert sold_out["data"]["after"]["lat"] == pytest.approx(PARIS[0])
+    assert available["data"]["kind"] == "available" and available["data"]["aspects"] == ["available", "few_left"]
 
 
 @pytest.mark.parametrize("bbox", ["nonsense", "2,48,1,47,0", "-170,-80,170,80"])

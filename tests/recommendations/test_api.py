@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.kit.ratelimit import Limit
 from tests.accounts.helpers import EPOCH, SignedIn, bearer, sign_up
 from tests.profiles.world import PARIS, event, organizer
 
@@ -112,6 +113,25 @@ async def test_saves_follows_and_views_are_signals_and_change_for_you(
     assert "follows_organizer" in codes
     texts = [r["text"] for item in body["items"] for r in item["reasons"]]
     assert any(text.endswith("from here") for text in texts)
+
+
+async def test_a_share_is_a_signal_of_the_person_and_is_rate_limited(
+    client: httpx.AsyncClient, app: FastAPI, world: dict[str, Any]
+) -> None:
+    alice: SignedIn = await sign_up(client, "alice@example.com")
+    shared = world["jazz_events"][2]
+    path = f"/api/v1/events/{shared['id']}/shares"
+    assert (await client.post(path)).status_code == 401  # anonymous: nobody to learn about
+    assert (await client.post(path, headers=bearer(alice))).status_code == 204
+    (signal,) = await _signals(app, alice.account_id)
+    assert signal["kind"] == "share" and signal["event_id"] == shared["id"] and signal["cell"] == shared["cell"]
+    assert signal["organizer_id"] == world["jazz"] and signal["category"] == "music"
+    unknown = await client.post(f"/api/v1/events/{uuid4()}/shares", headers=bearer(alice))
+    assert unknown.status_code == 404
+    app.state.recommendations.share_limit = Limit("share", 2, 3600)  # two counted so far
+    refused = await client.post(path, headers=bearer(alice))
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert len(await _signals(app, alice.account_id)) == 1
 
 
 async def test_pages_are_bounded_and_cursors_checked(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
@@ -130,3 +130,15 @@ async def hold(app: FastAPI, buyer: Person, event_id: UUID, tier_id: str, quanti
             clock=clock,
         )
     return placed.order
+E = TypeVar("E")
+
+
+def heard(app: FastAPI, event_type: type[E]) -> list[E]:
+    """The events of ``event_type`` the app's after-commit listeners hear from now on, in order."""
+    found: list[E] = []
+
+    async def listener(event: E) -> None:
+        found.append(event)
+
+    app.state.after_commit.listen(event_type, listener)
+    return found

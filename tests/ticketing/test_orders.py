@@ -37,6 +37,9 @@ async def test_a_free_order_is_paid_at_once_with_its_tickets(
     mine = (await client.get("/api/v1/me/tickets", headers=buyer.headers)).json()["items"]
     assert {t["code"] for t in mine} == {t["code"] for t in order["tickets"]}
     assert all(t["qr_svg"].startswith("data:image/svg+xml") for t in mine)
+    # A signal for recommendations, as a paid order's settlement records one.
+    kinds = await scalar(app, "SELECT array_agg(kind) FROM interactions WHERE account_id = %s", buyer.account_id)
+    assert kinds == ["purchase"]
 
 
 async def test_the_same_idempotency_key_answers_the_same_order_and_refuses_another_body(

@@ -9,7 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.rsvps.service import WaitlistPromoted
-from tests.ticketing.helpers import Person, event, organizer, people, scalar
+from tests.ticketing.helpers import Person, event, heard, organizer, people, scalar
 
 
 async def rsvp(client: httpx.AsyncClient, person: Person, event_id: object, status: str) -> dict[str, object]:
@@ -22,12 +22,7 @@ async def rsvp(client: httpx.AsyncClient, person: Person, event_id: object, stat
 async def test_the_first_in_line_gets_the_freed_place_with_a_mail_and_a_hook(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    promoted: list[WaitlistPromoted] = []
-
-    async def heard(event: WaitlistPromoted) -> None:
-        promoted.append(event)
-
-    app.state.after_commit.listen(WaitlistPromoted, heard)
+    promoted = heard(app, WaitlistPromoted)
     owner, a, b, c = await people(app, 4)
     org = await organizer(app, {"owner": owner})
     event_id = await event(app, org, capacity=1)

@@ -13,7 +13,17 @@ export interface LivePoint {
 
 export interface LiveChange {
   event_id: string;
-  kind: 'created' | 'moved' | 'rescheduled' | 'cancelled' | 'removed' | 'capacity' | 'updated';
+  kind:
+    | 'created'
+    | 'moved'
+    | 'rescheduled'
+    | 'cancelled'
+    | 'removed'
+    | 'sold_out'
+    | 'available'
+    | 'few_left'
+    | 'capacity'
+    | 'updated';
   aspects: string[];
   before: LivePoint | null;
   after: LivePoint | null;

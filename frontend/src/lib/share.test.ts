@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {canShareNatively, eventPageUrl, slugify} from './share';
+import {canShareNatively, eventPageUrl, shareSignalUrl, slugify} from './share';
 
 describe('event page addresses', () => {
   it('slugs titles like the server does', () => {
@@ -20,5 +20,11 @@ describe('event page addresses', () => {
     expect(canShareNatively(withShare, true)).toBe(true);
     expect(canShareNatively(withShare, false)).toBe(false);
     expect(canShareNatively({} as Navigator, true)).toBe(false);
+  });
+});
+
+describe('share signals', () => {
+  it('posts to the event\'s shares', () => {
+    expect(shareSignalUrl('5f0c4b1e-0000-4000-8000-000000000001')).toBe('/api/v1/events/5f0c4b1e-0000-4000-8000-000000000001/shares');
   });
 });

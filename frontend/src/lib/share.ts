@@ -18,3 +18,8 @@ export function eventPageUrl(origin: string, id: string, title: string): string 
 export function canShareNatively(nav: Navigator, coarsePointer: boolean): boolean {
   return typeof nav.share === 'function' && coarsePointer;
 }
+
+/** Where the share button records a share (`POST`, signed-in people only; a signal for recommendations). */
+export function shareSignalUrl(id: string): string {
+  return `/api/v1/events/${encodeURIComponent(id)}/shares`;
+}

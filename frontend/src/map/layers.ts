@@ -31,6 +31,12 @@ export const categoryColor: ExpressionSpecification = [
 ] as unknown as ExpressionSpecification;
 
 const isCluster: ExpressionSpecification = ['==', ['get', 'cluster'], true];
+/** A point's `availability` tile property: "sold_out", "few_left", or absent (places enough, or no capacity). */
+const availability: ExpressionSpecification = ['coalesce', ['get', 'availability'], ''];
+const soldOut: ExpressionSpecification = ['==', availability, 'sold_out'];
+const fewLeft: ExpressionSpecification = ['==', availability, 'few_left'];
+export const SOLD_OUT_COLOR = '#9ca3af';
+export const FEW_LEFT_RING = '#f59e0b';
 const count: ExpressionSpecification = ['to-number', ['get', 'count'], 1];
 
 export function eventLayers(): LayerSpecification[] {
@@ -91,9 +97,11 @@ export function eventLayers(): LayerSpecification[] {
       filter: ['!', isCluster],
       paint: {
         'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 5, 14, 8, 17, 11],
-        'circle-color': categoryColor,
-        'circle-stroke-color': '#ffffff',
-        'circle-stroke-width': 2,
+        // Sold out: a grey, faded marker ringed in the category's colour; few places left: an amber ring.
+        'circle-color': ['case', soldOut, SOLD_OUT_COLOR, categoryColor],
+        'circle-opacity': ['case', soldOut, 0.7, 1],
+        'circle-stroke-color': ['case', soldOut, categoryColor, fewLeft, FEW_LEFT_RING, '#ffffff'],
+        'circle-stroke-width': ['case', fewLeft, 3, 2],
       },
     },
     {
@@ -104,7 +112,14 @@ export function eventLayers(): LayerSpecification[] {
       filter: ['!', isCluster],
       minzoom: 14,
       layout: {
-        'text-field': ['get', 'title'],
+        'text-field': [
+          'case',
+          soldOut,
+          ['concat', ['get', 'title'], ' (sold out)'],
+          fewLeft,
+          ['concat', ['get', 'title'], ' (few left)'],
+          ['get', 'title'],
+        ],
         'text-font': REGULAR,
         'text-size': 12,
         'text-offset': [0, 1.1],

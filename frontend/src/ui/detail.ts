@@ -15,6 +15,8 @@ export interface DetailCallbacks {
   onOpen?: (id: string, trigger: HTMLElement) => void;
   onLoaded: (event: EventDetail) => void;
   shareUrl: (event: EventDetail) => string;
+  /** The link went out (shared through the sheet, or copied): a signal for the person's recommendations. */
+  onShared?: (event: EventDetail) => void;
   notify: (text: string, kind?: 'info' | 'error') => void;
   /** The signed-in person, for answering the event and buying tickets. */
   session: Session;
@@ -192,6 +194,7 @@ export class DetailPanel {
     if (canShareNatively(navigator, matchMedia('(pointer: coarse)').matches)) {
       try {
         await navigator.share({title: event.title, url});
+        this.cb.onShared?.(event);
         return;
       } catch (error) {
         if ((error as DOMException).name === 'AbortError') return; // the person closed the sheet
@@ -200,6 +203,7 @@ export class DetailPanel {
     try {
       await navigator.clipboard.writeText(url);
       this.cb.notify('Link copied to the clipboard.');
+      this.cb.onShared?.(event);
     } catch {
       // Clipboard API refused (permissions, insecure context): fall back to a selected text field.
       const field = h('textarea', {class: 'copy-fallback', readonly: true, 'aria-label': 'Link to this event'}, url);
@@ -208,6 +212,7 @@ export class DetailPanel {
       const ok = document.execCommand('copy');
       field.remove();
       this.cb.notify(ok ? 'Link copied to the clipboard.' : `Copy this link: ${url}`, ok ? 'info' : 'error');
+      if (ok) this.cb.onShared?.(event);
     }
   }
 
