@@ -134,6 +134,39 @@ postgres_ready() {
   start_local_postgres
 }
 
+# The suite runs migrations (each DDL statement over 64-partition tables holds a lock per partition
+# and index until its transaction ends) beside hundreds of concurrent requests: the shared lock table
+# (max_locks_per_transaction x max_connections slots) must hold both. 64 per connection, the default,
+# runs out ("out of shared memory"); a server on this machine is raised to LOCK_SLOTS and restarted.
+LOCK_SLOTS=256
+lock_slots_ready() {
+  local url="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/happenings}" server slots port cluster
+  server=$(server_url_of "$url")
+  slots=$(psql "$server" -Atqc 'SHOW max_locks_per_transaction' 2>/dev/null) || return 0
+  [ -n "$slots" ] && [ "$slots" -ge "$LOCK_SLOTS" ] && return 0
+  case "$(url_host "$url")" in
+    localhost|127.*|::1|/*) ;;
+    *) say "PostgreSQL at $(url_host "$url") has max_locks_per_transaction=$slots: the suite needs $LOCK_SLOTS"; return 0 ;;
+  esac
+  port=$(psql "$server" -Atqc 'SHOW port')
+  say "raising max_locks_per_transaction from $slots to $LOCK_SLOTS on the PostgreSQL at port $port (restart)"
+  psql "$server" -qc "ALTER SYSTEM SET max_locks_per_transaction = $LOCK_SLOTS" >/dev/null
+  if [ -f "$DATA/pg/PG_VERSION" ] && [ "$port" = "$LOCAL_PG_PORT" ]; then
+    local bin; bin="/usr/lib/postgresql/$(pg_major_installed)/bin"
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$bin/pg_ctl" -D "$DATA/pg" -w restart -m fast >/dev/null
+    else "$bin/pg_ctl" -D "$DATA/pg" -w restart -m fast >/dev/null; fi
+  elif command -v pg_lsclusters >/dev/null; then
+    cluster=$(pg_lsclusters -h | awk -v p="$port" '$3 == p {print $1 " " $2; exit}')
+    [ -n "$cluster" ] || die "no cluster of this machine listens on port $port: raise max_locks_per_transaction by hand"
+    # shellcheck disable=SC2086
+    $SUDO pg_ctlcluster $cluster restart
+  else
+    die "restart PostgreSQL by hand: max_locks_per_transaction = $LOCK_SLOTS takes effect at start"
+  fi
+  for _ in $(seq 50); do psql "$server" -Atqc 'SELECT 1' >/dev/null 2>&1 && return 0; sleep 0.2; done
+  die "PostgreSQL did not come back after the restart"
+}
+
 # ---------------------------------------------------------------- redis
 redis_answers() { python3 - "$1" <<'PY'
 import socket, sys, urllib.parse as u
@@ -194,7 +227,7 @@ services() {
 case "${1:-all}" in
   python) python_env ;;
   services) services ;;
-  test-services) services; browser_ready; node_ready; compose_ready; nginx_ready ;;
+  test-services) services; lock_slots_ready; browser_ready; node_ready; compose_ready; nginx_ready ;;
   node) node_ready ;;
   all) python_env; services; browser_ready; node_ready ;;
   *) die "unknown step ${1}" ;;
