@@ -18,6 +18,14 @@ pytest_plugins = ["tests.fixtures.database", "tests.fixtures.localstripe"]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--citus",
+        action="store_true",
+        help="run against a private Citus cluster (coordinator + 2 workers), distributed by `python -m app distribute`",
+    )
+
+
 def make_settings(database_url: str, redis_prefix: str, **overrides: object) -> Settings:
     return Settings(
         environment="test",
