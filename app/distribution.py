@@ -74,6 +74,13 @@ def distribute(url: str, shard_count: int) -> Report:
     """Bring the database at `url` (a Citus coordinator with its workers added) to the layout above."""
     with psycopg.connect(url, autocommit=True) as conn:
         _require_citus(conn)
+        # The coordinator holds a copy of every reference table. A transaction that read one copy
+        # locally could not later write all copies (Citus refuses to switch how it reaches the
+        # coordinator's own placements mid-transaction): the application's sessions reach it over
+        # connections, as they reach the workers.
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET citus.enable_local_execution = off").format(sql.Identifier(conn.info.dbname))
+        )
         kinds = _citus_kinds(conn)
         existing = _existing_tables(conn)
         reference = [t for t in REFERENCE_TABLES if t in existing and kinds.get(t) != "reference"]

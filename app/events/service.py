@@ -68,6 +68,7 @@ async def create_event(
     values = data.model_dump(exclude={"location"})
     values["cell"] = cell_of(shown.lat, shown.lon)
     row = await repository.insert_event(conn, values, shown.lat, shown.lon, _exact_of(exact, data.location_approximate))
+    await repository.place(conn, row["id"], row["cell"])
     aspects: frozenset[Aspect] = frozenset({"published"}) if row["status"] == "published" else frozenset()
     change = EventChange(row["id"], "created", None, shown, aspects)
     await log_change(conn, row["cell"], change)
@@ -109,8 +110,12 @@ async def update_event(
         changes["sequence"] = current["sequence"] + 1
     if changes.get("status") == "published" and current.get("published_at") is None and now is not None:
         changes["published_at"] = now
+    cell = current["cell"]
+    if changes.get("cell", cell) != cell:
+        await repository.move_event(conn, cell, changes["cell"], event_id)
+        cell = changes.pop("cell")
     row = await repository.update_event(
-        conn, current["cell"], event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
+        conn, cell, event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
     )
     change = EventChange(event_id, "updated", before, after, aspects)
     if "capacity" in change.aspects:  # ticketing's counter row follows (409 below the places taken)
@@ -125,6 +130,7 @@ async def delete_event(conn: Conn, event_id: UUID, *, current: dict[str, Any] | 
         if current is None:
             raise NotFound(f"event {event_id} does not exist")
     await repository.delete_event(conn, current["cell"], event_id)
+    await repository.forget(conn, [event_id])
     gone = Point(lat=current["lat"], lon=current["lon"])
     change = EventChange(event_id, "deleted", gone, None, frozenset({"deleted"}))
     await log_change(conn, current["cell"], change)
@@ -136,6 +142,7 @@ async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> 
     if not organizer_ids:
         return []
     rows = await repository.delete_events_of_organizers(conn, organizer_ids)
+    await repository.forget(conn, [row["id"] for row in rows])
     changes = []
     for row in rows:
         change = EventChange(row["id"], "deleted", Point(lat=row["lat"], lon=row["lon"]), None, frozenset({"deleted"}))
