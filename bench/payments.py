@@ -30,6 +30,7 @@ from psycopg import sql
 from pydantic import SecretStr
 
 from app.accounts.tokens import AccessTokens, private_key_pem
+from app.events import derived
 from app.migrations_state import upgrade
 from app.payments.gateway import StripeGateway
 from app.payments.localstripe_server import spawn
@@ -68,6 +69,7 @@ def world(url: str, buyers: int, tokens: AccessTokens) -> tuple[uuid.UUID, uuid.
             "ST_SetSRID(ST_MakePoint(2.35, 48.85), 4326)) RETURNING id",
             (cell, org, starts, starts + timedelta(hours=3)),
         ).fetchone()[0]  # type: ignore[index]
+        conn.execute(derived.REBUILD)  # its postings and rollup rows (a database of its own: one event)
         conn.execute("INSERT INTO event_places (cell, event_id) VALUES (%s, %s) ON CONFLICT DO NOTHING", (cell, event))
         tier = conn.execute(
             "INSERT INTO ticket_tiers (cell, event_id, name, price, currency, quota, max_per_order, created_at, "

@@ -29,7 +29,7 @@ from psycopg.rows import dict_row
 from app.db import API_SESSION, BASE_SESSION
 from app.events.publishing_schemas import Recurrence
 from app.events.schemas import EventCreate, Point
-from app.events.service import create_event
+from app.events.service import create_event, delete_events_of_organizers
 from app.series import service
 from app.series.schemas import SeriesCreate
 from bench.dataset import ensure_database
@@ -86,7 +86,7 @@ async def _measure(url: str, rounds: int, seed: int) -> tuple[Summary, Summary, 
                 singles.append(time.perf_counter() - began)
         finally:
             await conn.rollback()
-            await conn.execute("DELETE FROM events WHERE organizer_id = %s", (organizer,))
+            await delete_events_of_organizers(conn, [organizer])
             await conn.execute("DELETE FROM organizers WHERE id = %s", (organizer,))
             await conn.commit()
     return Summary.of(creates), Summary.of(edits), Summary.of(singles)

@@ -28,6 +28,7 @@ import psycopg
 from psycopg import sql
 
 from app.db import make_pool
+from app.events import derived
 from app.migrations_state import upgrade
 from app.ticketing import service
 from app.ticketing.service import LineItem
@@ -65,6 +66,7 @@ def world(url: str, buyers: int) -> tuple[uuid.UUID, uuid.UUID, list[uuid.UUID]]
             "RETURNING id",
             (cell_of(48.85, 2.35), org, starts, starts + timedelta(hours=3)),
         ).fetchone()[0]  # type: ignore[index]
+        conn.execute(derived.REBUILD)  # its postings and rollup rows (a database of its own: one event)
         conn.execute("INSERT INTO event_places (cell, event_id) VALUES (%s, %s)", (cell_of(48.85, 2.35), event))
         now = datetime.now(UTC)
         tier = conn.execute(

@@ -29,6 +29,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.python import asgi
 
+from app.events import derived
 from app.events.filters import Instant
 from app.main import create_app
 from config.settings import DiscoverySettings
@@ -222,6 +223,7 @@ def _seed_events(url: str) -> None:
                     None if n % 4 == 0 else "EUR", n, lon, lat,
                 ),
             )  # fmt: skip
+        conn.execute(derived.REBUILD)
 
 
 def _document() -> dict[str, Any]:

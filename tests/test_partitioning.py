@@ -10,6 +10,7 @@ import psycopg
 from psycopg import sql
 
 from app.db import make_pool
+from app.events import derived
 from config.settings import DatabaseSettings
 from geo.bbox import BBox
 from geo.cells import PARTITION_RESOLUTION, cell_of, cells_covering_bbox
@@ -30,6 +31,8 @@ def _load_world(url: str, n: int = 3000) -> None:
                     (cell_of(lat, lon), org, "music", "t", "2030-01-01T20:00Z", "2030-01-01T22:00Z", "UTC",
                      "published", f"SRID=4326;POINT({lon} {lat})")
                 )
+        conn.execute(derived.REBUILD)
+        conn.commit()
         conn.execute("ANALYZE events")
 
 

@@ -13,6 +13,10 @@ from app.db import Conn
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
 # The exact point of an event shown approximately (NULL otherwise: geom is then the exact point).
 _EXACT = "ST_SetSRID(ST_MakePoint(%(exact_lon)s, %(exact_lat)s), 4326)"
+_VENUE_COPY = (
+    "venue_name = (SELECT v.name FROM venues v WHERE v.id = %(venue_id)s), "
+    "venue_geom = (SELECT v.geom FROM venues v WHERE v.id = %(venue_id)s)"
+)
 _EVENT_COLUMNS = (
     "cell", "id", "organizer_id", "venue_id", "category", "title", "description", "tags",
     "starts_at", "ends_at", "timezone", "status", "is_free", "price_min", "price_max",
@@ -42,8 +46,8 @@ async def hold_organizer_venue(conn: Conn, venue_id: UUID) -> dict[str, Any] | N
 async def hold_venue(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
     """The venue's point, its row held (FOR SHARE) to the end of the transaction.
 
-    A new event stores a copy of its venue's name and point (migration 0007): holding the row
-    makes a concurrent rename wait for the insert, whose copy the rename's trigger then updates.
+    A new event stores a copy of its venue's name and point (ADR-9): holding the row makes a
+    concurrent rename wait for the insert, whose copy the rename then rewrites (``copy_venue``).
     """
     cur = await conn.execute(
         "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s FOR SHARE", (venue_id,)
@@ -215,11 +219,14 @@ async def update_event(
     lon: float,
     exact: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """Write ``values`` to the event in ``cell`` (a move to another cell is ``move_event`` first).
+    """Write ``values`` to the event in ``cell`` (a move to another cell is ``move_event`` first; a
+    new ``venue_id``: the row then takes a copy of that venue's name and point).
 
     The event is shown at ``lat, lon``; ``exact`` is its exact point when it is shown approximately.
     """
     assignments = ", ".join(f"{c} = %({c})s" for c in values)
+    if "venue_id" in values:  # the new venue's copy (none without a venue); the caller holds the venue
+        assignments += f", {_VENUE_COPY}"
     cur = await conn.execute(
         f"UPDATE events SET {assignments}{', ' if values else ''}geom = {_POINT}, exact_geom = {_EXACT}, "
         "updated_at = now() WHERE cell = %(old_cell)s AND id = %(event_id)s "
@@ -229,6 +236,18 @@ async def update_event(
     row = await cur.fetchone()
     assert row is not None
     return row
+
+async def copy_venue(conn: Conn, venue_id: UUID, name: str, lat: float, lon: float) -> None:
+    """The venue's new name and point onto the copies of its events (a rename or a move).
+
+    Without a cell the statement reaches every partition (on Citus, every shard) through
+    ``events_venue_idx``: venue edits are rare and organizer-driven.
+    """
+    await conn.execute(
+        f"UPDATE events SET venue_name = %(name)s, venue_geom = {_POINT} WHERE venue_id = %(venue_id)s",
+        {"venue_id": venue_id, "name": name, "lat": lat, "lon": lon},
+    )
+
 
 async def delete_event(conn: Conn, cell: int, event_id: UUID) -> None:
     await conn.execute("DELETE FROM events WHERE cell = %s AND id = %s", (cell, event_id))
@@ -256,13 +275,15 @@ async def organizer_events(
 
 
 async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> list[dict[str, Any]]:
-    """Delete every event of these organizers; their ids and points (for the map's caches).
+    """Delete every event of these organizers; their ids and points (for the map's caches) and what
+    the tile rollups counted of them.
 
     Without a cell the statement reaches every partition (on Citus, every shard) through the
     organizer index: it serves the rare removal of a whole organizer, never a request's path.
     """
     cur = await conn.execute(
-        "DELETE FROM events WHERE organizer_id = ANY(%s) RETURNING cell, id, ST_Y(geom) AS lat, ST_X(geom) AS lon",
+        "DELETE FROM events WHERE organizer_id = ANY(%s) "
+        "RETURNING cell, id, ST_Y(geom) AS lat, ST_X(geom) AS lon, status, px, py, category, ends_at",
         (organizer_ids,),
     )
     return await cur.fetchall()

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from app.audit.service import record
 from app.db import Conn
 from app.errors import InvalidParameter, NotFound
-from app.events import repository
+from app.events import derived, repository
 from app.events.changes import Aspect, EventChange, log_change
 from app.events.errors import RecurrenceNotAvailable, TransitionRefused, VenueNotFound
 from app.events.local_time import to_instant, to_local
@@ -69,6 +69,10 @@ async def create_event(
     values["cell"] = cell_of(shown.lat, shown.lon)
     row = await repository.insert_event(conn, values, shown.lat, shown.lon, _exact_of(exact, data.location_approximate))
     await repository.place(conn, row["id"], row["cell"])
+    if derived.is_public(row):
+        async with conn.pipeline():  # one round trip for both
+            await derived.write_terms(conn, [(row["cell"], row["id"])])
+            await derived.change_rollup(conn, [], derived.counted(row))
     aspects: frozenset[Aspect] = frozenset({"published"}) if row["status"] == "published" else frozenset()
     change = EventChange(row["id"], "created", None, shown, aspects)
     await log_change(conn, row["cell"], change)
@@ -98,8 +102,10 @@ async def update_event(
     _check_consistent({**current, **changes})
     before_exact = Point(lat=current["exact_lat"], lon=current["exact_lon"])
     exact = patch.location or before_exact
-    if patch.location is None and changes.get("venue_id") not in (None, current["venue_id"]):
-        exact = held_venue or await _venue_point(conn, changes["venue_id"])
+    if changes.get("venue_id") not in (None, current["venue_id"]):
+        # Held (FOR SHARE) to the end: the event takes a copy of its name and point (ADR-9).
+        venue_point = held_venue or await _venue_point(conn, changes["venue_id"])
+        exact = patch.location or venue_point
     approximate = bool(changes.get("location_approximate", current["location_approximate"]))
     before = Point(lat=current["lat"], lon=current["lon"])
     after = shown_point(exact, approximate)
@@ -110,13 +116,26 @@ async def update_event(
         changes["sequence"] = current["sequence"] + 1
     if changes.get("status") == "published" and current.get("published_at") is None and now is not None:
         changes["published_at"] = now
+    # The postings change with the words, status, times, place or cell of a public event.
+    posted = (derived.is_public(current) or changes.get("status") in derived.PUBLIC) and (
+        after != before or not derived.POSTED.isdisjoint(changes)
+    )
     cell = current["cell"]
-    if changes.get("cell", cell) != cell:
+    if changes.get("cell", cell) != cell:  # a move: the row and its bound rows copied to the new cell
         await repository.move_event(conn, cell, changes["cell"], event_id)
         cell = changes.pop("cell")
-    row = await repository.update_event(
-        conn, cell, event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
-    )
+    # Pipelined: the old postings' delete and the UPDATE go in one round trip, then the new
+    # postings and the rollup change in another.
+    async with conn.pipeline():
+        if posted and derived.is_public(current):
+            await derived.forget_terms(conn, [(current["cell"], event_id)])
+        row = await repository.update_event(
+            conn, cell, event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
+        )
+    async with conn.pipeline():
+        if posted and derived.is_public(row):
+            await derived.write_terms(conn, [(row["cell"], event_id)])
+        await derived.change_rollup(conn, derived.counted(current), derived.counted(row))
     change = EventChange(event_id, "updated", before, after, aspects)
     if "capacity" in change.aspects:  # ticketing's counter row follows (409 below the places taken)
         await set_event_capacity(conn, row["cell"], event_id, row["capacity"])
@@ -129,8 +148,12 @@ async def delete_event(conn: Conn, event_id: UUID, *, current: dict[str, Any] | 
         current = await repository.lock_event(conn, event_id)
         if current is None:
             raise NotFound(f"event {event_id} does not exist")
-    await repository.delete_event(conn, current["cell"], event_id)
-    await repository.forget(conn, [event_id])
+    async with conn.pipeline():  # one round trip for the four
+        if derived.is_public(current):
+            await derived.forget_terms(conn, [(current["cell"], event_id)])
+        await repository.delete_event(conn, current["cell"], event_id)
+        await repository.forget(conn, [event_id])
+        await derived.change_rollup(conn, derived.counted(current), [])
     gone = Point(lat=current["lat"], lon=current["lon"])
     change = EventChange(event_id, "deleted", gone, None, frozenset({"deleted"}))
     await log_change(conn, current["cell"], change)
@@ -141,8 +164,10 @@ async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> 
     """Delete every event of these organizers (an organizer going away with them)."""
     if not organizer_ids:
         return []
+    await derived.forget_terms_of_organizers(conn, organizer_ids)
     rows = await repository.delete_events_of_organizers(conn, organizer_ids)
     await repository.forget(conn, [row["id"] for row in rows])
+    await derived.change_rollup(conn, [c for row in rows for c in derived.counted(row)], [])
     changes = []
     for row in rows:
         change = EventChange(row["id"], "deleted", Point(lat=row["lat"], lon=row["lon"]), None, frozenset({"deleted"}))

@@ -60,11 +60,14 @@ def copy_event_chunks(
 
 
 def _write(conn: Connection, pending: queue.Queue[EncodedChunk | None], errors: list[BaseException]) -> None:
+    sentinel_taken = False
     try:
         with conn.cursor().copy(copy_statement("events", EVENT_COLUMNS)) as copy:
             while (chunk := pending.get()) is not None:
                 copy.write(chunk.data)
+            sentinel_taken = True  # the COPY may still fail as it ends, with nothing left to drain
     except BaseException as error:  # re-raised in the caller's thread
         errors.append(error)
-        while pending.get() is not None:
+        # Until this writer's sentinel, so that the producer's puts never block on a full queue.
+        while not sentinel_taken and pending.get() is not None:
             pass

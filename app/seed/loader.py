@@ -4,7 +4,9 @@ An advisory lock keeps to one seeder per database. A small load (or one into tab
 rows) is one transaction: optional truncate, then COPY of organizers, venues and events.
 A big load into empty tables first commits the dropping of their secondary indexes and foreign
 keys (see ``bulk``), COPYs events over one connection per CPU, commits, then — also when the
-load failed — adds the keys back and rebuilds the indexes. Finally the tables are analysed.
+load failed — adds the keys back, writes the text-search postings a partition per connection and
+rebuilds the indexes. Either way the data derived from events (ADR-9) is counted from the loaded
+rows at the end, never per COPY. Finally the tables are analysed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from tqdm import tqdm
 
+from app.events import derived
 from app.seed import bulk
 from app.seed.copying import copy_event_chunks, copy_text
 from app.seed.copytext import ORGANIZER_COLUMNS, VENUE_COLUMNS, organizer_lines, venue_lines
@@ -36,17 +39,13 @@ BULK_MIN_EVENTS = 100_000
 POOL_MIN_CHUNKS = 4
 # Connections that COPY (big loads) and build indexes at the same time.
 MAX_CONNECTIONS = 4
-# Tables whose indexes and foreign keys a bulk load defers, when they start empty. The text
-# search postings (migration 0010) are written by a trigger on each COPY, in parallel.
+# Tables whose indexes and foreign keys a bulk load defers, when they start empty.
 DEFERRABLE_TABLES = ("venues", "events", "event_terms")
 SEED_LOCK = "happenings.seed"
-# A bulk load counts the tile rollup (migration 0008) once at the end instead of per COPY; its
-# horizon starts at the clock and the API moves it ahead (tiles.rollup).
-ROLLUP_INSERT_TRIGGER = "tile_rollup_inserted"
-ROLLUP_RESTORE = (
-    f"ALTER TABLE events ENABLE TRIGGER {ROLLUP_INSERT_TRIGGER}",
-    "SELECT tile_rollup_rebuild(now())",
-)
+# The postings and tile rollups counted again from every event; the rollup's horizon starts at the
+# clock and the API moves it ahead (tiles.rollup).
+DERIVED_REBUILD = "SELECT events_derived_rebuild(now())"
+ROLLUP_REBUILD = "SELECT tile_rollup_rebuild(now())"
 
 
 class SeedError(Exception):
@@ -189,6 +188,8 @@ class _Seeder:
         if not deferred:
             # A small load: truncate and COPY in one transaction, with indexes and keys in place.
             self._copy(control, world, extra_connections=0)
+            with self._phase("derived data"):
+                control.execute(DERIVED_REBUILD)
             control.commit()
             return
         # A big load: commit the dropped keys and indexes so that several connections can COPY
@@ -204,11 +205,7 @@ class _Seeder:
     def _defer(self, conn: Connection) -> list[bulk.Deferred]:
         if self.options.events < BULK_MIN_EVENTS:
             return []
-        deferred = [bulk.defer(conn, table) for table in DEFERRABLE_TABLES if not _has_rows(conn, table)]
-        if any(table.table == "events" for table in deferred):
-            # Several connections COPY at once: counted in one pass afterwards, not per COPY.
-            conn.execute(f"ALTER TABLE events DISABLE TRIGGER {ROLLUP_INSERT_TRIGGER}")
-        return deferred
+        return [bulk.defer(conn, table) for table in DEFERRABLE_TABLES if not _has_rows(conn, table)]
 
     def _copy(self, control: Connection, world: World, extra_connections: int) -> None:
         """COPY everything; commits the extra connections' work, leaves ``control``'s to the caller."""
@@ -244,24 +241,34 @@ class _Seeder:
         return self.options.connections or min(MAX_CONNECTIONS, os.cpu_count() or 1)
 
     def _restore(self, control: Connection, deferred: list[bulk.Deferred]) -> None:
-        """Foreign keys back (validated), then indexes rebuilt over several connections."""
+        """Foreign keys back (validated), the postings written, indexes rebuilt over several
+        connections, then the tile rollup counted."""
         try:
             with self._phase("foreign keys"), control.transaction():
                 for table in deferred:
                     bulk.restore_foreign_keys(control, table)
+            with self._phase("text search postings"):
+                self._write_postings(control)
             with self._phase("indexes"):
                 for table in deferred:
                     bulk.build_indexes(self.url, table, self._connections(), tune_session)
-            if any(table.table == "events" for table in deferred):
-                with self._phase("tile rollup"), control.transaction():
-                    for statement in ROLLUP_RESTORE:
-                        control.execute(statement)
+            with self._phase("tile rollup"), control.transaction():
+                control.execute(ROLLUP_REBUILD)
         except (psycopg.Error, KeyboardInterrupt) as error:
             statements = ";\n".join(
-                [statement for table in deferred for statement in table.statements()] + list(ROLLUP_RESTORE)
+                [statement for table in deferred for statement in table.statements()] + [DERIVED_REBUILD]
             )
             message = f"restoring keys and indexes failed ({error!r}); to finish by hand:\n{statements};"
             raise SeedError(message) from error
+
+    def _write_postings(self, control: Connection) -> None:
+        """Every event's postings, into an emptied ``event_terms``, a partition per connection."""
+        with control.transaction():
+            control.execute("TRUNCATE event_terms")
+        rows = control.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'events'::regclass")
+        statements = [derived.terms_of_table(row[0]) for row in rows.fetchall()]
+        control.commit()
+        bulk.run_in_parallel(self.url, statements, self._connections(), tune_session)
 
 
 def tune_session(conn: Connection) -> None:

@@ -74,7 +74,7 @@ async def insert_venue(conn: Conn, values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def update_venue(conn: Conn, venue_id: UUID, values: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
-    """Write ``values`` and the point; migration 0007's trigger copies a new name or point onto its events."""
+    """Write ``values`` and the point (the service copies a new name or point onto its events)."""
     assignments = "".join(f"{column} = %({column})s, " for column in values)
     cur = await conn.execute(
         f"UPDATE venues SET {assignments}geom = {_POINT}, updated_at = now() WHERE id = %(venue_id)s "

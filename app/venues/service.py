@@ -9,7 +9,8 @@
   two concurrent creates of one venue cannot both pass it.
 - Moving a venue moves the events that stand at its point through the events write service, in
   batches; each returns an ``EventChange`` that the caller publishes after commit (tiles of the
-  old and new place are invalidated). An event placed at its own point keeps it.
+  old and new place are invalidated). An event placed at its own point keeps it. A renamed or
+  moved venue's events take the new name and point into their copy of the venue.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from psycopg import errors as pg_errors
 
 from app.accounts.auth import Subject
 from app.db import Conn
+from app.events import repository as events_repository
 from app.events import service as events_service
 from app.events.changes import EventChange
 from app.events.schemas import EventUpdate, Point
@@ -87,6 +89,8 @@ async def update_venue(
         await _refuse_same_venue(conn, current["organizer_id"], name, after, settings, other_than=current["id"])
     changes = await _move_events(conn, current["id"], before, after, settings) if moved else []
     venue = await repository.update_venue(conn, current["id"], given, after.lat, after.lon)
+    if moved or venue["name"] != current["name"]:  # its events' copies follow (ADR-9)
+        await events_repository.copy_venue(conn, current["id"], venue["name"], after.lat, after.lon)
     await record_venue_change(conn, venue, subject, "updated", current, venue, now)
     return VenueWrite({**venue, "moved_events": len(changes) if moved else None}, changes)
 

@@ -11,7 +11,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from app.errors import InvalidParameter, NotFound
-from app.events import service
+from app.events import repository, service
 from app.events.schemas import EventCreate, EventUpdate, Point
 from geo.cells import cell_of
 
@@ -146,20 +146,33 @@ async def test_renaming_or_moving_a_venue_rewrites_the_copies_of_its_events_only
     at_hall, _ = await service.create_event(conn, _event(organizer, location=None, venue_id=hall))
     at_club, _ = await service.create_event(conn, _event(organizer, location=None, venue_id=club))
 
-    await conn.execute(
-        "UPDATE venues SET name = 'Grand Hall', geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) WHERE id = %s",
-        (PARIS.lon, PARIS.lat, hall),
-    )
+    await _rename(conn, hall, "Grand Hall", PARIS)
 
     assert await _copy(conn, at_hall["id"]) == (hall, "Grand Hall", pytest.approx(PARIS.lat), pytest.approx(PARIS.lon))
     assert await _copy(conn, at_club["id"]) == (club, "Club", pytest.approx(TOKYO.lat), pytest.approx(TOKYO.lon))
 
 
-async def test_deleting_a_venue_clears_the_copy(conn) -> None:  # type: ignore[no-untyped-def]
-    hall = await _venue(conn, "Hall", TOKYO)
+async def _rename(conn, venue_id: uuid.UUID, name: str, at: Point) -> None:  # type: ignore[no-untyped-def]
+    """The venue write (``app.venues.service.update_venue``): the venue row, then its events' copies."""
+    await conn.execute(
+        "UPDATE venues SET name = %s, geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) WHERE id = %s",
+        (name, at.lon, at.lat, venue_id),
+    )
+    await repository.copy_venue(conn, venue_id, name, at.lat, at.lon)
+
+
+async def test_leaving_a_venue_clears_the_copy_and_a_venue_with_events_cannot_go(conn) -> None:  # type: ignore[no-untyped-def]
+    hall, club = await _venue(conn, "Hall", TOKYO), await _venue(conn, "Club", PARIS)
     row, _ = await service.create_event(conn, _event(await _organizer(conn), location=None, venue_id=hall))
-    await conn.execute("DELETE FROM venues WHERE id = %s", (hall,))
+    await conn.execute("SAVEPOINT before_delete")
+    with pytest.raises(psycopg.errors.CheckViolation):  # the foreign key's SET NULL would leave a stale copy
+        await conn.execute("DELETE FROM venues WHERE id = %s", (hall,))
+    await conn.execute("ROLLBACK TO SAVEPOINT before_delete")
+    await service.update_event(conn, row["id"], EventUpdate(venue_id=club, location=TOKYO))
+    assert await _copy(conn, row["id"]) == (club, "Club", pytest.approx(PARIS.lat), pytest.approx(PARIS.lon))
+    await service.update_event(conn, row["id"], EventUpdate(venue_id=None))
     assert await _copy(conn, row["id"]) == (None, None, None, None)
+    await conn.execute("DELETE FROM venues WHERE id = %s", (hall,))
 
 
 async def test_an_event_without_its_venue_copy_is_refused(conn) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +187,7 @@ async def test_an_event_without_its_venue_copy_is_refused(conn) -> None:  # type
 
 async def test_a_rename_racing_an_insert_waits_and_reaches_the_new_event(clean_db: str) -> None:
     """The insert holds the venue row (FOR SHARE) until it commits; the rename queues behind it,
-    and its trigger then sees the new event."""
+    and its copy then reaches the new event."""
     async with (
         await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row) as writer,
         await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row, autocommit=True) as other,
@@ -182,13 +195,13 @@ async def test_a_rename_racing_an_insert_waits_and_reaches_the_new_event(clean_d
         hall = await _venue(other, "Hall", TOKYO)
         organizer = await _organizer(other)
         row, _ = await service.create_event(writer, _event(organizer, location=None, venue_id=hall))  # not committed
-        renamer = await psycopg.AsyncConnection.connect(clean_db, autocommit=True)
+        renamer = await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row)
         async with renamer:
-            renaming = renamer.execute("UPDATE venues SET name = 'Grand Hall' WHERE id = %s", (hall,))
-            rename = asyncio.create_task(renaming)
+            rename = asyncio.create_task(_rename(renamer, hall, "Grand Hall", TOKYO))
             await _until_waiting_on_a_lock(other, renamer.info.backend_pid)
             await writer.commit()
             await rename
+            await renamer.commit()
         assert await _copy(other, row["id"]) == (hall, "Grand Hall", pytest.approx(TOKYO.lat), pytest.approx(TOKYO.lon))
 
 

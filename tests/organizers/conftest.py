@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
+from app.events import derived
 from config.settings import Settings
 from tests.accounts.helpers import FrozenClock, with_cheap_auth
 from tests.conftest import make_settings
@@ -27,6 +28,7 @@ def clean_db(database_url: str) -> Iterator[str]:
     with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
         for table in TABLES:
             conn.execute(f"DELETE FROM {table}")
+        conn.execute(derived.REBUILD)  # no event left: nor any posting or rollup row
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.events.schemas import EventUpdate, Point
-from app.events.service import update_event
+from app.events.service import delete_event, update_event
 from config.settings import ProfileSettings, Settings
 from geo.cells import cell_of
 from tests.accounts.helpers import SignedIn, bearer, sign_up
@@ -95,7 +95,7 @@ async def test_a_saved_event_follows_its_event_to_another_cell_and_goes_with_it(
     assert [item["event_id"] for item in items] == [str(row["id"])]
 
     async with app.state.pool.connection() as conn:
-        await conn.execute("DELETE FROM events WHERE id = %s", (row["id"],))
+        await delete_event(conn, row["id"])
     assert await _saved_rows(app) == []
 
 

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
+from app.events import derived
 from app.events.schemas import EventCreate
 from app.events.service import create_event
 from config.settings import MediaSettings, Settings
@@ -36,6 +37,7 @@ def clean_db(database_url: str) -> Iterator[str]:
     with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
         for table in TABLES:
             conn.execute(f"DELETE FROM {table}")
+        conn.execute(derived.REBUILD)  # no event left: nor any posting or rollup row
 
 
 @pytest.fixture

@@ -65,10 +65,16 @@ def test_bulk_load_restores_indexes_and_keys_exactly(clean_db: str, monkeypatch:
     assert fetch(clean_db, SCHEMA) == before
     assert scalar(clean_db, "SELECT bool_and(indisvalid) FROM pg_index") is True
     assert scalar(clean_db, "SELECT count(*) FROM events") == 3_000
-    # The text search postings (migration 0010), written by their trigger during the parallel COPY.
+    # The text search postings (ADR-9), written a partition per connection after the COPY, and the
+    # tile rollup counted once at the end.
     drift = f"SELECT count(*) FROM (({POSTINGS} EXCEPT {POSTED}) UNION ALL ({POSTED} EXCEPT {POSTINGS})) d"
     assert scalar(clean_db, drift) == 0
     assert scalar(clean_db, "SELECT count(*) FROM event_terms") > 3_000
+    counted = (
+        "SELECT count(*) FROM events WHERE status IN ('published', 'cancelled') "
+        "AND ends_at >= (SELECT counted_from FROM tile_rollup_horizon)"
+    )
+    assert scalar(clean_db, "SELECT coalesce(sum(events), 0) FROM tile_rollup_fine") == scalar(clean_db, counted)
 
 
 def test_an_anchor_instant_sets_the_days_data_is_made_around(clean_db: str) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 import pytest
 
+from app.events import derived
 from app.seed import loader
 from app.seed.generator import build_world, iter_events
 from app.seed.timeplan import DAYS_AFTER, DAYS_BEFORE
@@ -25,6 +26,7 @@ def seeded(database_url: str) -> Iterator[str]:
     yield database_url
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("TRUNCATE events, venues, organizers CASCADE")
+        conn.execute(derived.REBUILD)
 
 
 def fetch(url: str, query: str) -> list[tuple[object, ...]]:

@@ -16,6 +16,7 @@ from uuid import UUID
 import httpx
 from fastapi import FastAPI
 
+from app.events import derived
 from geo.cells import cell_of
 from tests.accounts.helpers import EPOCH
 
@@ -77,10 +78,13 @@ async def event(app: FastAPI, organizer_id: UUID, *, capacity: int | None = None
         cur = await conn.execute(
             "INSERT INTO events (cell, organizer_id, category, title, starts_at, ends_at, timezone, status, "
             "capacity, geom) VALUES (%s, %s, 'music', 'Jazz on the roof', %s, %s, 'Europe/Paris', %s, %s, "
-            "ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING id",
+            "ST_SetSRID(ST_MakePoint(%s, %s), 4326)) RETURNING cell, id",
             (cell_of(lat, lon), organizer_id, starts, starts + timedelta(hours=3), status, capacity, lon, lat),
         )
-        return UUID(str((await cur.fetchone())["id"]))  # type: ignore[index]
+        row = await cur.fetchone()
+        assert row is not None
+        await derived.record(conn, [(row["cell"], row["id"])])
+        return UUID(str(row["id"]))
 
 
 async def tier(client: httpx.AsyncClient, editor: Person, event_id: UUID, **fields: Any) -> dict[str, Any]:

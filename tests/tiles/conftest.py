@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from psycopg.rows import dict_row
 
+from app.events import derived
 from geo.cells import cell_of
 from tiles.grid import EXTENT, Tile
 
@@ -56,7 +57,7 @@ class Event:
 
 
 class EventStore:
-    """Writes events with plain SQL (fast, any field), as the seed loader would."""
+    """Writes events with plain SQL (fast, any field), their derived data through ``app.events.derived``."""
 
     def __init__(self, conn: psycopg.AsyncConnection[dict[str, Any]], organizer: uuid.UUID) -> None:
         self.conn = conn
@@ -70,7 +71,12 @@ class EventStore:
                 f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({placeholders})",
                 [e.row(self.organizer) for e in events],
             )
+        await derived.record(self.conn, [(cell_of(e.lat, e.lon), e.id) for e in events])
         return events
+
+    async def change(self, statement: str, ids: list[uuid.UUID]) -> None:
+        """Run ``statement`` (one parameter: the ids) on these events, their derived data following."""
+        await derived.write_rows(self.conn, await derived.keys_of(self.conn, ids), statement, (ids,))
 
 
 @pytest.fixture
