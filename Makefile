@@ -4,8 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 # The suites the Citus stage runs on a private coordinator + two workers (README, "Scale-out").
-CITUS_SUITES := tests/citus tests/tiles/test_content.py tests/tiles/test_http.py tests/events/test_writes.py \
-	tests/events/test_discovery_area.py
+CITUS_SUITES := tests/citus tests/tiles/test_content.py tests/tiles/test_http.py tests/events/test_writes.py
 
 .PHONY: run test lint typecheck pytest bench provision venv frontend clean-data
 

@@ -1,14 +1,17 @@
 """`python -m app distribute`: turn a migrated database on a Citus coordinator into the distributed layout.
 
 - **Reference tables** (a full copy on every node): the small shared tables that event-bound rows
-  point at — categories, organizers, venues, accounts, series, geofences, import sources, the tile
-  rollups and the event locator.
+  point at — categories, organizers, venues, accounts, series, geofences, import sources — and the
+  event locator.
 - **Distributed by `cell`, co-located with `events`**: every table whose key starts with the event's
   cell (`event_terms`, `event_places`, `saved_events`, `rsvps`, the ticketing tables,
   `geofence_cells`), so a query that carries its cells runs on one shard group, and the foreign keys
   `(cell, event_id) → events(cell, id)` hold shard by shard.
 - **Everything else stays on the coordinator** (Citus turns the tables that reference a reference
-  table into "Citus local tables" — sessions, tokens, the mail outbox, notices, the change log …).
+  table into "Citus local tables" — sessions, tokens, the mail outbox, notices …), the change log
+  and the tile rollups among them: the rollups are changed by functions (``tile_rollup_apply``),
+  which write plain tables on the coordinator but could not plan their statements over reference
+  tables.
 
 The order is the one Citus needs without unsafe settings: foreign keys from the tables to be
 distributed to the tables to be made reference tables are dropped first (their definitions kept),
@@ -31,8 +34,7 @@ log = logging.getLogger("happenings.distribute")
 # In foreign-key order: a table comes after every table it references.
 REFERENCE_TABLES = (
     "categories", "accounts", "organizers", "venues", "event_series", "event_series_overrides",
-    "geofences", "import_sources", "tile_rollup_horizon", "tile_rollup", "tile_rollup_coarse",
-    "tile_rollup_fine", "event_locator",
+    "geofences", "import_sources", "event_locator",
 )  # fmt: skip
 
 # In foreign-key order, each co-located with `events` on `cell`.
