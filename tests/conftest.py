@@ -31,7 +31,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # yet"). With --citus they are expected to fail (strict: one that starts passing must leave the list).
 CITUS_GAPS = frozenset(
     {
-        "tests/tiles/test_content.py::test_a_point_tile_holds_every_matching_event_inside_it",
         "tests/tiles/test_content.py::test_cluster_counts_add_up_and_each_event_is_counted_once",
         "tests/tiles/test_content.py::test_a_cluster_splits_at_its_expansion_zoom",
         "tests/tiles/test_content.py::test_no_event_in_view_is_a_204",
