@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from app.errors import ConfigurationError
+
 log = logging.getLogger("happenings.distribute")
 
 # In foreign-key order: a table comes after every table it references.
@@ -145,10 +147,10 @@ def _alter(conn: psycopg.Connection, table: str, action: str, name: str) -> None
 def _require_citus(conn: psycopg.Connection) -> None:
     row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'citus'").fetchone()
     if row is None:
-        raise RuntimeError("the database has no citus extension: CREATE EXTENSION citus on every node first")
+        raise ConfigurationError("the database has no citus extension: CREATE EXTENSION citus on every node first")
     workers = conn.execute("SELECT count(*) FROM citus_get_active_worker_nodes()").fetchone()
     if not workers or workers[0] == 0:
-        raise RuntimeError("no active Citus workers: add them with citus_add_node(host, port) on the coordinator")
+        raise ConfigurationError("no active Citus workers: add them with citus_add_node(host, port) on the coordinator")
 
 
 def _citus_kinds(conn: psycopg.Connection) -> dict[str, str]:
