@@ -11,7 +11,7 @@
   reference tables written from the coordinator.
 - The venue copy (``venue_name``, ``venue_geom``): written with the row by ``app.events.repository``
   from the venue row the writer holds, and rewritten on the venue's events when a venue is renamed
-  or moved (``app.events.repository.copy_venue``).
+  or moved (``app.events.service.venue_changed``).
 
 Statements naming rows are never prepared (``prepare=False``): planned with their cells, they
 touch and lock only those rows' partitions, whatever the session's plan cache does.

@@ -237,6 +237,7 @@ async def update_event(
     assert row is not None
     return row
 
+
 async def copy_venue(conn: Conn, venue_id: UUID, name: str, lat: float, lon: float) -> None:
     """The venue's new name and point onto the copies of its events (a rename or a move).
 

@@ -160,6 +160,11 @@ async def delete_event(conn: Conn, event_id: UUID, *, current: dict[str, Any] | 
     return change
 
 
+async def venue_changed(conn: Conn, venue_id: UUID, name: str, point: Point) -> None:
+    """A venue was renamed or moved: its events' copies of it follow, in the same transaction (ADR-9)."""
+    await repository.copy_venue(conn, venue_id, name, point.lat, point.lon)
+
+
 async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> list[EventChange]:
     """Delete every event of these organizers (an organizer going away with them)."""
     if not organizer_ids:

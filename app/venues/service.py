@@ -25,7 +25,6 @@ from psycopg import errors as pg_errors
 
 from app.accounts.auth import Subject
 from app.db import Conn
-from app.events import repository as events_repository
 from app.events import service as events_service
 from app.events.changes import EventChange
 from app.events.schemas import EventUpdate, Point
@@ -90,7 +89,7 @@ async def update_venue(
     changes = await _move_events(conn, current["id"], before, after, settings) if moved else []
     venue = await repository.update_venue(conn, current["id"], given, after.lat, after.lon)
     if moved or venue["name"] != current["name"]:  # its events' copies follow (ADR-9)
-        await events_repository.copy_venue(conn, current["id"], venue["name"], after.lat, after.lon)
+        await events_service.venue_changed(conn, current["id"], venue["name"], after)
     await record_venue_change(conn, venue, subject, "updated", current, venue, now)
     return VenueWrite({**venue, "moved_events": len(changes) if moved else None}, changes)
 

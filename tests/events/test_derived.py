@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from psycopg.rows import DictRow
 
-from app.events import derived, repository
+from app.events import derived
 from app.events.schemas import EventUpdate, Point
-from app.events.service import delete_event, delete_events_of_organizers, update_event
+from app.events.service import delete_event, delete_events_of_organizers, update_event, venue_changed
 from tests.events.conftest import World
 
 PLACES = [(48.8566, 2.3522), (45.764, 4.8357), (40.7128, -74.0060), (35.6762, 139.6503)]
@@ -117,7 +117,7 @@ async def test_random_writes_keep_derived_data_as_a_rebuild_makes_it(
                 "UPDATE venues SET name = %s, geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) WHERE id = %s",
                 (name, lon, lat, venue),
             )
-            await repository.copy_venue(db, venue, name, lat, lon)
+            await venue_changed(db, venue, name, Point(lat=lat, lon=lon))
         if step % 10 == 9:
             await assert_as_rebuilt(db)
     await delete_events_of_organizers(db, list({row["organizer_id"] for row in rows}))

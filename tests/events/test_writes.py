@@ -11,7 +11,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from app.errors import InvalidParameter, NotFound
-from app.events import repository, service
+from app.events import service
 from app.events.schemas import EventCreate, EventUpdate, Point
 from geo.cells import cell_of
 
@@ -158,7 +158,7 @@ async def _rename(conn, venue_id: uuid.UUID, name: str, at: Point) -> None:  # t
         "UPDATE venues SET name = %s, geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) WHERE id = %s",
         (name, at.lon, at.lat, venue_id),
     )
-    await repository.copy_venue(conn, venue_id, name, at.lat, at.lon)
+    await service.venue_changed(conn, venue_id, name, at)
 
 
 async def test_leaving_a_venue_clears_the_copy_and_a_venue_with_events_cannot_go(conn) -> None:  # type: ignore[no-untyped-def]
