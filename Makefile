@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The suites the Citus stage runs on a private coordinator + two workers (README, "Scale-out").
+CITUS_SUITES := tests/citus tests/tiles/test_content.py tests/tiles/test_http.py tests/events/test_writes.py
 
 .PHONY: run test lint typecheck pytest bench provision venv frontend clean-data
 
@@ -26,6 +28,8 @@ test: venv
 	$(VENV)/bin/mypy app geo tiles config
 	$(VENV)/bin/pytest -q -n 2 -m "not e2e"
 	$(VENV)/bin/pytest -q -m e2e
+	@bash scripts/provision.sh citus
+	$(VENV)/bin/pytest -q --citus --timeout 120 $(CITUS_SUITES)
 
 bench: venv
 	@bash scripts/provision.sh test-services

@@ -1,4 +1,4 @@
-"""`python -m app preflight|migrate|serve|worker`: what `make run` drives."""
+"""`python -m app preflight|migrate|serve|worker|distribute`: what `make run` drives, and scale-out."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
     sub.add_parser("worker", help="run the job worker (each domain's periodic drains and sweeps)")
+    distribute = sub.add_parser(
+        "distribute", help="on a Citus coordinator: reference tables, events and event-bound tables by cell"
+    )
+    distribute.add_argument("--shards", type=int, default=None, help="shards per table (default: the setting)")
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -62,6 +66,13 @@ def _run(args: argparse.Namespace) -> int:
             access_log=False,
             **uvicorn_options(settings),
         )
+    elif args.command == "distribute":
+        from app.distribution import distribute
+
+        run_preflight(settings)
+        shards = args.shards or settings.database.shard_count
+        for line in distribute(settings.database.url, shards).lines():
+            print(line)
     elif args.command == "worker":
         import asyncio
 

@@ -30,6 +30,10 @@ class DatabaseSettings(BaseModel):
     acquire_timeout_s: float = Field(2.0, gt=0)
     connect_timeout_s: int = Field(2, ge=2)
     retry_after_s: int = Field(2, ge=1)
+    # `python -m app distribute`: shards of each table distributed by cell on a Citus cluster. Plan
+    # 64 to 128 for production (room to move shards to new workers, hot cells isolated apart); a test
+    # cluster on one machine uses a few.
+    shard_count: int = Field(64, ge=1, le=1024)
 
     @field_validator("url")
     @classmethod

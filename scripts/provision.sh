@@ -4,6 +4,7 @@
 #   provision.sh python         project virtualenv with the locked Python deps
 #   provision.sh services       PostGIS for the reachable PostgreSQL (or a local cluster), Redis
 #   provision.sh test-services  services + headless Chromium for the browser tests
+#   provision.sh citus          the Citus extension for the machine's PostgreSQL (distributed test stage)
 #   provision.sh all            all of the above
 # Writes .data/env with DATABASE_URL / REDIS_URL when it had to start its own servers.
 set -euo pipefail
@@ -217,6 +218,15 @@ nginx_ready() {
   apt_install nginx || say "nginx could not be installed: the reverse-proxy test will be skipped"
 }
 
+# The distributed test stage runs a private coordinator and two workers from the machine's own
+# PostgreSQL binaries; scripts/citus/build.sh builds the vendored Citus into them once.
+citus_ready() {
+  local major
+  major=$(pg_major_installed)
+  [ -n "$major" ] || die "no PostgreSQL server under /usr/lib/postgresql to build Citus for"
+  $SUDO bash scripts/citus/build.sh "$major"
+}
+
 services() {
   load_env
   postgres_ready
@@ -229,6 +239,7 @@ case "${1:-all}" in
   services) services ;;
   test-services) services; lock_slots_ready; browser_ready; node_ready; compose_ready; nginx_ready ;;
   node) node_ready ;;
+  citus) citus_ready ;;
   all) python_env; services; browser_ready; node_ready ;;
   *) die "unknown step ${1}" ;;
 esac

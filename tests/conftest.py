@@ -18,6 +18,49 @@ pytest_plugins = ["tests.fixtures.database", "tests.fixtures.localstripe"]
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--citus",
+        action="store_true",
+        help="run against a private Citus cluster (coordinator + 2 workers), distributed by `python -m app distribute`",
+    )
+
+
+
+# Tests whose statements Citus cannot plan yet (README, "Scale-out: what does not run distributed
+# yet"). With --citus they are expected to fail (strict: one that starts passing must leave the list).
+CITUS_GAPS = frozenset(
+    {
+        "tests/tiles/test_content.py::test_cluster_counts_add_up_and_each_event_is_counted_once",
+        "tests/tiles/test_content.py::test_a_cluster_splits_at_its_expansion_zoom",
+        "tests/tiles/test_content.py::test_no_event_in_view_is_a_204",
+        "tests/tiles/test_content.py::test_no_tile_passes_500_kb",
+        "tests/tiles/test_content.py::test_cluster_tiles_read_only_the_tile_index",
+        "tests/tiles/test_http.py::test_tile_zero_and_the_deepest_zoom",
+    }
+)
+
+
+# Tests that would wait until their timeout on Citus: an open transaction holding a venue row (a
+# reference table) FOR SHARE blocks every write of that table there, not just of the row.
+CITUS_BLOCKED = frozenset(
+    {
+        "tests/events/test_writes.py::test_a_rename_racing_an_insert_waits_and_reaches_the_new_event",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--citus"):
+        return
+    for item in items:
+        test = item.nodeid.split("[")[0]
+        if test in CITUS_GAPS:
+            item.add_marker(pytest.mark.xfail(reason="does not plan on Citus yet", strict=True))
+        elif test in CITUS_BLOCKED:
+            item.add_marker(pytest.mark.skip(reason="a venue write waits for another transaction's hold on Citus"))
+
+
 def make_settings(database_url: str, redis_prefix: str, **overrides: object) -> Settings:
     return Settings(
         environment="test",

@@ -81,13 +81,113 @@ async def insert_event(
 async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     """The event's row, locked for update until the transaction ends (call it inside one).
 
-    By id alone, so no partition can be pruned: a custom plan (the pool's sessions force them, for
+    Its cell comes from ``event_locator`` (migration 0028; on Citus a reference table, read on the
+    node itself), and the row is then read in that cell alone: one partition, one shard. The
+    locator is read again when the row has just moved away. On a single node, an event without a
+    locator row (rows written with plain SQL) is found by its id alone, as follows; on Citus the
+    locator is the answer (a statement by id alone cannot be planned there with a generic plan).
+
+    By id alone, no partition can be pruned: a custom plan (the pool's sessions force them, for
     the cell-keyed lists) would plan all 64 partitions on every call, 2 ms on a quiet machine and
     around 100 ms on a busy one, measured. A generic plan, prepared once per connection, runs each
     partition's id index (≈ 0.6 ms); ``SET LOCAL`` keeps the setting to this one statement.
     """
+    for _ in range(2):
+        cell = await locate(conn, event_id)
+        if cell is None:
+            break
+        cur = await conn.execute(
+            f"SELECT {RETURNED} FROM events WHERE cell = %s AND id = %s FOR UPDATE", (cell, event_id)
+        )
+        row = await cur.fetchone()
+        if row is not None:
+            return row
+    if await _distributed(conn):
+        return None
     rows = await generic_plan(conn, f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,))
     return rows[0] if rows else None
+
+
+_citus: list[bool] = []
+
+
+async def _distributed(conn: Conn) -> bool:
+    """Whether the database is a Citus coordinator (asked once per process)."""
+    if not _citus:
+        cur = await conn.execute("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') AS citus")
+        row = await cur.fetchone()
+        _citus.append(bool(row and row["citus"]))
+    return _citus[0]
+
+
+async def locate(conn: Conn, event_id: UUID) -> int | None:
+    """The event's cell, from ``event_locator``."""
+    cur = await conn.execute("SELECT cell FROM event_locator WHERE id = %s", (event_id,))
+    row = await cur.fetchone()
+    return None if row is None else int(row["cell"])
+
+
+async def place(conn: Conn, event_id: UUID, cell: int) -> None:
+    """Record (or change) the event's cell in ``event_locator``."""
+    await conn.execute(
+        "INSERT INTO event_locator (id, cell) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET cell = EXCLUDED.cell",
+        (event_id, cell),
+    )
+
+
+async def forget(conn: Conn, event_ids: list[UUID]) -> None:
+    await conn.execute("DELETE FROM event_locator WHERE id = ANY(%s)", (event_ids,))
+
+
+# The rows that follow an event to its new cell, in foreign-key order (a table after those it
+# references), each found in the old cell by the event's id (``%(id)s``) and the old cell (``%(old)s``).
+_OF_ORDERS = "order_id IN (SELECT o.id FROM orders o WHERE o.cell = %(old)s AND o.event_id = %(id)s)"
+_FOLLOWERS = (
+    ("event_places", "event_id = %(id)s"),
+    ("saved_events", "event_id = %(id)s"),
+    ("rsvps", "event_id = %(id)s"),
+    ("ticket_tiers", "event_id = %(id)s"),
+    ("orders", "event_id = %(id)s"),
+    ("order_items", _OF_ORDERS),
+    ("tickets", "event_id = %(id)s"),
+    ("checkins", "event_id = %(id)s"),
+    ("payment_refunds", _OF_ORDERS),
+)
+_written_columns: dict[str, list[str]] = {}
+
+
+async def move_event(conn: Conn, old_cell: int, new_cell: int, event_id: UUID) -> None:
+    """Move the event to ``new_cell``: a copy of its row and of every row bound to it in the new
+    cell, then the old row deleted (its bound rows go with it), in the caller's transaction.
+
+    The cell is the partition key here and the distribution column on Citus, which refuses to
+    change it; the foreign keys ``(cell, …)`` do not cascade updates (migration 0028).
+    """
+    params = {"old": old_cell, "new": new_cell, "id": event_id}
+    # The locator first: on Citus a reference table's write runs on the coordinator's own copy too,
+    # which must come before the transaction's statements over the workers' shards.
+    await place(conn, event_id, new_cell)
+    for table, where in (("events", "id = %(id)s"), *_FOLLOWERS):
+        columns = await _columns_written(conn, table)
+        chosen = ", ".join("%(new)s" if c == "cell" else c for c in columns)
+        await conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM {table} "
+            f"WHERE cell = %(old)s AND {where}",
+            params,
+        )
+    await conn.execute("DELETE FROM events WHERE cell = %(old)s AND id = %(id)s", params)
+
+
+async def _columns_written(conn: Conn, table: str) -> list[str]:
+    """A table's columns that a copy writes (not generated ones), from the catalog, once."""
+    if table not in _written_columns:
+        cur = await conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            (table,),
+        )
+        _written_columns[table] = [row["column_name"] for row in await cur.fetchall()]
+    return _written_columns[table]
 
 
 async def generic_plan(conn: Conn, statement: str, params: Any) -> list[dict[str, Any]]:
@@ -119,7 +219,7 @@ async def update_event(
     lon: float,
     exact: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """Write ``values`` (may include a new ``cell``: PostgreSQL then moves the row's partition, and a
+    """Write ``values`` to the event in ``cell`` (a move to another cell is ``move_event`` first; a
     new ``venue_id``: the row then takes a copy of that venue's name and point).
 
     The event is shown at ``lat, lon``; ``exact`` is its exact point when it is shown approximately.

@@ -68,6 +68,7 @@ async def create_event(
     values = data.model_dump(exclude={"location"})
     values["cell"] = cell_of(shown.lat, shown.lon)
     row = await repository.insert_event(conn, values, shown.lat, shown.lon, _exact_of(exact, data.location_approximate))
+    await repository.place(conn, row["id"], row["cell"])
     if derived.is_public(row):
         async with conn.pipeline():  # one round trip for both
             await derived.write_terms(conn, [(row["cell"], row["id"])])
@@ -119,13 +120,17 @@ async def update_event(
     posted = (derived.is_public(current) or changes.get("status") in derived.PUBLIC) and (
         after != before or not derived.POSTED.isdisjoint(changes)
     )
+    cell = current["cell"]
+    if changes.get("cell", cell) != cell:  # a move: the row and its bound rows copied to the new cell
+        await repository.move_event(conn, cell, changes["cell"], event_id)
+        cell = changes.pop("cell")
     # Pipelined: the old postings' delete and the UPDATE go in one round trip, then the new
     # postings and the rollup change in another.
     async with conn.pipeline():
         if posted and derived.is_public(current):
             await derived.forget_terms(conn, [(current["cell"], event_id)])
         row = await repository.update_event(
-            conn, current["cell"], event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
+            conn, cell, event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
         )
     async with conn.pipeline():
         if posted and derived.is_public(row):
@@ -143,10 +148,11 @@ async def delete_event(conn: Conn, event_id: UUID, *, current: dict[str, Any] | 
         current = await repository.lock_event(conn, event_id)
         if current is None:
             raise NotFound(f"event {event_id} does not exist")
-    async with conn.pipeline():  # one round trip for the three
+    async with conn.pipeline():  # one round trip for the four
         if derived.is_public(current):
             await derived.forget_terms(conn, [(current["cell"], event_id)])
         await repository.delete_event(conn, current["cell"], event_id)
+        await repository.forget(conn, [event_id])
         await derived.change_rollup(conn, derived.counted(current), [])
     gone = Point(lat=current["lat"], lon=current["lon"])
     change = EventChange(event_id, "deleted", gone, None, frozenset({"deleted"}))
@@ -165,6 +171,7 @@ async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> 
         return []
     await derived.forget_terms_of_organizers(conn, organizer_ids)
     rows = await repository.delete_events_of_organizers(conn, organizer_ids)
+    await repository.forget(conn, [row["id"] for row in rows])
     await derived.change_rollup(conn, [c for row in rows for c in derived.counted(row)], [])
     changes = []
     for row in rows:

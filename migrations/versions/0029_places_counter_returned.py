@@ -1,7 +1,7 @@
 """``ticketing_take`` returns the event's places counter as it left it.
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 
 The function (migration 0021) holds or sells places of an event's tiers and of the event in one
 statement. It now returns the event's ``event_places`` row after the update (``capacity``,
@@ -14,7 +14,7 @@ transaction (no caller sees it missing).
 from alembic import op
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
