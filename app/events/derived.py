@@ -36,6 +36,9 @@ PUBLIC = frozenset({"published", "cancelled"})
 DERIVED_TABLES = ("event_terms", "tile_rollup_fine", "tile_rollup", "tile_rollup_coarse")
 # Everything derived counted again from ``events`` (the rollups against their horizon).
 REBUILD = "SELECT events_derived_rebuild()"
+# The id -> cell locator made again from ``events`` (part of ``events_derived_rebuild``, migration 0030;
+# alone where a bulk load counts the rest in phases of its own).
+LOCATOR_REBUILD = ("DELETE FROM event_locator", "INSERT INTO event_locator (id, cell) SELECT id, cell FROM events")
 # Columns of ``events`` whose change changes a row's postings (``search`` follows these three).
 POSTED = frozenset({"cell", "title", "tags", "description", "status", "starts_at", "ends_at"})
 

@@ -121,14 +121,14 @@ async def update_event(
         after != before or not derived.POSTED.isdisjoint(changes)
     )
     cell = current["cell"]
-    if changes.get("cell", cell) != cell:  # a move: the row and its bound rows copied to the new cell
-        await repository.move_event(conn, cell, changes["cell"], event_id)
-        cell = changes.pop("cell")
-    # Pipelined: the old postings' delete and the UPDATE go in one round trip, then the new
-    # postings and the rollup change in another.
+    # Pipelined: the old postings' delete (read from the row as it is: before it moves) and the
+    # UPDATE go in one round trip, then the new postings and the rollup change in another.
     async with conn.pipeline():
         if posted and derived.is_public(current):
-            await derived.forget_terms(conn, [(current["cell"], event_id)])
+            await derived.forget_terms(conn, [(cell, event_id)])
+        if changes.get("cell", cell) != cell:  # a move: the row and its bound rows copied to the new cell
+            await repository.move_event(conn, cell, changes["cell"], event_id)
+            cell = changes.pop("cell")
         row = await repository.update_event(
             conn, cell, event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
         )

@@ -242,7 +242,7 @@ class _Seeder:
 
     def _restore(self, control: Connection, deferred: list[bulk.Deferred]) -> None:
         """Foreign keys back (validated), the postings written, indexes rebuilt over several
-        connections, then the tile rollup counted."""
+        connections, then the tile rollup counted and the locator filled."""
         try:
             with self._phase("foreign keys"), control.transaction():
                 for table in deferred:
@@ -252,8 +252,10 @@ class _Seeder:
             with self._phase("indexes"):
                 for table in deferred:
                     bulk.build_indexes(self.url, table, self._connections(), tune_session)
-            with self._phase("tile rollup"), control.transaction():
+            with self._phase("tile rollup and locator"), control.transaction():
                 control.execute(ROLLUP_REBUILD)
+                for statement in derived.LOCATOR_REBUILD:
+                    control.execute(statement)
         except (psycopg.Error, KeyboardInterrupt) as error:
             statements = ";\n".join(
                 [statement for table in deferred for statement in table.statements()] + [DERIVED_REBUILD]

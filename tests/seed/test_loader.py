@@ -89,3 +89,15 @@ def test_every_category_is_used(seeded: str) -> None:
     used = {slug for (slug,) in fetch(seeded, "SELECT DISTINCT category FROM events")}
     assert used == {slug for (slug,) in fetch(seeded, "SELECT slug FROM categories")}
     assert len(used) == 12
+
+
+def test_a_load_fills_the_event_locator(seeded: str) -> None:
+    """Every loaded event is found by its id alone through ``event_locator`` (one cell, one shard)."""
+    with psycopg.connect(seeded) as conn:
+        missing = conn.execute(
+            "SELECT count(*) FROM events e LEFT JOIN event_locator l ON l.id = e.id AND l.cell = e.cell "
+            "WHERE l.id IS NULL"
+        ).fetchone()
+        counts = conn.execute("SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM event_locator)").fetchone()
+    assert missing == (0,)
+    assert counts is not None and counts[0] == counts[1] > 0
