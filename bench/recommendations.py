@@ -22,8 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import math
+import os
 import random
+import statistics
 import sys
 import time
 import uuid
@@ -49,7 +52,9 @@ PASSWORD = "bench password: seven violet trams at dawn"
 SEEDS = 3
 T_95_2DOF = 4.303
 SIGNED_IN = 20
-REQUESTS = 300
+REQUESTS = 100  # per round and kind of request
+ROUNDS = 5
+WARM_UP = 20
 UNLIMITED = "1000000/1"
 KINDS = ("view",) * 10 + ("save",) * 4 + ("rsvp",) * 4 + ("purchase", "share")
 
@@ -97,38 +102,65 @@ def _ci(values: list[float]) -> str:
 # ---------------------------------------------------------------- latency
 
 
-def latency(events: int, people: int, seed: int) -> str:
+def latency(events: int, people: int, seed: int, *, rounds: int = ROUNDS, fresh: bool = False) -> str:
     # A database of its own: this benchmark adds people and signals, and needs its own migrations.
+    # The population and its trained model stay there for the next run (``fresh`` remakes both).
     url = ensure_database(events, seed, name=f"happenings_bench_rec_{events}")
-    _forget(url)
-    try:
-        started = time.perf_counter()
-        anchors = _population(url, people, seed)
-        _log(f"{people:,} people and their signals in {time.perf_counter() - started:.0f} s")
-        train_s, summary = _train(url)
-        _log(f"trained in {train_s:.1f} s: {summary}")
-        env = {
-            "HAPPENINGS_LOG_LEVEL": "WARNING",
-            "HAPPENINGS_REDIS__KEY_PREFIX": "bench-recommendations:",
-            "HAPPENINGS_RECOMMENDATIONS__MODEL_POLL_S": "0.5",
-            **{f"HAPPENINGS_AUTH__{name}": UNLIMITED for name in ("LOGIN_IP_LIMIT", "LOGIN_ACCOUNT_LIMIT",
-                                                                     "REGISTER_IP_LIMIT", "REGISTER_ACCOUNT_LIMIT")},
-        }  # fmt: skip
-        with run_service(url, env=env) as base:
-            figures = asyncio.run(_measure(base, url, anchors, seed))
-    finally:
+    made = _population_size(url)
+    if fresh or made != people:
         _forget(url)
-    rows = [[name, f"{len(v):,}", ms(percentile(v, 50)), ms(percentile(v, 95))] for name, v in figures.items()]
+        started = time.perf_counter()
+        _population(url, people, seed)
+        _log(f"{people:,} people and their signals in {time.perf_counter() - started:.0f} s")
+    else:
+        _log(f"reusing the {people:,} people already there")
+    trained = None if fresh or made != people else _trained(url)
+    if trained is None:
+        trained = _train(url)
+        _log(f"trained in {trained[0]:.1f} s: {trained[1]}")
+    train_s, summary = trained
+    env = {
+        "HAPPENINGS_LOG_LEVEL": "WARNING",
+        "HAPPENINGS_REDIS__KEY_PREFIX": "bench-recommendations:",
+        "HAPPENINGS_RECOMMENDATIONS__MODEL_POLL_S": "0.5",
+        **{f"HAPPENINGS_AUTH__{name}": UNLIMITED for name in ("LOGIN_IP_LIMIT", "LOGIN_ACCOUNT_LIMIT",
+                                                                 "REGISTER_IP_LIMIT", "REGISTER_ACCOUNT_LIMIT")},
+    }  # fmt: skip
+    load_before = os.getloadavg()
+    with run_service(url, env=env) as base:
+        per_round = asyncio.run(_measure(base, url, seed, rounds))
+    load_after = os.getloadavg()
+    rows = []
+    for name in per_round[0]:
+        p50s = [percentile(r[name], 50) for r in per_round]
+        p95s = [percentile(r[name], 95) for r in per_round]
+        rows.append([
+            name, f"{sum(len(r[name]) for r in per_round):,}", ms(statistics.median(p50s)),
+            ms(statistics.median(p95s)), f"{ms(min(p95s))} to {ms(max(p95s))}",
+        ])  # fmt: skip
     return (
         f"### Latency over HTTP ({events:,} events, {people:,} people, model cached)\n\n"
         f"Training (`python -m app.recommendations train`'s code on this population): **{train_s:.1f} s** "
-        f"({summary}).\n\n" + markdown_table(["request", "n", "p50", "p95"], rows) + "\n"
+        f"({summary}).\n\n"
+        f"{rounds} rounds of {REQUESTS} requests of each kind, one in flight; p50 and p95 are the medians of "
+        f"the rounds' figures. Load average {load_before[0]:.1f} before, {load_after[0]:.1f} after.\n\n"
+        + markdown_table(["request", "n", "p50", "p95", "p95 range over rounds"], rows)
+        + "\n"
     )
 
 
-def _population(url: str, people: int, seed: int) -> list[tuple[float, float]]:
+def _population_size(url: str) -> int:
+    """How many synthetic people the database holds (the signed-in stand-ins included)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM accounts WHERE email LIKE %s AND email NOT LIKE %s", (f"%@{DOMAIN}", "signed%")
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _population(url: str, people: int, seed: int) -> None:
     """``people`` accounts with ~20 signals each: a home area (the cell of a random seeded event),
-    a favourite category and two favourite organizers there. Returns each person's area centre."""
+    a favourite category and two favourite organizers there."""
     rng = random.Random(seed)
     with psycopg.connect(url, row_factory=dict_row) as conn:
         rows = conn.execute(
@@ -139,20 +171,17 @@ def _population(url: str, people: int, seed: int) -> list[tuple[float, float]]:
     by_cell: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_cell[row["cell"]].append(row)
-    weighted = [row for row in rows]
     now = datetime.now(UTC)
     accounts = io.StringIO()
     signals = io.StringIO()
-    anchors = []
     for i in range(people):
-        anchor = rng.choice(weighted)
+        anchor = rng.choice(rows)
         pool = by_cell[anchor["cell"]]
         category = rng.choice(pool)["category"]
         favourites = {rng.choice(pool)["organizer_id"] for _ in range(2)}
         liked = [e for e in pool if e["category"] == category or e["organizer_id"] in favourites] or pool
         account = uuid.uuid4()
         accounts.write(f"{account}\tp{i}@{DOMAIN}\n")
-        anchors.append((anchor["lat"], anchor["lon"]))
         for _ in range(20):
             event = rng.choice(liked) if rng.random() < 0.7 else rng.choice(pool)
             at = now - timedelta(seconds=rng.uniform(0, 120 * 86400))
@@ -166,10 +195,11 @@ def _population(url: str, people: int, seed: int) -> list[tuple[float, float]]:
         ) as copy:
             copy.write(signals.getvalue())
         conn.execute("ANALYZE interactions")
-    return anchors
 
 
 def _train(url: str) -> tuple[float, str]:
+    """Train as ``python -m app.recommendations train`` does; the time and a description are kept
+    in the stored model's summary for later runs."""
     from app.recommendations.training import train_and_store
 
     async def go() -> tuple[float, str]:
@@ -182,62 +212,105 @@ def _train(url: str) -> tuple[float, str]:
                 f"version {version}: {s['interactions']:,} signals, {s['people']:,} people, "
                 f"{s['entities']:,} entities, {s['examples']:,} ranker examples; fit {seconds:.1f} s"
             )
+            await conn.execute(
+                "UPDATE recommendation_models SET summary = summary || %s::jsonb WHERE version = %s",
+                (json.dumps({"bench_train_s": total, "bench_described": described}), version),
+            )
             return total, described
 
     return asyncio.run(go())
 
 
-async def _measure(base: str, url: str, anchors: list[tuple[float, float]], seed: int) -> dict[str, list[float]]:
+def _trained(url: str) -> tuple[float, str] | None:
+    """The training time and description of the model a previous run trained, if it is there."""
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        row = conn.execute(
+            "SELECT summary FROM recommendation_models WHERE summary ? 'bench_train_s' ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+    if row is None:
+        return None
+    return float(row["summary"]["bench_train_s"]), f"{row['summary']['bench_described']}; trained by an earlier run"
+
+
+async def _measure(base: str, url: str, seed: int, rounds: int) -> list[dict[str, list[float]]]:
     rng = random.Random(seed)
     tokens = []
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        with psycopg.connect(url) as conn:
+            known = {r[0] for r in conn.execute("SELECT email FROM accounts WHERE email LIKE 'signed%%'").fetchall()}
         for i in range(SIGNED_IN):
             email = f"signed{i}@{DOMAIN}"
-            assert (
-                await http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
-            ).status_code == 202
+            if email not in known:
+                registered = await http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+                assert registered.status_code == 202, registered.text
             response = await http.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+            assert response.status_code == 200, response.text
             tokens.append((response.json()["access_token"], email))
-        # Each signed-in person takes over the signals of one synthetic person (and their area).
         with psycopg.connect(url, autocommit=True) as conn:
+            # Each signed-in person takes over the signals of one synthetic person (and their area).
             for i, (_token, email) in enumerate(tokens):
                 conn.execute(
                     "UPDATE interactions SET account_id = (SELECT id FROM accounts WHERE email = %s) "
                     "WHERE account_id = (SELECT id FROM accounts WHERE email = %s)",
                     (email, f"p{i}@{DOMAIN}"),
                 )
-            sample = "SELECT id FROM events TABLESAMPLE SYSTEM (1) WHERE status = 'published' LIMIT 200"
-            event_ids = [r[0] for r in conn.execute(sample).fetchall()]
+            # ... and asks from the middle of their area (the median of the events they acted on).
+            anchors = []
+            for _token, email in tokens:
+                row = conn.execute(
+                    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ST_Y(e.geom)), "
+                    "percentile_cont(0.5) WITHIN GROUP (ORDER BY ST_X(e.geom)) FROM interactions i "
+                    "JOIN events e ON e.cell = i.cell AND e.id = i.event_id "
+                    "WHERE i.account_id = (SELECT id FROM accounts WHERE email = %s)",
+                    (email,),
+                ).fetchone()
+                assert row is not None and row[0] is not None, email
+                anchors.append((float(row[0]), float(row[1])))
+            sample = (
+                "SELECT id, ST_Y(geom), ST_X(geom) FROM events TABLESAMPLE SYSTEM (1) REPEATABLE (%s) "
+                "WHERE status = 'published' LIMIT 200"
+            )
+            events = conn.execute(sample, (seed,)).fetchall()
         for _ in range(40):  # the API loads the trained model in the background
             version = await http.get("/api/v1/recommendations", params={"lat": anchors[0][0], "lon": anchors[0][1]})
             if version.json().get("model_version", 0) > 0:
                 break
             await asyncio.sleep(0.5)
     connection = HttpConnection(base)
-    figures: dict[str, list[float]] = {
-        "for you (signed in)": [],
-        "popular near here (anonymous)": [],
-        "similar events": [],
-    }
+    per_round = []
     try:
-        for n in range(REQUESTS):
+        for n in range(WARM_UP):
             token, _ = tokens[n % len(tokens)]
             lat, lon = anchors[n % len(tokens)]
-            figures["for you (signed in)"].append(
-                await _get(connection, f"/api/v1/me/recommendations?lat={lat}&lon={lon}&limit=10",
-                           [("Authorization", f"Bearer {token}")]))  # fmt: skip
-            lat, lon = anchors[rng.randrange(len(anchors))]
-            figures["popular near here (anonymous)"].append(
-                await _get(connection, f"/api/v1/recommendations?lat={lat}&lon={lon}&limit=10", [])
-            )
-            figures["similar events"].append(
-                await _get(
-                    connection, f"/api/v1/events/{event_ids[n % len(event_ids)]}/similar?limit=10", [], ok=(200, 404)
+            await _get(connection, f"/api/v1/me/recommendations?lat={lat}&lon={lon}&limit=10",
+                       [("Authorization", f"Bearer {token}")])  # fmt: skip
+        for _ in range(rounds):
+            figures: dict[str, list[float]] = {
+                "for you (signed in)": [],
+                "popular near here (anonymous)": [],
+                "similar events": [],
+            }
+            for n in range(REQUESTS):
+                token, _ = tokens[n % len(tokens)]
+                lat, lon = anchors[n % len(tokens)]
+                figures["for you (signed in)"].append(
+                    await _get(connection, f"/api/v1/me/recommendations?lat={lat}&lon={lon}&limit=10",
+                               [("Authorization", f"Bearer {token}")]))  # fmt: skip
+                _, lat, lon = events[rng.randrange(len(events))]
+                figures["popular near here (anonymous)"].append(
+                    await _get(connection, f"/api/v1/recommendations?lat={lat}&lon={lon}&limit=10", [])
                 )
-            )
+                figures["similar events"].append(
+                    await _get(
+                        connection, f"/api/v1/events/{events[n % len(events)][0]}/similar?limit=10", [], ok=(200, 404)
+                    )
+                )
+            per_round.append(figures)
+            _log("round: for you p50 {} p95 {} ms".format(*(ms(percentile(figures["for you (signed in)"], p))
+                                                           for p in (50, 95))))  # fmt: skip
     finally:
         await connection.close()
-    return figures
+    return per_round
 
 
 async def _get(
@@ -262,14 +335,20 @@ def _forget(url: str) -> None:
 
 
 def run(
-    sizes: Sequence[int], seed: int = 42, *, people: int = 100_000, parts: Sequence[str] = ("quality", "latency")
+    sizes: Sequence[int],
+    seed: int = 42,
+    *,
+    people: int = 100_000,
+    parts: Sequence[str] = ("quality", "latency"),
+    rounds: int = ROUNDS,
+    fresh: bool = False,
 ) -> str:
     sections = []
     if "quality" in parts:
         sections.append(quality(seed))
         print(sections[-1], flush=True)
     if "latency" in parts:
-        sections.append(latency(max(sizes), people, seed))
+        sections.append(latency(max(sizes), people, seed, rounds=rounds, fresh=fresh))
         print(sections[-1], flush=True)
     return "\n".join(sections)
 
@@ -285,9 +364,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quality-only", action="store_true")
     parser.add_argument("--perf-only", action="store_true")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="latency rounds (medians over them)")
+    parser.add_argument("--fresh", action="store_true", help="remake the population and retrain")
     args = parser.parse_args(argv)
     parts = ("quality",) if args.quality_only else ("latency",) if args.perf_only else ("quality", "latency")
-    run([args.events], args.seed, people=args.people, parts=parts)
+    run([args.events], args.seed, people=args.people, parts=parts, rounds=args.rounds, fresh=args.fresh)
 
 
 if __name__ == "__main__":
