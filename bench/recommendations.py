@@ -169,21 +169,36 @@ def _population(url: str, people: int, seed: int) -> None:
             (seed,),
         ).fetchall()
     by_cell: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_category: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
+    by_organizer: dict[tuple[int, Any], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_cell[row["cell"]].append(row)
+        by_category[(row["cell"], row["category"])].append(row)
+        by_organizer[(row["cell"], row["organizer_id"])].append(row)
     now = datetime.now(UTC)
     accounts = io.StringIO()
     signals = io.StringIO()
     for i in range(people):
         anchor = rng.choice(rows)
-        pool = by_cell[anchor["cell"]]
+        cell = anchor["cell"]
+        pool = by_cell[cell]
         category = rng.choice(pool)["category"]
         favourites = {rng.choice(pool)["organizer_id"] for _ in range(2)}
-        liked = [e for e in pool if e["category"] == category or e["organizer_id"] in favourites] or pool
+        # What they like: the area's events of their category or of their organizers (indexed, not
+        # filtered per person: a city's cell holds tens of thousands of events at 1M).
+        of_category = by_category[(cell, category)]
+        of_organizers = [
+            e for o in sorted(favourites, key=str) for e in by_organizer[(cell, o)] if e["category"] != category
+        ]
+        liked = len(of_category) + len(of_organizers)
         account = uuid.uuid4()
         accounts.write(f"{account}\tp{i}@{DOMAIN}\n")
         for _ in range(20):
-            event = rng.choice(liked) if rng.random() < 0.7 else rng.choice(pool)
+            if rng.random() < 0.7:
+                k = rng.randrange(liked)
+                event = of_category[k] if k < len(of_category) else of_organizers[k - len(of_category)]
+            else:
+                event = rng.choice(pool)
             at = now - timedelta(seconds=rng.uniform(0, 120 * 86400))
             signals.write(f"{account}\t{event['cell']}\t{event['id']}\t{event['organizer_id']}\t{event['category']}\t"
                           f"{rng.choice(KINDS)}\t{at.isoformat()}\n")  # fmt: skip
