@@ -6,7 +6,8 @@ Runs ``service.recommend`` in-process (no HTTP) for the signed-in stand-ins of t
 benchmark (``bench.recommendations``, whose population and model it needs: run that first) on its
 database ``happenings_bench_rec_{N}``, with the newest stored model, on a connection set up like the
 service's read connections. Prints the median and p95 of each stage (the person's state, the
-candidate SQL, ranking, the rest), a pyinstrument profile of the whole loop, and
+candidate SQL, ranking, the rest) and of the CPU time this process spent (on a machine shared with
+other work the wall times wait for a CPU; the CPU time much less), a pyinstrument profile of the whole loop, and
 ``EXPLAIN (ANALYZE, BUFFERS)`` of each statement of one warm request.
 """
 
@@ -33,7 +34,7 @@ from bench.recommendations import DOMAIN, SIGNED_IN
 from config.settings import RecommendationSettings
 
 T = TypeVar("T")
-STAGES = ("signals_of", "profile_of", "candidates", "rank")
+STAGES = ("person_of", "candidates", "rank")
 
 
 class _Timed:
@@ -94,12 +95,14 @@ async def _run(url: str, requests: int, profile: bool) -> None:
 
         async def one(n: int) -> float:
             account, lat, lon = people[n % len(people)]
+            cpu = time.process_time()
             started = time.perf_counter()
             page = await service.recommend(
                 conn, model, signer, settings, account_id=account, lat=lat, lon=lon, limit=10, cursor=None,
                 now=datetime.now(UTC),
             )  # fmt: skip
             assert page.items
+            timed.current["cpu (this process)"] = time.process_time() - cpu
             return time.perf_counter() - started
 
         for n in range(len(people)):  # warm: caches, plans
@@ -111,10 +114,12 @@ async def _run(url: str, requests: int, profile: bool) -> None:
         for n in range(requests):
             timed.current.clear()
             total = await one(n)
+            cpu = timed.current.pop("cpu (this process)")
             for name in STAGES:
                 stages[name].append(timed.current[name])
             stages["rest"].append(total - sum(timed.current.values()))
             stages["total"].append(total)
+            stages["cpu (this process)"].append(cpu)
         if profiler is not None:
             profiler.stop()
         print(f"model version {model.version}; {requests} requests of {len(people)} people\n")

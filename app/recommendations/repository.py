@@ -104,18 +104,30 @@ async def events_by_key(conn: Conn, keys: Sequence[tuple[int, UUID]], now: datet
     return await cur.fetchall()
 
 
-async def signals_of(conn: Conn, account_id: UUID, since: datetime, limit: int) -> list[dict[str, Any]]:
-    """The person's latest signals, with the facts of their events (when still there).
+async def person_of(
+    conn: Conn, account_id: UUID, since: datetime, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The person's latest signals with the facts of their events (when still there), and their
+    interests and home (exact point or area cell, when consented).
 
-    Two statements: the signals (the account index of each monthly partition), then their events
-    with the cells as constants, planned against those cells' partitions only (one join of the two
+    The signals and the profile go in one round trip (pipelined); the signals' events follow with
+    the cells as constants, planned against those cells' partitions only (one join of the two
     partitioned tables was planned against every pair of partitions: tens of milliseconds)."""
-    cur = await conn.execute(
-        "SELECT cell, event_id, organizer_id, category, kind, occurred_at FROM interactions "
-        "WHERE account_id = %s AND occurred_at > %s ORDER BY occurred_at DESC LIMIT %s",
-        (account_id, since, limit),
-    )
-    signals = await cur.fetchall()
+    async with conn.pipeline():
+        signals_cur = await conn.execute(
+            "SELECT cell, event_id, organizer_id, category, kind, occurred_at FROM interactions "
+            "WHERE account_id = %s AND occurred_at > %s ORDER BY occurred_at DESC LIMIT %s",
+            (account_id, since, limit),
+        )
+        profile_cur = await conn.execute(
+            "SELECT ARRAY(SELECT category FROM profile_interests i WHERE i.account_id = %(a)s ORDER BY category) "
+            "AS interests, p.home_cell, p.home_radius_m, ST_Y(p.home_geom) AS home_lat, "
+            "ST_X(p.home_geom) AS home_lon "
+            "FROM (SELECT %(a)s::uuid AS account_id) AS me LEFT JOIN profiles p ON p.account_id = me.account_id",
+            {"a": account_id},
+        )
+    signals = await signals_cur.fetchall()
+    profile = await profile_cur.fetchone()
     keys = {(row["cell"], row["event_id"]) for row in signals if row["event_id"] is not None}
     events: dict[Any, dict[str, Any]] = {}
     if keys:
@@ -130,18 +142,7 @@ async def signals_of(conn: Conn, account_id: UUID, since: datetime, limit: int) 
         events = {row["id"]: row for row in await cur.fetchall()}
     missing = dict.fromkeys(("venue_id", "tags", "title", "lat", "lon", "starts_at", "event_organizer_id",
                              "event_category", "weekday", "hour"))  # fmt: skip
-    return [{**row, **events.get(row["event_id"], missing)} for row in signals]
-
-
-async def profile_of(conn: Conn, account_id: UUID) -> dict[str, Any] | None:
-    """Interests, and the home (exact point or area cell) when consented."""
-    cur = await conn.execute(
-        "SELECT ARRAY(SELECT category FROM profile_interests i WHERE i.account_id = %(a)s ORDER BY category) "
-        "AS interests, p.home_cell, p.home_radius_m, ST_Y(p.home_geom) AS home_lat, ST_X(p.home_geom) AS home_lon "
-        "FROM (SELECT %(a)s::uuid AS account_id) AS me LEFT JOIN profiles p ON p.account_id = me.account_id",
-        {"a": account_id},
-    )
-    return await cur.fetchone()
+    return [{**row, **events.get(row["event_id"], missing)} for row in signals], profile
 
 
 async def also_went(conn: Conn, cell: int, event_id: UUID, since: datetime, limit: int) -> list[tuple[int, UUID, int]]:

@@ -37,8 +37,7 @@ class Person:
 
 
 async def load_person(conn: Conn, account_id: UUID, now: datetime, settings: RecommendationSettings) -> Person:
-    rows = await repository.signals_of(conn, account_id, now - timedelta(days=365), settings.state_signals)
-    profile = await repository.profile_of(conn, account_id)
+    rows, profile = await repository.person_of(conn, account_id, now - timedelta(days=365), settings.state_signals)
     signals, events, titles = [], {}, {}
     for row in rows:
         signals.append(Interaction(account_id, row["event_id"], row["organizer_id"], row["category"], row["kind"],
