@@ -7,8 +7,9 @@ simulated ones, and both get the same order.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 import numpy as np
 import numpy.typing as npt
@@ -52,20 +53,29 @@ def rank(
     counts: Counts | None = None,
     diversify: bool = True,
     explain: int | None = None,
+    places: int | None = None,
 ) -> list[Ranked]:
     """Every candidate (except events the person already acted on), best first; the reasons of the
-    first ``explain`` (all when None), the part a caller shows."""
+    first ``explain`` (all when None), the part a caller shows. With ``places``, only that many
+    are re-ranked for diversity (the greedy re-rank's first places do not depend on the later ones);
+    a caller that keeps no more loses nothing."""
     pool = [c for c in candidates if c.event_id not in state.seen]
     if not pool:
         return []
     taste = model.vectors.taste(state.weights) if state.known else None
     x = feature_matrix(state, taste, model.vectors, pool, counts or model.counts, point, now)
     scores = model.score(x)
-    ids = [str(c.event_id) for c in pool]
+    # Ties in the id's text order (a UUID's own order is the same, without formatting each).
+    ids = [c.event_id if isinstance(c.event_id, UUID) else str(c.event_id) for c in pool]
     order = sorted(range(len(pool)), key=lambda i: (-scores[i], ids[i]))
     if diversify:  # the head is what people see; the tail keeps the blend's order
-        keys = [(c.organizer_id, c.category) for c in pool]
-        head = diversified(order[:DIVERSIFIED], keys.__getitem__)
+        organizers: dict[Id, int] = {}
+        categories: dict[str, int] = {}
+        keys = [
+            (organizers.setdefault(c.organizer_id, len(organizers)), categories.setdefault(c.category, len(categories)))
+            for c in pool
+        ]
+        head = diversified(order[:DIVERSIFIED], keys.__getitem__, places=places)
         order = head + order[DIVERSIFIED:]
     lats = np.fromiter((c.lat for c in pool), float, len(pool))
     lons = np.fromiter((c.lon for c in pool), float, len(pool))
@@ -83,17 +93,21 @@ def rank(
     ]
 
 
-def diversified(order: Sequence[int], keys: Callable[[int], tuple[Id, str]]) -> list[int]:
+def diversified(
+    order: Sequence[int], keys: Callable[[int], tuple[Hashable, Hashable]], *, places: int | None = None
+) -> list[int]:
     """Greedy re-rank: take the best remaining item that keeps every window of ``WINDOW`` places
     within ``MAX_PER_ORGANIZER`` per organizer and ``MAX_PER_CATEGORY`` per category; when none
     fits both, the best that fits the organizer bound, then the best that fits the category bound,
     then the best remaining (a short list of one organizer is still a list). Looks ahead at most
-    ``DIVERSIFIED`` items; the window's counts are kept as it slides."""
+    ``DIVERSIFIED`` items; the window's counts are kept as it slides. With ``places``, stops after
+    that many picks (the rest follows in the given order)."""
     remaining = [(item, *keys(item)) for item in order]
-    chosen: list[tuple[int, Id, str]] = []
-    organizers: Counter[Id] = Counter()
-    categories: Counter[str] = Counter()
-    while remaining:
+    chosen: list[tuple[int, Hashable, Hashable]] = []
+    organizers: Counter[Hashable] = Counter()
+    categories: Counter[Hashable] = Counter()
+    wanted = len(remaining) if places is None else min(places, len(remaining))
+    while len(chosen) < wanted:
         if len(chosen) >= WINDOW:  # the window is the last WINDOW - 1 places chosen: one leaves it
             _, organizer, category = chosen[-WINDOW]
             organizers[organizer] -= 1
@@ -103,10 +117,12 @@ def diversified(order: Sequence[int], keys: Callable[[int], tuple[Id, str]]) -> 
         chosen.append(entry)
         organizers[entry[1]] += 1
         categories[entry[2]] += 1
-    return [entry[0] for entry in chosen]
+    return [entry[0] for entry in chosen] + [entry[0] for entry in remaining]
 
 
-def _first_fit(remaining: Sequence[tuple[int, Id, str]], organizers: Counter[Id], categories: Counter[str]) -> int:
+def _first_fit(
+    remaining: Sequence[tuple[int, Hashable, Hashable]], organizers: Counter[Hashable], categories: Counter[Hashable]
+) -> int:
     """The first item within both bounds, else within the organizer bound, else the category one, else 0."""
     organizer_fit = category_fit = -1
     for position, (_, organizer, category) in enumerate(remaining[:DIVERSIFIED]):

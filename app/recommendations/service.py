@@ -145,7 +145,7 @@ async def _ranked(
     )  # fmt: skip
     infos = [_info(row) for row in rows]
     display = {row["id"]: row for row in rows}
-    return rank(model, state, infos, point, now.timestamp(), explain=explain), display
+    return rank(model, state, infos, point, now.timestamp(), explain=explain, places=settings.max_results), display
 
 
 def _top(state: PersonState, prefix: str, n: int) -> list[str]:
