@@ -102,7 +102,9 @@ def _ci(values: list[float]) -> str:
 # ---------------------------------------------------------------- latency
 
 
-def latency(events: int, people: int, seed: int, *, rounds: int = ROUNDS, fresh: bool = False) -> str:
+def latency(
+    events: int, people: int, seed: int, *, rounds: int = ROUNDS, fresh: bool = False, train: bool = True
+) -> str:
     # A database of its own: this benchmark adds people and signals, and needs its own migrations.
     # The population and its trained model stay there for the next run (``fresh`` remakes both).
     url = ensure_database(events, seed, name=f"happenings_bench_rec_{events}")
@@ -115,10 +117,15 @@ def latency(events: int, people: int, seed: int, *, rounds: int = ROUNDS, fresh:
     else:
         _log(f"reusing the {people:,} people already there")
     trained = None if fresh or made != people else _trained(url)
-    if trained is None:
+    if trained is None and train:
         trained = _train(url)
         _log(f"trained in {trained[0]:.1f} s: {trained[1]}")
-    train_s, summary = trained
+    training = (
+        f"Training (`python -m app.recommendations train`'s code on this population): **{trained[0]:.1f} s** "
+        f"({trained[1]})."
+        if trained
+        else "Not trained (`--no-train`): served with the hand-set prior blend."
+    )
     env = {
         "HAPPENINGS_LOG_LEVEL": "WARNING",
         "HAPPENINGS_REDIS__KEY_PREFIX": "bench-recommendations:",
@@ -130,8 +137,9 @@ def latency(events: int, people: int, seed: int, *, rounds: int = ROUNDS, fresh:
     with run_service(url, env=env) as base:
         per_round = asyncio.run(_measure(base, url, seed, rounds))
     load_after = os.getloadavg()
+    cpu = {name: statistics.median(r[name][0] for r in per_round) for name in ("cpu: service", "cpu: database")}
     rows = []
-    for name in per_round[0]:
+    for name in [name for name in per_round[0] if not name.startswith("cpu")]:
         p50s = [percentile(r[name], 50) for r in per_round]
         p95s = [percentile(r[name], 95) for r in per_round]
         rows.append([
@@ -140,13 +148,43 @@ def latency(events: int, people: int, seed: int, *, rounds: int = ROUNDS, fresh:
         ])  # fmt: skip
     return (
         f"### Latency over HTTP ({events:,} events, {people:,} people, model cached)\n\n"
-        f"Training (`python -m app.recommendations train`'s code on this population): **{train_s:.1f} s** "
-        f"({summary}).\n\n"
+        f"{training}\n\n"
         f"{rounds} rounds of {REQUESTS} requests of each kind, one in flight; p50 and p95 are the medians of "
         f"the rounds' figures. Load average {load_before[0]:.1f} before, {load_after[0]:.1f} after.\n\n"
         + markdown_table(["request", "n", "p50", "p95", "p95 range over rounds"], rows)
-        + "\n"
+        + f"\n\nCPU per for-you request (median over rounds, from /proc): service {ms(cpu['cpu: service'])} ms, "
+        f"database sessions {ms(cpu['cpu: database'])} ms.\n"
     )
+
+
+def _cpu_s(base: str, url: str) -> tuple[float, float]:
+    """CPU seconds used so far by the service's process and by its database sessions (from /proc:
+    on a machine shared with other work, the CPU a request costs is steadier than its wall time)."""
+    port = base.rsplit(":", 1)[1]
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used(pid: int) -> float:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    service = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                command = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")  # noqa: SIM115
+            except OSError:
+                continue
+            if b"uvicorn" in command and port.encode() in command:
+                service += used(int(entry))
+    with psycopg.connect(url) as conn:
+        pids = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND application_name LIKE 'happenings%%'"
+        ).fetchall()
+    return service, sum(used(pid) for (pid,) in pids)
 
 
 def _population_size(url: str) -> int:
@@ -305,12 +343,18 @@ async def _measure(base: str, url: str, seed: int, rounds: int) -> list[dict[str
                 "popular near here (anonymous)": [],
                 "similar events": [],
             }
+            # For you first, on its own: the CPU the service and its database sessions spend on it.
+            used = _cpu_s(base, url)
             for n in range(REQUESTS):
                 token, _ = tokens[n % len(tokens)]
                 lat, lon = anchors[n % len(tokens)]
                 figures["for you (signed in)"].append(
                     await _get(connection, f"/api/v1/me/recommendations?lat={lat}&lon={lon}&limit=10",
                                [("Authorization", f"Bearer {token}")]))  # fmt: skip
+            after = _cpu_s(base, url)
+            figures["cpu: service"] = [(after[0] - used[0]) / REQUESTS]
+            figures["cpu: database"] = [(after[1] - used[1]) / REQUESTS]
+            for n in range(REQUESTS):
                 _, lat, lon = events[rng.randrange(len(events))]
                 figures["popular near here (anonymous)"].append(
                     await _get(connection, f"/api/v1/recommendations?lat={lat}&lon={lon}&limit=10", [])
@@ -357,13 +401,14 @@ def run(
     parts: Sequence[str] = ("quality", "latency"),
     rounds: int = ROUNDS,
     fresh: bool = False,
+    train: bool = True,
 ) -> str:
     sections = []
     if "quality" in parts:
         sections.append(quality(seed))
         print(sections[-1], flush=True)
     if "latency" in parts:
-        sections.append(latency(max(sizes), people, seed, rounds=rounds, fresh=fresh))
+        sections.append(latency(max(sizes), people, seed, rounds=rounds, fresh=fresh, train=train))
         print(sections[-1], flush=True)
     return "\n".join(sections)
 
@@ -381,9 +426,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--perf-only", action="store_true")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="latency rounds (medians over them)")
     parser.add_argument("--fresh", action="store_true", help="remake the population and retrain")
+    parser.add_argument("--no-train", action="store_true", help="measure with the stored model (or the prior)")
     args = parser.parse_args(argv)
     parts = ("quality",) if args.quality_only else ("latency",) if args.perf_only else ("quality", "latency")
-    run([args.events], args.seed, people=args.people, parts=parts, rounds=args.rounds, fresh=args.fresh)
+    run([args.events], args.seed, people=args.people, parts=parts, rounds=args.rounds, fresh=args.fresh,
+        train=not args.no_train)  # fmt: skip
 
 
 if __name__ == "__main__":
