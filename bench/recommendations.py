@@ -1,20 +1,25 @@
 """Recommendations benchmark: the offline evaluation (quality against two baselines over 3 seeds),
 training time, and for-you latency over HTTP with a trained model.
 
-    python -m bench --only recommendations [--sizes 100000] [--seed 42]
+    python -m bench --only recommendations [--sizes 1000000] [--seed 42]
     python -m bench.recommendations [--events N] [--people P] [--quality-only] [--perf-only]
+                                    [--rounds R] [--fresh] [--no-train]
 
 **Quality** (``bench.recsim`` + ``bench.receval``, docs/recommendations-evaluation.md): a simulated
 population, the last 20% of each person's RSVPs held out by time; P@10, NDCG@10, recall@50,
 catalogue coverage and the share within the person's (hidden) usual radius, for popularity near the
 person, nearest first, and ours; mean and 95% interval (t, 2 degrees of freedom) over 3 seeds.
 
-**Latency**: on the seeded benchmark database of the largest size asked for, ``--people`` synthetic
-people (100k by default) with ~20 signals each around the seeded events, a model trained by the
-same code as ``python -m app.recommendations train`` (timed), then one uvicorn worker: p50/p95 of
+**Latency**: on a database of its own holding the seeded events of the largest size asked for
+(``happenings_bench_rec_N``, the seed's bulk loader), ``--people`` synthetic people (100k by default)
+with ~20 signals each around the seeded events, a model trained by the same code as
+``python -m app.recommendations train`` (timed), then one uvicorn worker: p50/p95 of
 ``GET /api/v1/me/recommendations`` for signed-in people, ``GET /api/v1/recommendations``
-(anonymous) and ``GET /api/v1/events/{id}/similar``, one request in flight, model cached.
-The people it makes (``@recbench.example.com``) are deleted before and after.
+(anonymous) and ``GET /api/v1/events/{id}/similar``, one request in flight, model cached, over
+``--rounds`` rounds (medians of the rounds' figures: the machine may be shared), and the CPU a
+for-you request costs the service and its database sessions. The people it makes
+(``@recbench.example.com``) and the trained model stay for the next run; a different ``--people``
+or ``--fresh`` makes them again, ``--no-train`` measures with whatever model is stored.
 """
 
 from __future__ import annotations
