@@ -1,9 +1,11 @@
 """Every query of the recommendations domain.
 
-Candidates are read per covering H3 cell (each branch bound to one cell, so each is planned
-against its single partition and the walk indexes of migration 0005 serve it): the popular walk,
-the soonest walk, and events of the organizers and categories the person likes. Each branch is
-bounded, so a request reads a few hundred rows whatever the size of the table.
+Candidates are read per covering H3 cell (each read bound to one cell, so each is planned against
+its single partition): the upcoming events inside the circle, once, then the most popular, the
+soonest, and those of the organizers and categories the person likes, a bounded number of each,
+so a request returns a few hundred rows whatever the size of the table. Every statement that
+reaches ``events`` names its cells as constants: ``events`` has many partitions, each with many
+indexes, and a join whose cells are known only at run time is planned against all of them.
 """
 
 from __future__ import annotations
