@@ -64,19 +64,23 @@ def feature_matrix(
     lons = np.fromiter((c.lon for c in candidates), float, n)
     distance = haversine_many_m(point[0], point[1], lats, lons)
     x[:, 0] = np.exp(-distance / (state.radius_m or DEFAULT_RADIUS_M))
-    for i, event in enumerate(candidates):
-        x[i, 1] = state.affinity(f"c:{event.category}")
-        x[i, 2] = state.affinity(f"o:{event.organizer_id}") + (0.2 if event.organizer_id in state.followed else 0.0)
-        if event.venue_id is not None:
-            x[i, 3] = state.affinity(f"v:{event.venue_id}")
-        if event.tags:
-            x[i, 4] = max(state.affinity(f"t:{tag}") for tag in event.tags)
-        x[i, 6] = np.log1p(counts.event.get(event.event_id, 0.0))
-        x[i, 7] = np.log1p(counts.recent.get(event.event_id, 0.0))
-        x[i, 8] = np.log1p(counts.organizer.get(event.organizer_id, 0.0))
-        x[i, 9] = np.log1p(event.listed_popularity)
-        if state.habit is not None:
-            x[i, 10] = np.log(state.habit[habit_bucket(event.weekday, event.hour)] * len(state.habit))
+    # Column by column (one comprehension each, numpy for the arithmetic): a few hundred candidates.
+    weight = state.weights.get
+    if state.total:
+        x[:, 1] = [weight(f"c:{c.category}", 0.0) for c in candidates]
+        x[:, 2] = [weight(f"o:{c.organizer_id}", 0.0) for c in candidates]
+        x[:, 3] = [0.0 if c.venue_id is None else weight(f"v:{c.venue_id}", 0.0) for c in candidates]
+        x[:, 4] = [max([weight(f"t:{tag}", 0.0) for tag in c.tags], default=0.0) for c in candidates]
+        x[:, 1:5] /= state.total
+    if state.followed:
+        x[:, 2] += [0.2 if c.organizer_id in state.followed else 0.0 for c in candidates]
+    x[:, 6] = np.log1p([counts.event.get(c.event_id, 0.0) for c in candidates])
+    x[:, 7] = np.log1p([counts.recent.get(c.event_id, 0.0) for c in candidates])
+    x[:, 8] = np.log1p([counts.organizer.get(c.organizer_id, 0.0) for c in candidates])
+    x[:, 9] = np.log1p([c.listed_popularity for c in candidates])
+    if state.habit is not None:
+        buckets = [habit_bucket(c.weekday, c.hour) for c in candidates]
+        x[:, 10] = np.log(state.habit[buckets] * len(state.habit))
     if taste is not None:
         x[:, 5] = entity_vectors.scores(taste, candidates)
     starts = np.fromiter((c.starts_at for c in candidates), float, n)
@@ -107,9 +111,24 @@ class EntityVectors:
         return result
 
     def scores(self, taste: npt.NDArray[np.float32], candidates: Sequence[EventInfo]) -> Matrix:
-        out = np.zeros(len(candidates))
+        """The mean of the taste against each candidate's known entities (0 without any): one
+        product per distinct entity, then a sum per candidate."""
+        index = self.index.get
+        rows: list[int] = []
+        owners: list[int] = []
         for i, event in enumerate(candidates):
-            ids = [self.index[key] for key in entity_keys(event) if key in self.index]
-            if ids:
-                out[i] = float((self.factors[ids] @ taste).mean())
+            for key in entity_keys(event):
+                row = index(key)
+                if row is not None:
+                    rows.append(row)
+                    owners.append(i)
+        out = np.zeros(len(candidates))
+        if not rows:
+            return out
+        distinct, inverse = np.unique(np.asarray(rows), return_inverse=True)
+        per_entity = (self.factors[distinct] @ taste).astype(np.float64)
+        n = len(candidates)
+        sums = np.bincount(owners, weights=per_entity[inverse], minlength=n)
+        known = np.bincount(owners, minlength=n)
+        np.divide(sums, known, out=out, where=known > 0)
         return out

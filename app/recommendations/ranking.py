@@ -7,8 +7,9 @@ simulated ones, and both get the same order.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 import numpy as np
 import numpy.typing as npt
@@ -23,8 +24,8 @@ from geo.distance import haversine_many_m
 WINDOW = 10
 MAX_PER_ORGANIZER = 3
 MAX_PER_CATEGORY = 5
-REASON_MIN = 0.15
-DIVERSIFIED = 200  # a feature's part of the score below this is not worth saying
+REASON_MIN = 0.15  # a feature's part of the score below this is not worth saying
+DIVERSIFIED = 200  # the head of the blend's order that is re-ranked (and the look-ahead of each pick)
 _EMPTY = Counts({}, {}, {})
 
 
@@ -51,53 +52,91 @@ def rank(
     *,
     counts: Counts | None = None,
     diversify: bool = True,
+    explain: int | None = None,
+    places: int | None = None,
 ) -> list[Ranked]:
-    """Every candidate (except events the person already acted on), best first."""
+    """Every candidate (except events the person already acted on), best first; the reasons of the
+    first ``explain`` (all when None), the part a caller shows. With ``places``, only that many
+    are re-ranked for diversity (the greedy re-rank's first places do not depend on the later ones);
+    a caller that keeps no more loses nothing."""
     pool = [c for c in candidates if c.event_id not in state.seen]
     if not pool:
         return []
     taste = model.vectors.taste(state.weights) if state.known else None
     x = feature_matrix(state, taste, model.vectors, pool, counts or model.counts, point, now)
     scores = model.score(x)
-    parts = model.contributions(x)
-    order = sorted(range(len(pool)), key=lambda i: (-scores[i], str(pool[i].event_id)))
+    # Ties in the id's text order (a UUID's own order is the same, without formatting each).
+    ids = [c.event_id if isinstance(c.event_id, UUID) else str(c.event_id) for c in pool]
+    order = sorted(range(len(pool)), key=lambda i: (-scores[i], ids[i]))
     if diversify:  # the head is what people see; the tail keeps the blend's order
-        head = diversified(order[:DIVERSIFIED], lambda i: (pool[i].organizer_id, pool[i].category))
+        organizers: dict[Id, int] = {}
+        categories: dict[str, int] = {}
+        keys = [
+            (organizers.setdefault(c.organizer_id, len(organizers)), categories.setdefault(c.category, len(categories)))
+            for c in pool
+        ]
+        head = diversified(order[:DIVERSIFIED], keys.__getitem__, places=places)
         order = head + order[DIVERSIFIED:]
     lats = np.fromiter((c.lat for c in pool), float, len(pool))
     lons = np.fromiter((c.lon for c in pool), float, len(pool))
     distances = haversine_many_m(point[0], point[1], lats, lons)
+    explained = len(order) if explain is None else explain
+    parts = model.contributions(x[order[:explained]])
     return [
-        Ranked(pool[i], float(scores[i]), float(distances[i]), _reasons(parts[i], x[i], state, pool[i])) for i in order
+        Ranked(
+            pool[i],
+            float(scores[i]),
+            float(distances[i]),
+            _reasons(parts[place], x[i], state, pool[i]) if place < explained else (),
+        )
+        for place, i in enumerate(order)
     ]
 
 
-def diversified(order: Sequence[int], keys: Callable[[int], tuple[Id, str]]) -> list[int]:
+def diversified(
+    order: Sequence[int], keys: Callable[[int], tuple[Hashable, Hashable]], *, places: int | None = None
+) -> list[int]:
     """Greedy re-rank: take the best remaining item that keeps every window of ``WINDOW`` places
     within ``MAX_PER_ORGANIZER`` per organizer and ``MAX_PER_CATEGORY`` per category; when none
     fits both, the best that fits the organizer bound, then the best that fits the category bound,
-    then the best remaining (a short list of one organizer is still a list)."""
-    remaining = list(order)
-    chosen: list[int] = []
-    while remaining:
-        window = chosen[-(WINDOW - 1) :]
-        organizers = Counter(keys(i)[0] for i in window)
-        categories = Counter(keys(i)[1] for i in window)
-        fits = [
-            (organizers[keys(item)[0]] < MAX_PER_ORGANIZER, categories[keys(item)[1]] < MAX_PER_CATEGORY)
-            for item in remaining[:200]
-        ]
-        chosen.append(remaining.pop(_first_fit(fits)))
-    return chosen
+    then the best remaining (a short list of one organizer is still a list). Looks ahead at most
+    ``DIVERSIFIED`` items; the window's counts are kept as it slides. With ``places``, stops after
+    that many picks (the rest follows in the given order)."""
+    remaining = [(item, *keys(item)) for item in order]
+    chosen: list[tuple[int, Hashable, Hashable]] = []
+    organizers: Counter[Hashable] = Counter()
+    categories: Counter[Hashable] = Counter()
+    wanted = len(remaining) if places is None else min(places, len(remaining))
+    while len(chosen) < wanted:
+        if len(chosen) >= WINDOW:  # the window is the last WINDOW - 1 places chosen: one leaves it
+            _, organizer, category = chosen[-WINDOW]
+            organizers[organizer] -= 1
+            categories[category] -= 1
+        picked = _first_fit(remaining, organizers, categories)
+        entry = remaining.pop(picked)
+        chosen.append(entry)
+        organizers[entry[1]] += 1
+        categories[entry[2]] += 1
+    return [entry[0] for entry in chosen] + [entry[0] for entry in remaining]
 
 
-def _first_fit(fits: Sequence[tuple[bool, bool]]) -> int:
+def _first_fit(
+    remaining: Sequence[tuple[int, Hashable, Hashable]], organizers: Counter[Hashable], categories: Counter[Hashable]
+) -> int:
     """The first item within both bounds, else within the organizer bound, else the category one, else 0."""
-    for wanted in ((True, True), (True, None), (None, True)):
-        for position, fit in enumerate(fits):
-            if all(w is None or f == w for w, f in zip(wanted, fit, strict=True)):
-                return position
-    return 0
+    organizer_fit = category_fit = -1
+    for position, (_, organizer, category) in enumerate(remaining[:DIVERSIFIED]):
+        fits_organizer = organizers[organizer] < MAX_PER_ORGANIZER
+        fits_category = categories[category] < MAX_PER_CATEGORY
+        if fits_organizer and fits_category:
+            return position
+        if fits_organizer and organizer_fit < 0:
+            organizer_fit = position
+        if fits_category and category_fit < 0:
+            category_fit = position
+    if organizer_fit >= 0:
+        return organizer_fit
+    return max(category_fit, 0)
 
 
 def _reasons(

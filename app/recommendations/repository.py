@@ -1,9 +1,11 @@
 """Every query of the recommendations domain.
 
-Candidates are read per covering H3 cell (each branch bound to one cell, so each is planned
-against its single partition and the walk indexes of migration 0005 serve it): the popular walk,
-the soonest walk, and events of the organizers and categories the person likes. Each branch is
-bounded, so a request reads a few hundred rows whatever the size of the table.
+Candidates are read per covering H3 cell (each read bound to one cell, so each is planned against
+its single partition): the upcoming events inside the circle, once, then the most popular, the
+soonest, and those of the organizers and categories the person likes, a bounded number of each,
+so a request returns a few hundred rows whatever the size of the table. Every statement that
+reaches ``events`` names its cells as constants: ``events`` has many partitions, each with many
+indexes, and a join whose cells are known only at run time is planned against all of them.
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ _EVENT_COLUMNS = (
     "(extract(isodow FROM e.starts_at AT TIME ZONE e.timezone))::int - 1 AS weekday, "
     "(extract(hour FROM e.starts_at AT TIME ZONE e.timezone))::int AS hour"
 )
-_NEAR = (
-    f"{PUBLIC} AND e.status IN ('published', 'cancelled') AND e.ends_at > %(now)s AND e.starts_at < %(until)s "
-    "AND ST_DWithin(e.geom::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius)s)"
-)
+_UPCOMING = f"{PUBLIC} AND e.status IN ('published', 'cancelled') AND e.ends_at > %(now)s AND e.starts_at < %(until)s"
+_INSIDE = "ST_DWithin(e.geom::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius)s)"
 
 
 async def candidates(
@@ -39,33 +39,43 @@ async def candidates(
     organizers: Sequence[UUID],
     categories: Sequence[str],
 ) -> list[dict[str, Any]]:
-    """Upcoming public events near the point: popular, soonest, and of liked organizers/categories."""
+    """Upcoming public events near the point, per covering cell the ``per_branch`` first of each
+    order: most popular, soonest, soonest of the liked organizers, most popular of the liked
+    categories (each event once, with its organizer's name).
+
+    One read of the circle per cell (its spatial index, a few columns), the four orders ranked over
+    what it found, and the full rows read for the chosen only. The cells are constants of the
+    statement, once per cell's read and again for the final join, so that each part is planned
+    against the partitions of those cells only (a join on (cell, id) alone would be planned against
+    every partition of the table)."""
+    if not cells:
+        return []
     params: dict[str, Any] = {
         "lat": point[0], "lon": point[1], "now": now, "until": until, "radius": radius_m, "n": per_branch,
-        "organizers": list(organizers), "categories": list(categories),
+        "organizers": list(organizers), "categories": list(categories), "cells": list(cells),
     }  # fmt: skip
-    branches = []
+    reads = []
     for i, cell in enumerate(cells):
         params[f"c{i}"] = cell
-        where = f"e.cell = %(c{i})s AND {_NEAR}"
-        branches.append(f"(SELECT e.cell, e.id FROM events e WHERE {where} ORDER BY -e.popularity, e.id LIMIT %(n)s)")
-        branches.append(f"(SELECT e.cell, e.id FROM events e WHERE {where} ORDER BY e.starts_at, e.id LIMIT %(n)s)")
-        if organizers:
-            branches.append(
-                f"(SELECT e.cell, e.id FROM events e WHERE {where} AND e.organizer_id = ANY(%(organizers)s) "
-                "ORDER BY e.starts_at, e.id LIMIT %(n)s)"
-            )
-        if categories:
-            branches.append(
-                f"(SELECT e.cell, e.id FROM events e WHERE {where} AND e.category = ANY(%(categories)s) "
-                "ORDER BY -e.popularity, e.id LIMIT %(n)s)"
-            )
-    if not branches:
-        return []
+        reads.append(
+            "(SELECT e.cell, e.id, e.popularity, e.starts_at, e.organizer_id, e.category FROM events e "
+            f"WHERE e.cell = %(c{i})s AND {_UPCOMING} AND {_INSIDE})"
+        )
     sql = (
-        f"WITH found AS (SELECT DISTINCT cell, id FROM ({' UNION ALL '.join(branches)}) AS b) "
-        f"SELECT {_EVENT_COLUMNS}, o.name AS organizer_name FROM found f "
-        "JOIN events e ON e.cell = f.cell AND e.id = f.id JOIN organizers o ON o.id = e.organizer_id"
+        f"WITH near AS MATERIALIZED ({' UNION ALL '.join(reads)}), "
+        "ranked AS (SELECT cell, id, organizer_id = ANY(%(organizers)s) AS liked_organizer, "
+        "category = ANY(%(categories)s) AS liked_category, "
+        "row_number() OVER (PARTITION BY cell ORDER BY -popularity, id) AS by_popularity, "
+        "row_number() OVER (PARTITION BY cell ORDER BY starts_at, id) AS by_start, "
+        "row_number() OVER (PARTITION BY cell, organizer_id = ANY(%(organizers)s) ORDER BY starts_at, id) "
+        "AS by_organizer, "
+        "row_number() OVER (PARTITION BY cell, category = ANY(%(categories)s) ORDER BY -popularity, id) "
+        "AS by_category FROM near) "
+        f"SELECT {_EVENT_COLUMNS}, o.name AS organizer_name FROM ranked r "
+        "JOIN events e ON e.cell = r.cell AND e.id = r.id AND e.cell = ANY(%(cells)s) "
+        "JOIN organizers o ON o.id = e.organizer_id "
+        "WHERE r.by_popularity <= %(n)s OR r.by_start <= %(n)s OR (r.liked_organizer AND r.by_organizer <= %(n)s) "
+        "OR (r.liked_category AND r.by_category <= %(n)s)"
     )
     cur = await conn.execute(sql, params)
     return await cur.fetchall()
@@ -87,38 +97,54 @@ async def events_by_key(conn: Conn, keys: Sequence[tuple[int, UUID]], now: datet
         return []
     cur = await conn.execute(
         f"SELECT {_EVENT_COLUMNS}, o.name AS organizer_name FROM unnest(%s::bigint[], %s::uuid[]) AS k(cell, id) "
-        "JOIN events e ON e.cell = k.cell AND e.id = k.id JOIN organizers o ON o.id = e.organizer_id "
+        # The cells again as constants: planned against their partitions only.
+        "JOIN events e ON e.cell = k.cell AND e.id = k.id AND e.cell = ANY(%s) "
+        "JOIN organizers o ON o.id = e.organizer_id "
         f"WHERE {PUBLIC} AND e.ends_at > %s",
-        ([k[0] for k in keys], [k[1] for k in keys], now),
+        ([k[0] for k in keys], [k[1] for k in keys], sorted({k[0] for k in keys}), now),
     )
     return await cur.fetchall()
 
 
-async def signals_of(conn: Conn, account_id: UUID, since: datetime, limit: int) -> list[dict[str, Any]]:
-    """The person's latest signals, with the facts of their events (when still there)."""
-    cur = await conn.execute(
-        "SELECT i.event_id, i.organizer_id, i.category, i.kind, i.occurred_at, e.venue_id, e.tags, e.title, "
-        "ST_Y(e.geom) AS lat, ST_X(e.geom) AS lon, e.starts_at, e.organizer_id AS event_organizer_id, "
-        "e.category AS event_category, "
-        "(extract(isodow FROM e.starts_at AT TIME ZONE e.timezone))::int - 1 AS weekday, "
-        "(extract(hour FROM e.starts_at AT TIME ZONE e.timezone))::int AS hour "
-        "FROM (SELECT * FROM interactions WHERE account_id = %s AND occurred_at > %s "
-        "ORDER BY occurred_at DESC LIMIT %s) AS i "
-        "LEFT JOIN events e ON e.cell = i.cell AND e.id = i.event_id",
-        (account_id, since, limit),
-    )
-    return await cur.fetchall()
+async def person_of(
+    conn: Conn, account_id: UUID, since: datetime, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The person's latest signals with the facts of their events (when still there), and their
+    interests and home (exact point or area cell, when consented).
 
-
-async def profile_of(conn: Conn, account_id: UUID) -> dict[str, Any] | None:
-    """Interests, and the home (exact point or area cell) when consented."""
-    cur = await conn.execute(
-        "SELECT ARRAY(SELECT category FROM profile_interests i WHERE i.account_id = %(a)s ORDER BY category) "
-        "AS interests, p.home_cell, p.home_radius_m, ST_Y(p.home_geom) AS home_lat, ST_X(p.home_geom) AS home_lon "
-        "FROM (SELECT %(a)s::uuid AS account_id) AS me LEFT JOIN profiles p ON p.account_id = me.account_id",
-        {"a": account_id},
-    )
-    return await cur.fetchone()
+    The signals and the profile go in one round trip (pipelined); the signals' events follow with
+    the cells as constants, planned against those cells' partitions only (one join of the two
+    partitioned tables was planned against every pair of partitions: tens of milliseconds)."""
+    async with conn.pipeline():
+        signals_cur = await conn.execute(
+            "SELECT cell, event_id, organizer_id, category, kind, occurred_at FROM interactions "
+            "WHERE account_id = %s AND occurred_at > %s ORDER BY occurred_at DESC LIMIT %s",
+            (account_id, since, limit),
+        )
+        profile_cur = await conn.execute(
+            "SELECT ARRAY(SELECT category FROM profile_interests i WHERE i.account_id = %(a)s ORDER BY category) "
+            "AS interests, p.home_cell, p.home_radius_m, ST_Y(p.home_geom) AS home_lat, "
+            "ST_X(p.home_geom) AS home_lon "
+            "FROM (SELECT %(a)s::uuid AS account_id) AS me LEFT JOIN profiles p ON p.account_id = me.account_id",
+            {"a": account_id},
+        )
+    signals = await signals_cur.fetchall()
+    profile = await profile_cur.fetchone()
+    keys = {(row["cell"], row["event_id"]) for row in signals if row["event_id"] is not None}
+    events: dict[Any, dict[str, Any]] = {}
+    if keys:
+        cur = await conn.execute(
+            "SELECT e.id, e.venue_id, e.tags, e.title, ST_Y(e.geom) AS lat, ST_X(e.geom) AS lon, e.starts_at, "
+            "e.organizer_id AS event_organizer_id, e.category AS event_category, "
+            "(extract(isodow FROM e.starts_at AT TIME ZONE e.timezone))::int - 1 AS weekday, "
+            "(extract(hour FROM e.starts_at AT TIME ZONE e.timezone))::int AS hour "
+            "FROM events e WHERE e.cell = ANY(%s) AND e.id = ANY(%s)",
+            (sorted({cell for cell, _ in keys}), [event_id for _, event_id in keys]),
+        )
+        events = {row["id"]: row for row in await cur.fetchall()}
+    missing = dict.fromkeys(("venue_id", "tags", "title", "lat", "lon", "starts_at", "event_organizer_id",
+                             "event_category", "weekday", "hour"))  # fmt: skip
+    return [{**row, **events.get(row["event_id"], missing)} for row in signals], profile
 
 
 async def also_went(conn: Conn, cell: int, event_id: UUID, since: datetime, limit: int) -> list[tuple[int, UUID, int]]:

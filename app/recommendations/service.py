@@ -38,8 +38,7 @@ class Person:
 
 
 async def load_person(conn: Conn, account_id: UUID, now: datetime, settings: RecommendationSettings) -> Person:
-    rows = await repository.signals_of(conn, account_id, now - timedelta(days=365), settings.state_signals)
-    profile = await repository.profile_of(conn, account_id)
+    rows, profile = await repository.person_of(conn, account_id, now - timedelta(days=365), settings.state_signals)
     signals, events, titles = [], {}, {}
     for row in rows:
         signals.append(Interaction(account_id, row["event_id"], row["organizer_id"], row["category"], row["kind"],
@@ -86,7 +85,7 @@ async def recommend(
     point, origin = _origin(person, lat, lon)
     scope = _scope(account_id, point, limit)
     offset, now = _resume(signer, cursor, scope, now)
-    ranked, display = await _ranked(conn, model, person.state, point, now, settings)
+    ranked, display = await _ranked(conn, model, person.state, point, now, settings, explain=offset + limit)
     ranked = ranked[: settings.max_results]
     page = ranked[offset : offset + limit]
     following = offset + limit
@@ -133,7 +132,10 @@ async def _ranked(
     point: tuple[float, float],
     now: datetime,
     settings: RecommendationSettings,
+    *,
+    explain: int,
 ) -> tuple[list[Ranked], dict[Any, dict[str, Any]]]:
+    """The area's candidates ranked, with the reasons of the first ``explain`` (those shown)."""
     radius = settings.candidate_radius_m
     cells = cached_cells_covering_circle(point[0], point[1], radius) or ()
     organizers = _top(state, "o:", 20)
@@ -144,7 +146,7 @@ async def _ranked(
     )  # fmt: skip
     infos = [_info(row) for row in rows]
     display = {row["id"]: row for row in rows}
-    return rank(model, state, infos, point, now.timestamp()), display
+    return rank(model, state, infos, point, now.timestamp(), explain=explain, places=settings.max_results), display
 
 
 def _top(state: PersonState, prefix: str, n: int) -> list[str]:
@@ -226,7 +228,7 @@ async def similar(
     liked = Interaction("-", source.event_id, source.organizer_id, source.category, "save", now.timestamp())
     state = build_state([liked], {source.event_id: source}, (), now.timestamp())
     point = (source.lat, source.lon)
-    ranked, display = await _ranked(conn, model, state, point, now, settings)
+    ranked, display = await _ranked(conn, model, state, point, now, settings, explain=0)
     similar_items = []
     for r in ranked[:limit]:
         reasons = (
