@@ -203,7 +203,8 @@ export interface Sales {
   truncated: boolean;
 }
 
-export type RsvpStatus = 'going' | 'interested' | 'not_going' | 'waitlisted';
+/** An attendee entry's status: an RSVP's answer, or a holder of tickets bought (one entry per tier). */
+export type RsvpStatus = 'going' | 'interested' | 'not_going' | 'waitlisted' | 'ticket_holder';
 
 export interface Attendee {
   account_id: string;
@@ -211,6 +212,9 @@ export interface Attendee {
   display_name: string | null;
   status: RsvpStatus;
   answered_at: string;
+  tier_name: string | null;
+  tickets: number;
+  checked_in: number;
 }
 
 /** The check-in lists a door downloads are read in pages of this many tickets, at most this many pages. */
