@@ -16,7 +16,7 @@ import {section} from '../../accounts/forms';
 import type {Page} from '../../accounts/pages';
 import type {OrgEvent} from '../api';
 import type {OrganizerContext} from '../organizer-pages';
-import {admit, decide, learnt, newState, parseStored, syncQueue, withList, type DoorState, type SyncResult, type Verdict} from './doorbook';
+import {admit, decide, learnt, newState, parseStored, scanTime, scanTimeRefused, syncQueue, withList, type DoorState, type Pending, type SyncResult, type Verdict} from './doorbook';
 import {importPublicKey, parseCode, verifyCode, verifyList, type CheckinList} from './ticketcode';
 import {startCamera, type Stop} from './camera';
 
@@ -144,12 +144,18 @@ export async function doorPage(ctx: OrganizerContext, organizerId: string, event
     syncLog.prepend(h('li', {class: `item door-sync-${result.kind}`}, line));
   };
 
+  /** A queued admission goes with the time this door let the person in (the server records it). */
+  const sendQueued = async (p: Pending) => {
+    const answer = await ctx.api.checkin(p.code, p.door, eventId, scanTime(p, new Date()));
+    return scanTimeRefused(answer.status, answer.body) ? ctx.api.checkin(p.code, p.door, eventId) : answer;
+  };
+
   let syncing = false;
   const sync = async () => {
     if (!state || !state.pending.length || syncing || !online()) return;
     syncing = true;
     try {
-      state = await syncQueue(state, (p) => ctx.api.checkin(p.code, p.door, eventId), (next, result) => {
+      state = await syncQueue(state, sendQueued, (next, result) => {
         state = next;
         save();
         showSynced(result);
