@@ -16,7 +16,7 @@ import {importPage} from './imports';
 import {myEventsPage} from './myevents';
 import {venuePage} from './venue';
 import {salesPage} from './sales';
-import {doorPage} from './door/door';
+import {doorListKept, doorPage} from './door/door';
 import {doorEventsPage} from './door/doorevents';
 
 export interface OrganizerContext extends PageContext {
@@ -28,7 +28,10 @@ export function organizerPage(ctx: PageContext, route: Route, signal: AbortSigna
   const root = h('div', {class: 'page-sections organizer'}, h('p', {class: 'muted', role: 'status'}, 'Loading…'));
   let inner: Page | null = null;
   void (async () => {
-    const me = await signedIn(ctx, routeHash(route));
+    await ctx.session.ready;
+    // Offline, nobody can be signed in: a door that has the event's list still checks tickets.
+    const offlineDoor = route.name === 'event-door' && !ctx.session.account && !navigator.onLine && doorListKept(route.eventId);
+    const me = offlineDoor || (await signedIn(ctx, routeHash(route)));
     if (!me || signal.aborted) return;
     try {
       switch (route.name) {
