@@ -159,9 +159,7 @@ async def attendees_csv(
     rows = await _rows(conn, event, params, None, MAX_EXPORT)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        ["account_id", "email", "display_name", "status", "answered_at", "tier", "tickets", "checked_in"]
-    )
+    writer.writerow(["account_id", "email", "display_name", "status", "answered_at", "tier", "tickets", "checked_in"])
     for row in rows:
         writer.writerow(
             [

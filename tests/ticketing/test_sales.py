@@ -112,6 +112,7 @@ def test_the_hour_the_clocks_skip_has_no_bucket() -> None:
     buckets, _ = series(counts, [], "hour", "Europe/Paris")
     assert [b["start"].isoformat() for b in buckets] == ["2030-03-31T01:00:00+01:00", "2030-03-31T03:00:00+02:00"]
 
+
 async def test_ticket_holders_are_in_the_attendee_list_search_and_export(
     app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
