@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.e2e.accounts import bearer, make_account, sign_in, unique_email
+from tests.e2e.accounts import bearer, mailed_link, make_account, sign_in, token_of, unique_email
 from tests.e2e.test_accessibility import violations
 from tests.e2e.test_organizer_pages import SLOW_MACHINE_TIMEOUT_MS, make_organizer
 
@@ -141,3 +141,38 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str, screens
     assert [datetime.fromisoformat(t["checked_in_at"]) for t in listed] == [now, now]
     again = httpx.post(f"{base_url}/api/v1/checkins", json={"code": code, "door": "South"}, headers=owner)
     assert again.status_code == 409 and again.json()["door"] == "North"
+
+
+def test_a_checker_finds_the_door_from_the_account_menu(new_context: Any, base_url: str) -> None:
+    """A person who only checks tickets has no events to edit, yet reaches each event's door."""
+    email = unique_email("door-boss")
+    organizer = make_organizer(base_url, email, "La Cigale")
+    owner = bearer(base_url, email)
+    now = datetime.now(UTC).replace(microsecond=0)
+    starts = (now + timedelta(days=5)).astimezone(PARIS).replace(hour=21, minute=0, second=0, tzinfo=None)
+    published_event(base_url, owner, organizer, "Midnight Swing", starts)
+    checker_email = unique_email("checker")
+    make_account(base_url, checker_email, name="Cleo Checker")
+    invited = httpx.post(
+        f"{base_url}/api/v1/organizers/{organizer}/invitations",
+        json={"email": checker_email, "role": "checker"},
+        headers=owner,
+    )
+    assert invited.status_code == 201, invited.text
+    token = token_of(mailed_link(base_url, checker_email, "organizer-invitation"))
+    accepted = httpx.post(f"{base_url}/api/v1/invitations/{token}/accept", headers=bearer(base_url, checker_email))
+    assert accepted.status_code == 200, accepted.text
+
+    page = new_context(now=now).new_page()
+    page.set_default_timeout(SLOW_MACHINE_TIMEOUT_MS)
+    sign_in(page, checker_email)
+    page.goto("/#/organize")
+    page.get_by_role("link", name="Check tickets at the door").wait_for()  # nothing to edit, the door is near
+    page.locator("#account-button").click()
+    page.get_by_role("link", name="Check tickets").click()
+    page.get_by_role("heading", name="La Cigale").wait_for()
+    assert violations(page) == []
+    page.get_by_role("link", name="Midnight Swing").click()
+    status = page.locator(".door-status")
+    status.get_by_text("Online").wait_for()
+    assert "0 tickets on the list" in status.inner_text()
