@@ -168,6 +168,7 @@ def test_a_checker_finds_the_door_from_the_account_menu(new_context: Any, base_u
     sign_in(page, checker_email)
     page.goto("/#/organize")
     page.get_by_role("link", name="Check tickets at the door").wait_for()  # nothing to edit, the door is near
+    page.goto("/")
     page.locator("#account-button").click()
     page.get_by_role("link", name="Check tickets").click()
     page.get_by_role("heading", name="La Cigale").wait_for()
