@@ -125,7 +125,7 @@ async def _answer(request: Request, result: service.RsvpResult, event_id: UUID, 
     response_model=AttendeePage,
     responses=_members,
     openapi_extra=openapi(AttendeeParams),
-    summary="The event's RSVPs, oldest first (members of its organizer); search by email or name",
+    summary="Everyone of the event (RSVPs and ticket holders), oldest first (members of its organizer); search",
 )
 async def attendees(
     event_id: UUID,
@@ -139,7 +139,7 @@ async def attendees(
     event = (await event_access(conn, subject, event_id, Role.CHECKER)).event
     paging = _paging(event_id, params, ctx)
     rows = await _rows(conn, event, params, paging.after, paging.limit + 1)
-    body = paging.body(rows, "created_at", "account_id")
+    body = paging.body(rows, "created_at", "entry_id")
     response.headers.update(NO_STORE)
     return AttendeePage(items=[_attendee(r) for r in body["items"]], next_cursor=body["next_cursor"])
 
@@ -149,7 +149,7 @@ async def attendees(
     responses={**_members, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}},
     openapi_extra=openapi(AttendeeParams),
     response_class=Response,
-    summary="The event's RSVPs as CSV (members of its organizer)",
+    summary="Everyone of the event (RSVPs and ticket holders) as CSV (members of its organizer)",
 )
 async def attendees_csv(
     event_id: UUID, params: AttendeeQuery, subject: VerifiedSubjectDep, db: ReadConnDep
@@ -159,7 +159,7 @@ async def attendees_csv(
     rows = await _rows(conn, event, params, None, MAX_EXPORT)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["account_id", "email", "display_name", "status", "answered_at"])
+    writer.writerow(["account_id", "email", "display_name", "status", "answered_at", "tier", "tickets", "checked_in"])
     for row in rows:
         writer.writerow(
             [
@@ -168,6 +168,9 @@ async def attendees_csv(
                 _cell(row["display_name"] or ""),
                 row["status"],
                 row["created_at"].isoformat(),
+                _cell(row["tier_name"] or ""),
+                row["tickets"],
+                row["checked_in"],
             ]
         )
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="attendees-{event_id}.csv"'}
@@ -198,4 +201,7 @@ def _attendee(row: dict[str, Any]) -> Attendee:
         display_name=row["display_name"],
         status=row["status"],
         answered_at=row["created_at"],
+        tier_name=row["tier_name"],
+        tickets=row["tickets"],
+        checked_in=row["checked_in"],
     )

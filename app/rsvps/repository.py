@@ -95,22 +95,41 @@ async def attendees(
     after: tuple[datetime, UUID] | None,
     limit: int,
 ) -> list[Row]:
-    """The event's RSVPs with who answered, oldest first, paged by (created_at, account_id)."""
-    where = ["r.cell = %(cell)s", "r.event_id = %(event)s"]
+    """Everyone of the event, oldest first, paged by (created_at, entry_id): one entry per RSVP, and
+    one per ticket holder and tier (status ``ticket_holder``: valid tickets of paid or free orders).
+
+    ``entry_id`` is the account for an RSVP and a digest of (account, tier) for ticket holders;
+    ``tickets`` counts the entry's valid tickets and ``checked_in`` those admitted at a door.
+    """
+    where = ["true"]
     params: Row = {"cell": cell, "event": event_id, "limit": limit}
     if status is not None:
-        where.append("r.status = %(status)s")
+        where.append("e.status = %(status)s")
         params["status"] = status
     if search:
         where.append("(a.email ILIKE %(pattern)s OR coalesce(a.display_name, '') ILIKE %(pattern)s)")
         params["pattern"] = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     if after is not None:
-        where.append("(r.created_at, r.account_id) > (%(after_at)s, %(after_id)s)")
+        where.append("(e.created_at, e.entry_id) > (%(after_at)s, %(after_id)s)")
         params.update(after_at=after[0], after_id=after[1])
     cur = await conn.execute(
-        "SELECT r.account_id, r.status, r.waitlist_seq, r.created_at, r.updated_at, a.email, "
-        "a.display_name FROM rsvps r JOIN accounts a ON a.id = r.account_id "
-        f"WHERE {' AND '.join(where)} ORDER BY r.created_at, r.account_id LIMIT %(limit)s",
+        "WITH entries AS ("
+        " SELECT r.account_id, r.account_id AS entry_id, r.status, r.created_at, NULL::text AS tier_name,"
+        " count(k.id) AS tickets, count(c.ticket_id) AS checked_in"
+        " FROM rsvps r LEFT JOIN tickets k ON k.cell = r.cell AND k.event_id = r.event_id"
+        " AND k.account_id = r.account_id AND k.order_id IS NULL AND k.status = 'valid'"
+        " LEFT JOIN checkins c ON c.cell = k.cell AND c.ticket_id = k.id"
+        " WHERE r.cell = %(cell)s AND r.event_id = %(event)s GROUP BY r.account_id, r.status, r.created_at"
+        " UNION ALL"
+        " SELECT k.account_id, md5(k.account_id::text || k.tier_id::text)::uuid, 'ticket_holder', min(k.issued_at),"
+        " t.name, count(*), count(c.ticket_id)"
+        " FROM tickets k JOIN ticket_tiers t ON t.cell = k.cell AND t.id = k.tier_id"
+        " LEFT JOIN checkins c ON c.cell = k.cell AND c.ticket_id = k.id"
+        " WHERE k.cell = %(cell)s AND k.event_id = %(event)s AND k.order_id IS NOT NULL AND k.status = 'valid'"
+        " AND k.account_id IS NOT NULL GROUP BY k.account_id, k.tier_id, t.name) "
+        "SELECT e.account_id, e.entry_id, e.status, e.created_at, e.tier_name, e.tickets, e.checked_in, a.email, "
+        "a.display_name FROM entries e JOIN accounts a ON a.id = e.account_id "
+        f"WHERE {' AND '.join(where)} ORDER BY e.created_at, e.entry_id LIMIT %(limit)s",
         params,
     )
     return await cur.fetchall()

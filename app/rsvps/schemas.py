@@ -9,6 +9,8 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 RsvpStatus = Literal["going", "interested", "not_going", "waitlisted"]
+# An attendee entry: an RSVP's answer, or a holder of tickets bought (paid or free orders) of one tier.
+AttendeeStatus = Literal["going", "interested", "not_going", "waitlisted", "ticket_holder"]
 
 
 class RsvpIn(BaseModel):
@@ -27,8 +29,11 @@ class Attendee(BaseModel):
     account_id: UUID
     email: str
     display_name: str | None
-    status: RsvpStatus
-    answered_at: datetime
+    status: AttendeeStatus
+    answered_at: datetime = Field(description="When the person answered, or got their first ticket of the tier")
+    tier_name: str | None = Field(description="The tier of a ticket holder's tickets; null for an RSVP")
+    tickets: int = Field(description="Valid tickets of this entry (a going RSVP has one)")
+    checked_in: int = Field(description="How many of those tickets were admitted at a door")
 
 
 class AttendeePage(BaseModel):
@@ -40,6 +45,6 @@ class AttendeeParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: str | None = Field(None, min_length=1, max_length=100, description="Part of an email or a name")
-    status: RsvpStatus | None = None
+    status: AttendeeStatus | None = None
     limit: int | None = Field(None, ge=1)
     cursor: str | None = Field(None, max_length=512)

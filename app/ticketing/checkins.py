@@ -6,10 +6,17 @@ and where the ticket was used. The check-in list carries every valid ticket of t
 check-in, signed with the key that signs the codes, so a scanner that lost the network keeps
 admitting known tickets (and syncs its check-ins through ``POST /checkins`` when back online,
 where the same rule refuses a ticket another door admitted meanwhile).
+
+An offline admission is synced with ``scanned_at``, the door's clock when it let the person in, and
+that is the check-in time recorded. The first check-in to reach the server still wins, whatever its
+time. The door's clock is believed within bounds: at most ``SCAN_CLOCK_SKEW`` ahead of the server's
+(a phone's clock drifts) and at most ``SCAN_MAX_AGE`` in the past (a door that stays offline longer
+than an event's night and the next day syncs by scanning again); outside them the answer is a 422.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -20,16 +27,39 @@ from app.kit.cursor import CursorSigner, InvalidCursor
 from app.organizers.auth import Role, authorize
 from app.ticketing import repository
 from app.ticketing.context import TicketingContext
-from app.ticketing.errors import AlreadyCheckedIn, InvalidTicket, TicketNotFound, TicketVoid, WrongEvent
+from app.ticketing.errors import (
+    AlreadyCheckedIn,
+    InvalidTicket,
+    ScanTimeOutOfRange,
+    TicketNotFound,
+    TicketVoid,
+    WrongEvent,
+)
 from app.ticketing.signing import BadCode
 
 DEFAULT_LIST_SIZE = 10_000
+SCAN_CLOCK_SKEW = timedelta(minutes=2)
+SCAN_MAX_AGE = timedelta(hours=48)
 
 
 async def admit(
-    conn: Conn, subject: Subject, code: str, door: str, event_id: UUID | None, ctx: TicketingContext
+    conn: Conn,
+    subject: Subject,
+    code: str,
+    door: str,
+    event_id: UUID | None,
+    ctx: TicketingContext,
+    *,
+    scanned_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Check the ticket in at ``door``; refused when used before, void, or for another event."""
+    """Check the ticket in at ``door`` (at ``scanned_at`` for an offline scan synced later, else now);
+    refused when used before, void, or for another event."""
+    now = ctx.clock()
+    if scanned_at is not None:
+        if scanned_at > now + SCAN_CLOCK_SKEW:
+            raise ScanTimeOutOfRange("the scan time is in the future", param="scanned_at")
+        if scanned_at < now - SCAN_MAX_AGE:
+            raise ScanTimeOutOfRange("the scan is older than 48 hours", param="scanned_at")
     try:
         ref = ctx.signer.verify(code.strip())
     except BadCode as exc:
@@ -46,8 +76,8 @@ async def admit(
         raise WrongEvent(f"this ticket is for {event['title']!r}", param="code", ticket_event_id=str(event["id"]))
     if ticket["status"] != "valid":
         raise TicketVoid("this ticket was cancelled or refunded", param="code")
-    now = ctx.clock()
-    if not await repository.insert_checkin(conn, ticket["cell"], ticket["event_id"], ticket["id"], door, now):
+    at = now if scanned_at is None else scanned_at
+    if not await repository.insert_checkin(conn, ticket["cell"], ticket["event_id"], ticket["id"], door, at):
         earlier = await repository.checkin_of(conn, ticket["cell"], ticket["id"])
         assert earlier is not None
         raise AlreadyCheckedIn(
@@ -56,7 +86,7 @@ async def admit(
             checked_in_at=earlier["checked_in_at"].isoformat(),
             door=earlier["door"],
         )
-    return {"ticket_id": ticket["id"], "event_id": ticket["event_id"], "door": door, "checked_in_at": now}
+    return {"ticket_id": ticket["id"], "event_id": ticket["event_id"], "door": door, "checked_in_at": at}
 
 
 async def signed_list(

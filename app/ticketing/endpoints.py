@@ -345,11 +345,11 @@ async def checkin_list(
             403: "Not a checker of the ticket's organizer",
             404: "No such ticket (or not yours to check)",
             409: "Already used (the answer says when and at which door), cancelled, or for another event",
-            422: "Malformed body, or a code whose signature does not check",
+            422: "Malformed body, a code whose signature does not check, or a scan time out of range",
         }
     ),
     summary="Admit a ticket at a door (checkers); a ticket is admitted once",
 )
 async def check_in(body: CheckinIn, subject: VerifiedSubjectDep, work: UnitOfWorkDep, ctx: TicketingDep) -> Checkin:
-    row = await checkins.admit(work.conn, subject, body.code, body.door, body.event_id, ctx)
+    row = await checkins.admit(work.conn, subject, body.code, body.door, body.event_id, ctx, scanned_at=body.scanned_at)
     return Checkin.model_validate(row)

@@ -69,3 +69,9 @@ class WrongEvent(Conflict):
 
 class AlreadyCheckedIn(Conflict):
     slug, title = "already-checked-in", "This ticket was already used"
+
+
+class ScanTimeOutOfRange(ProblemError):
+    """An offline check-in's ``scanned_at`` is ahead of the server's clock or older than accepted."""
+
+    status, slug, title = 422, "scan-time-out-of-range", "The time of the scan is not acceptable"

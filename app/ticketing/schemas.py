@@ -150,6 +150,11 @@ class CheckinIn(BaseModel):
     code: str = Field(min_length=1, max_length=200)
     door: str = Field(min_length=1, max_length=50)
     event_id: UUID | None = Field(None, description="The event the door admits to: a ticket of another is refused")
+    scanned_at: AwareDatetime | None = Field(
+        None,
+        description="When a door admitted the ticket offline (the door's clock), recorded as the check-in time; "
+        "at most 2 minutes ahead of the server's clock and 48 hours old",
+    )
 
 
 class Checkin(BaseModel):

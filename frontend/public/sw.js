@@ -1,34 +1,49 @@
 /* Happenings' service worker: shows Web Push notices and opens the event when one is clicked, and
- * keeps the app's files for offline use once the person's tickets have been shown ("My tickets"
- * opens at the door without a connection).
+ * keeps the app's files for offline use once a page that must work without a connection has been
+ * shown: "My tickets" (opens at the door on the attendee's phone) and the door scanner (reloads at a
+ * door whose wifi went). Each of them keeps its own set of files, in a cache of its own.
  * The push payload is JSON: {title, body, data: {event_id, kind, ...}, notice_id}. */
-const SHELL = 'happenings-shell-v1';
+const SHELL = 'happenings-shell-v2';
+const PURPOSES = ['tickets', 'door'];
 
 self.addEventListener('install', () => self.skipWaiting());
 
 self.addEventListener('activate', (event) => {
+  const current = new Set(PURPOSES.map((p) => `${SHELL}:${p}`));
   event.waitUntil(
     caches
       .keys()
-      .then((names) => Promise.all(names.filter((n) => n.startsWith('happenings-shell-') && n !== SHELL).map((n) => caches.delete(n))))
+      .then((names) => Promise.all(names.filter((n) => n.startsWith('happenings-shell-') && !current.has(n)).map((n) => caches.delete(n))))
       .then(() => self.clients.claim()),
   );
 });
 
-/* The page names the files it runs on ({type: 'keep-offline', files: ['/', '/assets/…']}): the
- * cache is made to hold exactly those (files of an older release go). */
+/* The page names the files it runs on ({type: 'keep-offline', purpose: 'tickets' | 'door', files:
+ * ['/', '/assets/…']}): that purpose's cache is made to hold exactly those (files of an older
+ * release go); the other purpose's files stay. */
 self.addEventListener('message', (event) => {
   const message = event.data || {};
   if (message.type !== 'keep-offline' || !Array.isArray(message.files)) return;
+  const purpose = PURPOSES.includes(message.purpose) ? message.purpose : 'tickets';
   const files = message.files.filter((f) => typeof f === 'string' && (f === '/' || f.startsWith('/assets/'))).slice(0, 200);
   event.waitUntil(
-    caches.open(SHELL).then(async (cache) => {
+    caches.open(`${SHELL}:${purpose}`).then(async (cache) => {
       await cache.addAll(files);
       const keep = new Set(files.map((f) => new URL(f, self.location.origin).href));
       for (const request of await cache.keys()) if (!keep.has(request.url)) await cache.delete(request);
     }),
   );
 });
+
+/* The kept copy of a request from any purpose's cache, or undefined. */
+async function kept(request, options) {
+  for (const purpose of PURPOSES) {
+    const cache = await caches.open(`${SHELL}:${purpose}`);
+    const found = await cache.match(request, options);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 /* Only once files are kept: the page from the network when there is one (and kept fresh), from the
  * cache otherwise; hashed files from the cache first (they never change). The API, tiles and
@@ -40,22 +55,27 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === 'navigate' && url.pathname === '/') {
     event.respondWith(
-      caches.open(SHELL).then(async (cache) => {
-        const kept = await cache.match('/', {ignoreSearch: true});
+      (async () => {
+        const page = await kept('/', {ignoreSearch: true});
         try {
           const fresh = await fetch(request);
-          if (kept && fresh.ok) await cache.put('/', fresh.clone());
+          if (page && fresh.ok) {
+            for (const purpose of PURPOSES) {
+              const cache = await caches.open(`${SHELL}:${purpose}`);
+              if (await cache.match('/', {ignoreSearch: true})) await cache.put('/', fresh.clone());
+            }
+          }
           return fresh;
         } catch (error) {
-          if (kept) return kept;
+          if (page) return page;
           throw error;
         }
-      }),
+      })(),
     );
     return;
   }
   if (url.pathname.startsWith('/assets/')) {
-    event.respondWith(caches.match(request, {cacheName: SHELL}).then((kept) => kept || fetch(request)));
+    event.respondWith(kept(request).then((found) => found || fetch(request)));
   }
 });
 

@@ -172,6 +172,8 @@ def test_keyboard_only_sign_in(new_context: Any, base_url: str) -> None:
     page.keyboard.press("Tab")
     assert focused(page)["text"] == "Organize events"
     page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Check tickets"
+    page.keyboard.press("Tab")
     assert focused(page)["text"] == "Notifications"
     page.keyboard.press("Tab")
     assert focused(page)["text"] == "Log out"

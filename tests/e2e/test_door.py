@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.e2e.accounts import bearer, make_account, sign_in, unique_email
+from tests.e2e.accounts import bearer, mailed_link, make_account, sign_in, token_of, unique_email
 from tests.e2e.test_accessibility import violations
 from tests.e2e.test_organizer_pages import SLOW_MACHINE_TIMEOUT_MS, make_organizer
 
@@ -63,6 +63,9 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str, screens
     guest = bearer(base_url, guest_email)
     code = ticket_code(base_url, guest, concert)
     other_code = ticket_code(base_url, guest, other)
+    friend_email = unique_email("friend")
+    make_account(base_url, friend_email, name="Fay Friend")
+    friend_code = ticket_code(base_url, bearer(base_url, friend_email), concert)
 
     context = new_context(now=now)
     page = context.new_page()
@@ -72,7 +75,7 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str, screens
     # The attendee and sales view: the RSVP is a sale on the chart and an attendee on the list.
     page.goto(f"/#/organizers/{organizer}/events/{concert}/sales")
     page.locator("svg.sales-chart rect.bar").first.wait_for()
-    assert "1 ticket," in page.locator(".sales-figure figcaption").inner_text()
+    assert "2 tickets," in page.locator(".sales-figure figcaption").inner_text()
     page.locator("#attendees .attendee", has_text="Gus Guest").wait_for()
     page.screenshot(path=screenshots / "door-01-sales.png", full_page=True)
     assert violations(page) == []
@@ -83,8 +86,12 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str, screens
     page.get_by_role("link", name="Door check-in").click()
     status = page.locator(".door-status")
     status.get_by_text("Online").wait_for()
-    assert "1 ticket on the list" in status.inner_text()
+    assert "2 tickets on the list" in status.inner_text()
     page.get_by_label("This door").fill("North")
+    # The page's files are kept by the service worker, so that the door reloads without a network.
+    page.wait_for_function(
+        "() => caches.open('happenings-shell-v2:door').then((c) => c.keys()).then((k) => k.length > 2)"
+    )
     context.set_offline(True)
     status.get_by_text("Offline").wait_for()
 
@@ -107,19 +114,66 @@ def test_sales_view_and_an_offline_door(new_context: Any, base_url: str, screens
     code_input.press("Enter")
     verdict.get_by_text("This ticket is for another event.").wait_for()
     status.get_by_text("1 check-in waiting to sync").wait_for()
-    assert (
-        httpx.get(f"{base_url}/api/v1/events/{concert}/checkin-list", headers=owner).json()["tickets"][0][
-            "checked_in_at"
-        ]
-        is None
-    )
+    listed = httpx.get(f"{base_url}/api/v1/events/{concert}/checkin-list", headers=owner).json()["tickets"]
+    assert [t["checked_in_at"] for t in listed] == [None, None]
 
-    # Back online: the queued check-in reaches the server, which now knows the ticket as used at North.
+    # Still offline, the page is reloaded: it opens from the device with its list and its queue.
+    page.reload()
+    status.get_by_text("Offline").wait_for()
+    status.get_by_text("1 check-in waiting to sync").wait_for()
+    page.get_by_label("This door").fill("North")
+    code_input.fill(friend_code)
+    code_input.press("Enter")
+    verdict.locator("text=Admitted").wait_for()
+    code_input.fill(code)
+    code_input.press("Enter")
+    verdict.get_by_text("Already used at door North").wait_for()
+    status.get_by_text("2 check-ins waiting to sync").wait_for()
+
+    # Back online: the queued check-ins reach the server, which now knows both tickets as used at
+    # North at the time the door admitted them (the browser's clock), not the time of the sync.
     context.set_offline(False)
-    page.locator(".door-sync-confirmed", has_text="synced, checked in at door North").wait_for()
+    page.locator(".door-sync-confirmed", has_text="synced, checked in at door North").nth(1).wait_for()
     status.get_by_text("everything synced").wait_for()
     page.screenshot(path=screenshots / "door-03-synced.png", full_page=True)
-    [listed] = httpx.get(f"{base_url}/api/v1/events/{concert}/checkin-list", headers=owner).json()["tickets"]
-    assert listed["door"] == "North" and listed["checked_in_at"] is not None
+    listed = httpx.get(f"{base_url}/api/v1/events/{concert}/checkin-list", headers=owner).json()["tickets"]
+    assert [t["door"] for t in listed] == ["North", "North"]
+    assert [datetime.fromisoformat(t["checked_in_at"]) for t in listed] == [now, now]
     again = httpx.post(f"{base_url}/api/v1/checkins", json={"code": code, "door": "South"}, headers=owner)
     assert again.status_code == 409 and again.json()["door"] == "North"
+
+
+def test_a_checker_finds_the_door_from_the_account_menu(new_context: Any, base_url: str) -> None:
+    """A person who only checks tickets has no events to edit, yet reaches each event's door."""
+    email = unique_email("door-boss")
+    organizer = make_organizer(base_url, email, "La Cigale")
+    owner = bearer(base_url, email)
+    now = datetime.now(UTC).replace(microsecond=0)
+    starts = (now + timedelta(days=5)).astimezone(PARIS).replace(hour=21, minute=0, second=0, tzinfo=None)
+    published_event(base_url, owner, organizer, "Midnight Swing", starts)
+    checker_email = unique_email("checker")
+    make_account(base_url, checker_email, name="Cleo Checker")
+    invited = httpx.post(
+        f"{base_url}/api/v1/organizers/{organizer}/invitations",
+        json={"email": checker_email, "role": "checker"},
+        headers=owner,
+    )
+    assert invited.status_code == 201, invited.text
+    token = token_of(mailed_link(base_url, checker_email, "organizer-invitation"))
+    accepted = httpx.post(f"{base_url}/api/v1/invitations/{token}/accept", headers=bearer(base_url, checker_email))
+    assert accepted.status_code == 200, accepted.text
+
+    page = new_context(now=now).new_page()
+    page.set_default_timeout(SLOW_MACHINE_TIMEOUT_MS)
+    sign_in(page, checker_email)
+    page.goto("/#/organize")
+    page.get_by_role("link", name="Check tickets at the door").wait_for()  # nothing to edit, the door is near
+    page.goto("/")
+    page.locator("#account-button").click()
+    page.get_by_role("link", name="Check tickets").click()
+    page.get_by_role("heading", name="La Cigale").wait_for()
+    assert violations(page) == []
+    page.get_by_role("link", name="Midnight Swing").click()
+    status = page.locator(".door-status")
+    status.get_by_text("Online").wait_for()
+    assert "0 tickets on the list" in status.inner_text()

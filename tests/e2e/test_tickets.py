@@ -128,7 +128,9 @@ def test_rsvp_buy_and_show_the_ticket_offline(new_context: Any, base_url: str, w
     assert decode_qr(bought.locator(".ticket-qr").screenshot()) == code
 
     # Offline at the door: the page opens again from the device and still shows the QR codes.
-    page.wait_for_function("() => caches.open('happenings-shell-v1').then((c) => c.keys()).then((k) => k.length > 2)")
+    page.wait_for_function(
+        "() => caches.open('happenings-shell-v2:tickets').then((c) => c.keys()).then((k) => k.length > 2)"
+    )
     context.set_offline(True)
     try:
         page.reload()

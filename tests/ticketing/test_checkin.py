@@ -6,7 +6,7 @@ import asyncio
 import base64
 import io
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 import httpx
@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
 from PIL import Image
 
-from tests.ticketing.helpers import Person, event, organizer, people
+from tests.accounts.helpers import FrozenClock
+from tests.ticketing.helpers import Person, event, organizer, people, scalar
 
 
 def decode_svg_qr(code: str) -> str:
@@ -101,3 +102,37 @@ async def test_the_checkin_list_is_signed_and_verifies_codes_offline(app: FastAP
         key.verify(raw[32:], b"happenings-ticket-v1\x00" + raw[:32])
         assert str(UUID(bytes=raw[:16])) == ticket["id"]
     assert (await client.get(f"/api/v1/events/{event_id}/checkin-list", headers=a.headers)).status_code == 404
+
+
+async def test_an_offline_scan_keeps_its_time_and_the_first_to_arrive_wins(
+    app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    owner, checker, guest, other = await people(app, 4)
+    org = await organizer(app, {"owner": owner, "checker": checker})
+    event_id = await event(app, org, capacity=10)
+    code = (await ticket_for(app, client, guest, event_id))["code"]
+    later = (await ticket_for(app, client, other, event_id))["code"]
+    now = clock()
+
+    async def sync(ticket: str, door: str, at: datetime) -> httpx.Response:
+        body = {"code": ticket, "door": door, "event_id": str(event_id), "scanned_at": at.isoformat()}
+        return await client.post("/api/v1/checkins", json=body, headers=checker.headers)
+
+    too_new = await sync(code, "North", now + timedelta(minutes=5))
+    too_old = await sync(code, "North", now - timedelta(hours=49))
+    assert (too_new.status_code, too_old.status_code) == (422, 422)
+    assert too_new.json()["type"].endswith("/scan-time-out-of-range") and too_new.json()["param"] == "scanned_at"
+    naive = {"code": code, "door": "North", "scanned_at": "2030-01-01T10:00:00"}
+    assert (await client.post("/api/v1/checkins", json=naive, headers=checker.headers)).status_code == 422
+    assert await scalar(app, "SELECT count(*) FROM checkins") == 0
+
+    # The South door synced first an admission made later than the North door's: South keeps it.
+    south = await sync(code, "South", now - timedelta(minutes=10))
+    north = await sync(code, "North", now - timedelta(minutes=40))
+    assert south.status_code == 201 and north.status_code == 409
+    assert datetime.fromisoformat(south.json()["checked_in_at"]) == now - timedelta(minutes=10)
+    assert north.json()["door"] == "South"
+    assert datetime.fromisoformat(north.json()["checked_in_at"]) == now - timedelta(minutes=10)
+    skewed = await sync(later, "North", now + timedelta(minutes=1))  # a door's clock a minute fast
+    assert skewed.status_code == 201
+    assert datetime.fromisoformat(skewed.json()["checked_in_at"]) == now + timedelta(minutes=1)

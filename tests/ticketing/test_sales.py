@@ -111,3 +111,45 @@ def test_the_hour_the_clocks_skip_has_no_bucket() -> None:
     ]
     buckets, _ = series(counts, [], "hour", "Europe/Paris")
     assert [b["start"].isoformat() for b in buckets] == ["2030-03-31T01:00:00+01:00", "2030-03-31T03:00:00+02:00"]
+
+
+async def test_ticket_holders_are_in_the_attendee_list_search_and_export(
+    app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    owner, editor, checker = await people(app, 3, prefix="team")
+    org = await organizer(app, {"owner": owner, "editor": editor, "checker": checker})
+    event_id = await event(app, org)
+    paid = await tier(client, editor, event_id, name="Balcony", quota=10, price=1200)
+    free = await tier(client, editor, event_id, name="Guest list", quota=10, price=0)
+    a, b, c = await people(app, 3)
+    await buy(app, a, event_id, paid["id"], 2, clock)
+    clock.now += timedelta(minutes=1)
+    body = {"event_id": str(event_id), "items": [{"tier_id": free["id"], "quantity": 1}]}
+    assert (await client.post("/api/v1/orders", json=body, headers=b.headers)).status_code == 201
+    clock.now += timedelta(minutes=1)
+    await hold(app, c, event_id, paid["id"], 1)  # unpaid: nobody is coming yet
+    [first, _] = (await client.get("/api/v1/me/tickets", headers=a.headers)).json()["items"]
+    admitted = await client.post(
+        "/api/v1/checkins", json={"code": first["code"], "door": "Main"}, headers=checker.headers
+    )
+    assert admitted.status_code == 201, admitted.text
+
+    url = f"/api/v1/events/{event_id}/attendees"
+    page = await client.get(url, params={"limit": 1}, headers=checker.headers)
+    assert page.status_code == 200, page.text
+    rest = await client.get(url, params={"limit": 1, "cursor": page.json()["next_cursor"]}, headers=checker.headers)
+    assert rest.json()["next_cursor"] is None
+    entries = [
+        (i["email"], i["status"], i["tier_name"], i["tickets"], i["checked_in"])
+        for i in page.json()["items"] + rest.json()["items"]
+    ]
+    assert entries == [
+        (a.email, "ticket_holder", "Balcony", 2, 1),
+        (b.email, "ticket_holder", "Guest list", 1, 0),
+    ]
+    found = await client.get(url, params={"q": b.email[:14], "status": "ticket_holder"}, headers=owner.headers)
+    assert [i["email"] for i in found.json()["items"]] == [b.email]
+    exported = await client.get(f"{url}.csv", headers=owner.headers)
+    lines = exported.text.splitlines()
+    assert lines[0].endswith("status,answered_at,tier,tickets,checked_in")
+    assert len(lines) == 3 and lines[1].endswith(",Balcony,2,1") and c.email not in exported.text

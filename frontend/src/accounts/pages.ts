@@ -53,6 +53,7 @@ const BUILDERS: Record<Route['name'], PageBuilder> = {
   'event-edit': organizerPage,
   'event-sales': organizerPage,
   'event-door': organizerPage,
+  door: organizerPage,
   'venue-new': organizerPage,
   audit: organizerPage,
   import: organizerPage,
@@ -61,6 +62,7 @@ const BUILDERS: Record<Route['name'], PageBuilder> = {
 
 const ORGANIZER_TITLES: Partial<Record<Route['name'], string>> = {
   organize: 'Organize events',
+  door: 'Check tickets at the door',
   'my-events': 'Your events',
   'event-new': 'New event',
   'event-edit': 'Edit event',

@@ -20,6 +20,8 @@ describe('account routes', () => {
   it('names the organizer pages', () => {
     const EV = '1a2b3c4d-0000-4000-8000-00000000abcd';
     expect(parseRoute('#/organize')).toEqual({name: 'organize'});
+    expect(parseRoute('#/door')).toEqual({name: 'door'});
+    expect(routeHash({name: 'door'})).toBe('#/door');
     expect(parseRoute(`#/organizers/${ORG}/events`)).toEqual({name: 'my-events', organizerId: ORG});
     expect(parseRoute(`#/organizers/${ORG}/events/new`)).toEqual({name: 'event-new', organizerId: ORG, venueId: null, copyOf: null});
     expect(parseRoute(`#/organizers/${ORG}/events/new?venue=${EV}&from=${EV}`)).toEqual({name: 'event-new', organizerId: ORG, venueId: EV, copyOf: EV});

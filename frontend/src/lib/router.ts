@@ -24,13 +24,14 @@ export type Route =
   | {name: 'event-edit'; organizerId: string; eventId: string}
   | {name: 'event-sales'; organizerId: string; eventId: string}
   | {name: 'event-door'; organizerId: string; eventId: string}
+  | {name: 'door'}
   | {name: 'venue-new'; organizerId: string}
   | {name: 'audit'; organizerId: string}
   | {name: 'import'; organizerId: string}
   | {name: 'not-found'};
 
 /** The organizer pages: a chunk of their own inside the pages' chunk (they bring a map editor). */
-export const ORGANIZER_ROUTES: readonly RouteName[] = ['organize', 'my-events', 'event-new', 'event-edit', 'event-sales', 'event-door', 'venue-new', 'audit', 'import'];
+export const ORGANIZER_ROUTES: readonly RouteName[] = ['organize', 'my-events', 'event-new', 'event-edit', 'event-sales', 'event-door', 'door', 'venue-new', 'audit', 'import'];
 
 export type RouteName = Route['name'];
 
@@ -104,6 +105,8 @@ export function parseRoute(hash: string): Route | null {
       return {name: 'invitation', token: token(query.get('token'))};
     case 'organize':
       return {name: 'organize'};
+    case 'door':
+      return {name: 'door'};
     default:
       return {name: 'not-found'};
   }

@@ -203,7 +203,8 @@ export interface Sales {
   truncated: boolean;
 }
 
-export type RsvpStatus = 'going' | 'interested' | 'not_going' | 'waitlisted';
+/** An attendee entry's status: an RSVP's answer, or a holder of tickets bought (one entry per tier). */
+export type RsvpStatus = 'going' | 'interested' | 'not_going' | 'waitlisted' | 'ticket_holder';
 
 export interface Attendee {
   account_id: string;
@@ -211,6 +212,9 @@ export interface Attendee {
   display_name: string | null;
   status: RsvpStatus;
   answered_at: string;
+  tier_name: string | null;
+  tickets: number;
+  checked_in: number;
 }
 
 /** The check-in lists a door downloads are read in pages of this many tickets, at most this many pages. */
@@ -411,10 +415,12 @@ export class OrganizerApi {
   }
 
   /** Admit a ticket at a door: the status and problem body as they came (0 when the network failed). */
-  async checkin(code: string, door: string, eventId: string): Promise<{status: number; body: Record<string, unknown> | null}> {
+  /** Admit a ticket; `scannedAt` is when this door admitted it offline (recorded as the check-in time). */
+  async checkin(code: string, door: string, eventId: string, scannedAt?: string): Promise<{status: number; body: Record<string, unknown> | null}> {
     let response: Response;
     try {
-      response = await this.send('/api/v1/checkins', json('POST', {code, door, event_id: eventId}));
+      const body = scannedAt ? {code, door, event_id: eventId, scanned_at: scannedAt} : {code, door, event_id: eventId};
+      response = await this.send('/api/v1/checkins', json('POST', body));
     } catch (error) {
       if (error instanceof ApiError) return {status: error.status, body: {detail: error.detail}};
       return {status: 0, body: null};

@@ -1,6 +1,7 @@
 /**
  * The organizer pages (a chunk of their own): which organizer (`#/organize`), its events
- * (`#/organizers/ID/events`), a new or edited event, its attendees and sales, the door scanner, pinning a
+ * (`#/organizers/ID/events`), a new or edited event, its attendees and sales, the door scanner (and
+ * `#/door`, the events a person checks tickets for), pinning a
  * venue, and the log of changes.
  */
 import './organizer.css';
@@ -15,7 +16,8 @@ import {importPage} from './imports';
 import {myEventsPage} from './myevents';
 import {venuePage} from './venue';
 import {salesPage} from './sales';
-import {doorPage} from './door/door';
+import {doorListKept, doorPage} from './door/door';
+import {doorEventsPage} from './door/doorevents';
 
 export interface OrganizerContext extends PageContext {
   api: OrganizerApi;
@@ -26,7 +28,10 @@ export function organizerPage(ctx: PageContext, route: Route, signal: AbortSigna
   const root = h('div', {class: 'page-sections organizer'}, h('p', {class: 'muted', role: 'status'}, 'Loading…'));
   let inner: Page | null = null;
   void (async () => {
-    const me = await signedIn(ctx, routeHash(route));
+    await ctx.session.ready;
+    // Offline, nobody can be signed in: a door that has the event's list still checks tickets.
+    const offlineDoor = route.name === 'event-door' && !ctx.session.account && !navigator.onLine && doorListKept(route.eventId);
+    const me = offlineDoor || (await signedIn(ctx, routeHash(route)));
     if (!me || signal.aborted) return;
     try {
       switch (route.name) {
@@ -47,6 +52,9 @@ export function organizerPage(ctx: PageContext, route: Route, signal: AbortSigna
           break;
         case 'event-door':
           inner = await doorPage(octx, route.organizerId, route.eventId, signal);
+          break;
+        case 'door':
+          inner = await doorEventsPage(octx);
           break;
         case 'venue-new':
           inner = await venuePage(octx, route.organizerId, signal);
@@ -86,5 +94,7 @@ async function organizePage(ctx: OrganizerContext): Promise<Page> {
   const body = writable.length
     ? [h('p', {}, 'Choose the organizer to publish for.'), h('ul', {class: 'items'}, ...writable.map((o) => h('li', {class: 'item'}, h('a', {href: routeHash({name: 'my-events', organizerId: o.id})}, o.name))))]
     : [h('p', {}, 'To publish events, start an organizer or join one’s team as an editor.'), h('p', {}, h('a', {class: 'btn btn-primary', href: '#/account'}, 'Start an organizer'))];
+  // A checker has nothing to edit here; the door is one link away.
+  if (all.some((o) => o.role === 'checker')) body.push(h('p', {}, h('a', {href: routeHash({name: 'door'})}, 'Check tickets at the door')));
   return {title: 'Organize events', body};
 }

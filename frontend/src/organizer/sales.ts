@@ -15,7 +15,15 @@ import type {OrganizerContext} from './organizer-pages';
 import {bucketLabel, salesChart} from './saleschart';
 
 const LOCALE = navigator.language || 'en';
-const STATUS_WORDS: Record<RsvpStatus, string> = {going: 'Going', waitlisted: 'Waitlisted', interested: 'Interested', not_going: 'Not going'};
+const STATUS_WORDS: Record<RsvpStatus, string> = {going: 'Going', ticket_holder: 'Ticket holder', waitlisted: 'Waitlisted', interested: 'Interested', not_going: 'Not going'};
+
+/** "Balcony · 2 tickets · 1 checked in": what an entry holds and how much of it came through the door. */
+export function holding(a: Attendee): string {
+  const parts = a.tier_name ? [a.tier_name] : [];
+  if (a.tickets > 0) parts.push(a.tickets === 1 ? '1 ticket' : `${a.tickets} tickets`);
+  if (a.tickets > 0) parts.push(a.checked_in === 0 ? 'not checked in' : a.checked_in === a.tickets ? 'checked in' : `${a.checked_in} checked in`);
+  return parts.join(' · ');
+}
 
 export async function salesPage(ctx: OrganizerContext, organizerId: string, eventId: string): Promise<Page> {
   const event = await ctx.api.event(organizerId, eventId).catch(() => null);
@@ -114,6 +122,7 @@ function attendeesSection(ctx: OrganizerContext, eventId: string): HTMLElement {
         h('span', {class: 'attendee-name'}, a.display_name || a.email),
         a.display_name ? h('span', {class: 'muted'}, ` ${a.email}`) : null,
         h('span', {class: `tag status-${a.status}`}, ` ${STATUS_WORDS[a.status] ?? a.status}`),
+        holding(a) ? h('span', {class: 'muted attendee-holding'}, ` ${holding(a)}`) : null,
       ),
     'Nobody has answered yet (or nobody matches).',
   );

@@ -1,7 +1,8 @@
 /**
  * The app's files kept for offline use, by the service worker (`/sw.js`): the page, and every file
- * of ours this page has loaded (the map's code, the pages, the tickets view). Asked for when the
- * person's tickets are shown, so that "My tickets" opens at the door without a connection.
+ * of ours this page has loaded (the map's code, the pages, the tickets view or the door scanner).
+ * Asked for when the person's tickets are shown, so that "My tickets" opens at the door without a
+ * connection, and when the door scanner has its list, so that it reloads without one.
  */
 
 /** Our own hashed files among `urls` (same origin, under /assets/), and the app's page. */
@@ -19,8 +20,8 @@ export function shellFiles(urls: string[], origin: string): string[] {
   return [...files];
 }
 
-/** Register the service worker and have it keep the files this page runs on. */
-export async function keepOffline(): Promise<void> {
+/** Register the service worker and have it keep the files this page runs on (for `purpose`). */
+export async function keepOffline(purpose: 'tickets' | 'door' = 'tickets'): Promise<void> {
   if (!('serviceWorker' in navigator) || !('caches' in window)) return;
   try {
     await navigator.serviceWorker.register('/sw.js');
@@ -30,8 +31,8 @@ export async function keepOffline(): Promise<void> {
       ...[...document.querySelectorAll<HTMLScriptElement>('script[src]')].map((s) => s.src),
       ...[...document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"], link[rel="modulepreload"]')].map((l) => l.href),
     ];
-    registration.active?.postMessage({type: 'keep-offline', files: shellFiles(loaded, location.origin)});
+    registration.active?.postMessage({type: 'keep-offline', purpose, files: shellFiles(loaded, location.origin)});
   } catch {
-    // No service worker (private mode, an old browser): the tickets still show while online.
+    // No service worker (private mode, an old browser): the page still works while online.
   }
 }

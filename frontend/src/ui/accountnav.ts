@@ -76,6 +76,7 @@ export class AccountNav {
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/account'}, 'Profile and settings')),
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/tickets'}, 'My tickets')),
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/organize'}, 'Organize events')),
+      h('li', {}, h('a', {class: 'account-menu-item', href: '#/door'}, 'Check tickets')),
       h('li', {}, h('a', {class: 'account-menu-item', href: '#/notifications'}, 'Notifications')),
       h('li', {}, logout),
     );

@@ -16,12 +16,18 @@ import {section} from '../../accounts/forms';
 import type {Page} from '../../accounts/pages';
 import type {OrgEvent} from '../api';
 import type {OrganizerContext} from '../organizer-pages';
-import {admit, decide, learnt, newState, parseStored, syncQueue, withList, type DoorState, type SyncResult, type Verdict} from './doorbook';
+import {admit, decide, learnt, newState, parseStored, scanTime, scanTimeRefused, syncQueue, withList, type DoorState, type Pending, type SyncResult, type Verdict} from './doorbook';
 import {importPublicKey, parseCode, verifyCode, verifyList, type CheckinList} from './ticketcode';
 import {startCamera, type Stop} from './camera';
+import {keepOffline} from '../../tickets/offline';
 
 const DOOR_KEY = 'hp-door-name';
 const stateKey = (eventId: string) => `hp-door:${eventId}`;
+
+/** This browser has the event's check-in list: the door page opens offline (nobody can sign in then). */
+export function doorListKept(eventId: string): boolean {
+  return localStorage.getItem(stateKey(eventId)) !== null;
+}
 const REFRESH_MS = 60_000;
 const RETRY_MS = 15_000;
 
@@ -144,12 +150,18 @@ export async function doorPage(ctx: OrganizerContext, organizerId: string, event
     syncLog.prepend(h('li', {class: `item door-sync-${result.kind}`}, line));
   };
 
+  /** A queued admission goes with the time this door let the person in (the server records it). */
+  const sendQueued = async (p: Pending) => {
+    const answer = await ctx.api.checkin(p.code, p.door, eventId, scanTime(p, new Date()));
+    return scanTimeRefused(answer.status, answer.body) ? ctx.api.checkin(p.code, p.door, eventId) : answer;
+  };
+
   let syncing = false;
   const sync = async () => {
     if (!state || !state.pending.length || syncing || !online()) return;
     syncing = true;
     try {
-      state = await syncQueue(state, (p) => ctx.api.checkin(p.code, p.door, eventId), (next, result) => {
+      state = await syncQueue(state, sendQueued, (next, result) => {
         state = next;
         save();
         showSynced(result);
@@ -161,6 +173,7 @@ export async function doorPage(ctx: OrganizerContext, organizerId: string, event
     }
   };
 
+  let keptOffline = false;
   const refresh = async () => {
     if (!online()) return showStatus();
     try {
@@ -168,6 +181,10 @@ export async function doorPage(ctx: OrganizerContext, organizerId: string, event
       key = fresh.key;
       state = state ? withList(state, fresh.list) : newState(fresh.list);
       save();
+      if (!keptOffline) {
+        keptOffline = true;
+        void keepOffline('door'); // the page's files, so that it reloads at a door without a network
+      }
     } catch (error) {
       if (!state) status.textContent = `The check-in list could not be downloaded: ${errorText(error)}`;
       return;

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {admit, decide, learnt, newState, parseStored, settled, syncQueue, syncResult, withList, type Pending} from './doorbook';
+import {admit, decide, learnt, newState, parseStored, scanTime, scanTimeRefused, settled, syncQueue, syncResult, withList, type Pending} from './doorbook';
 import type {CheckinList, ParsedCode} from './ticketcode';
 
 const EVENT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
@@ -86,5 +86,18 @@ describe('syncing the queue', () => {
     expect(parseStored(JSON.stringify(state), EVENT)).toEqual(state);
     expect(parseStored(JSON.stringify(state), OTHER)).toBeNull();
     expect(parseStored('{not json', EVENT)).toBeNull();
+  });
+});
+
+describe('the time of an offline admission', () => {
+  const p: Pending = {code: 'HT1.one', ticketId: T1, door: 'South', at: '2030-03-14T10:00:00Z'};
+  it('goes with the sync while the server accepts it, and not once too old', () => {
+    expect(scanTime(p, new Date('2030-03-14T12:00:00Z'))).toBe('2030-03-14T10:00:00Z');
+    expect(scanTime(p, new Date('2030-03-16T10:00:00Z'))).toBeUndefined();
+    expect(scanTime({...p, at: 'garbage'}, new Date('2030-03-14T12:00:00Z'))).toBeUndefined();
+  });
+  it('knows the refusal of a time from a clock that is too far off', () => {
+    expect(scanTimeRefused(422, {type: 'https://x/problems/scan-time-out-of-range'})).toBe(true);
+    expect(scanTimeRefused(422, {type: 'https://x/problems/invalid-ticket'})).toBe(false);
   });
 });

@@ -88,6 +88,21 @@ export function withList(state: DoorState, list: CheckinList): DoorState {
   return {...state, list, seen};
 }
 
+/** The server takes an offline scan's time if it is at most this old (and not ahead of its clock by
+ *  more than two minutes); an admission queued longer is sent without it (the sync's time is kept). */
+export const SCAN_MAX_AGE_MS = 48 * 3600_000;
+
+/** The `scanned_at` to send with a queued admission, or undefined when the server would refuse it. */
+export function scanTime(pending: Pending, now: Date): string | undefined {
+  const at = Date.parse(pending.at);
+  return Number.isFinite(at) && now.getTime() - at < SCAN_MAX_AGE_MS - 60_000 ? pending.at : undefined;
+}
+
+/** A 422 that says the door's clock disagrees too much with the server's: send again without the time. */
+export function scanTimeRefused(status: number, body: Record<string, unknown> | null): boolean {
+  return status === 422 && typeof body?.type === 'string' && body.type.endsWith('/scan-time-out-of-range');
+}
+
 /** The server's answer to `POST /checkins` as a sync result (a status of 0: no answer, the network). */
 export function syncResult(pending: Pending, status: number, body: Record<string, unknown> | null): SyncResult {
   const text = (key: string) => (body && typeof body[key] === 'string' ? (body[key] as string) : null);
