@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from app.db import Conn
+from app.events.repository import locate
 
 PUBLIC = "e.status = 'published'"
 _EVENT_COLUMNS = (
@@ -82,12 +83,16 @@ async def candidates(
 
 
 async def event_by_id(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
-    """A public event (by id alone: the id index of every partition)."""
-    cur = await conn.execute(
+    """A public event: its cell from the id -> cell locator, then that one partition (shard). A row
+    written without the write path (no locator row) is looked for by id alone, on every partition."""
+    select = (
         f"SELECT {_EVENT_COLUMNS}, o.name AS organizer_name FROM events e JOIN organizers o ON o.id = e.organizer_id "
-        f"WHERE e.id = %s AND {PUBLIC}",
-        (event_id,),
     )
+    cell = await locate(conn, event_id)
+    if cell is None:
+        cur = await conn.execute(f"{select} WHERE e.id = %s AND {PUBLIC}", (event_id,))
+    else:
+        cur = await conn.execute(f"{select} WHERE e.cell = %s AND e.id = %s AND {PUBLIC}", (cell, event_id))
     return await cur.fetchone()
 
 
