@@ -54,7 +54,10 @@ async def page_rows(
     """Up to ``limit + 1`` rows ``(sort_key, id, item)`` in page order: every statement a page takes."""
     if criteria.sort == "distance":
         return await _nearest(conn, criteria, position, limit, geojson)
-    statement = queries.list_statement(criteria, position, first_fetch(criteria, limit), geojson=geojson)
+    distributed = await repository.distributed(conn)
+    statement = queries.list_statement(
+        criteria, position, first_fetch(criteria, limit), geojson=geojson, distributed=distributed
+    )
     rows = await queries.fetch(conn, statement)
     if len(rows) <= limit and not statement.final:
         # The walk did not fill the page: the area is sparse for its cells, or this is the

@@ -72,9 +72,11 @@ _KEYS = {"start": "e.starts_at", "popularity": "(-e.popularity)"}  # the walk in
 # above it (a zoom-6 view and wider) it walks whole partitions.
 MAX_WALKED_CELLS = 128
 _COVER = "e.cell = ANY(%(cells)s)"
-# A page row looked up by its full primary key: a plain join on (cell, id), the cell carried
-# through from the walk, so that Citus joins the walked rows to their shards (a LATERAL lookup
-# ending in LIMIT cannot be planned there once the walk is a subquery with a LIMIT of its own).
+# A page row looked up by its full primary key, the cell carried through from the walk. On a single
+# node the lookup subquery ends in LIMIT 1 (harmless on a key) so that PostgreSQL cannot flatten
+# it into a join: flattened, it hash-joined the page with every covering partition (sequential
+# scans for a page of rows). Citus cannot plan such a LATERAL lookup once the walk is a subquery
+# with a LIMIT of its own, and joins the walked rows to their shards on (cell, id) instead.
 _LOOKUP = ["e.cell = w.cell", "e.id = w.id"]
 
 _COLUMNS = (
@@ -100,8 +102,11 @@ class Statement:
     final: bool = True
 
 
-def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
-    """The page of events after ``position``: rows ``(sort_key, id, [knn,] item)``, at most ``fetch``."""
+def list_statement(
+    criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False, distributed: bool = False
+) -> Statement:
+    """The page of events after ``position``: rows ``(sort_key, id, [knn,] item)``, at most ``fetch``;
+    ``distributed``: for a Citus coordinator (see ``_LOOKUP``)."""
     params: dict[str, Any] = {"fetch": fetch}
     candidates = _candidates(criteria, position, params)
     area = _area(criteria, params)
@@ -112,9 +117,9 @@ def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojso
     elif criteria.sort == "distance":
         page = _nearest(candidates, area, criteria, position, params, fetch)
     elif criteria.filters.text is None and _walks_per_cell(params):
-        page = _cell_walk(candidates, area, criteria, position, params, fetch)
+        page = _cell_walk(candidates, area, criteria, position, params, fetch, distributed)
     else:
-        page = _walk(candidates, area, criteria, position, params, fetch)
+        page = _walk(candidates, area, criteria, position, params, fetch, distributed)
     final = criteria.sort == "distance"  # every other shape here is a walk
     return Statement(_outer(page, criteria, geojson), params, final)
 
@@ -174,13 +179,19 @@ class _Page:
 
 
 def _walk(
-    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
+    candidates: list[str],
+    area: list[str],
+    criteria: Criteria,
+    position: Position,
+    params: dict[str, Any],
+    fetch: int,
+    distributed: bool,
 ) -> _Page:
     """Start or popularity order: walk the covering index in order, keep what is in the area.
 
     An index-only scan (cell, times, category, price, popularity and the point are all in
     the walk index's entries) of at most ``scan_cap`` entries; only the page's rows are then
-    read, one lookup each (a join on the primary key, (cell, id)).
+    read, one lookup each by the primary key (see ``_LOOKUP``).
     """
     key = _KEYS[criteria.sort]
     candidates = [*candidates, *_after(key, position, params)]
@@ -194,14 +205,20 @@ def _walk(
     text = _text_filter(criteria)
     page = (
         f"SELECT {_SELECT}, w.sort_key FROM (SELECT e.cell, e.id, e.sort_key FROM ({walk}) AS e WHERE {_and(area)}) "
-        f"AS w JOIN events e ON {_and([*lookup, *text])} "
+        f"AS w {_lookup([*lookup, *text], distributed)} "
         "ORDER BY w.sort_key, w.id LIMIT %(fetch)s"
     )
     return _Page(page)
 
 
 def _cell_walk(
-    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
+    candidates: list[str],
+    area: list[str],
+    criteria: Criteria,
+    position: Position,
+    params: dict[str, Any],
+    fetch: int,
+    distributed: bool,
 ) -> _Page:
     """Start or popularity order, one walk per covering cell, merged.
 
@@ -228,9 +245,16 @@ def _cell_walk(
         f"SELECT {_SELECT}, w.sort_key FROM (SELECT w.cell, w.id, w.sort_key FROM walked w WHERE w.inside "
         "AND NOT EXISTS (SELECT FROM frontier f WHERE (w.sort_key, w.id) > (f.sort_key, f.id)) "
         "ORDER BY w.sort_key, w.id LIMIT %(fetch)s) AS w "
-        f"JOIN events e ON {_and([*_LOOKUP, _COVER])}"
+        f"{_lookup([*_LOOKUP, _COVER], distributed)}"
     )
     return _Page(page, prelude=prelude)
+
+
+def _lookup(conditions: list[str], distributed: bool) -> str:
+    """The page rows' events by their primary key (see ``_LOOKUP``)."""
+    if distributed:
+        return f"JOIN events e ON {_and(conditions)}"
+    return f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and(conditions)} LIMIT 1) AS e"
 
 
 def _nearest(
