@@ -179,14 +179,9 @@ class _Page:
 
 
 def _walk(
-    candidates: list[str],
-    area: list[str],
-    criteria: Criteria,
-    position: Position,
-    params: dict[str, Any],
-    fetch: int,
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int,
     distributed: bool,
-) -> _Page:
+) -> _Page:  # fmt: skip
     """Start or popularity order: walk the covering index in order, keep what is in the area.
 
     An index-only scan (cell, times, category, price, popularity and the point are all in
@@ -212,14 +207,9 @@ def _walk(
 
 
 def _cell_walk(
-    candidates: list[str],
-    area: list[str],
-    criteria: Criteria,
-    position: Position,
-    params: dict[str, Any],
-    fetch: int,
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int,
     distributed: bool,
-) -> _Page:
+) -> _Page:  # fmt: skip
     """Start or popularity order, one walk per covering cell, merged.
 
     A partition holds many cells, so a walk over a partition's index also reads the entries
