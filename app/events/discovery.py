@@ -17,7 +17,7 @@ import orjson
 
 from app.db import Conn
 from app.errors import NotFound
-from app.events import queries, visibility
+from app.events import queries, repository, visibility
 from app.events.criteria import Criteria
 from app.events.paging import Position, encode_cursor
 from app.kit.cursor import CursorSigner
@@ -54,7 +54,10 @@ async def page_rows(
     """Up to ``limit + 1`` rows ``(sort_key, id, item)`` in page order: every statement a page takes."""
     if criteria.sort == "distance":
         return await _nearest(conn, criteria, position, limit, geojson)
-    statement = queries.list_statement(criteria, position, first_fetch(criteria, limit), geojson=geojson)
+    distributed = await repository.distributed(conn)
+    statement = queries.list_statement(
+        criteria, position, first_fetch(criteria, limit), geojson=geojson, distributed=distributed
+    )
     rows = await queries.fetch(conn, statement)
     if len(rows) <= limit and not statement.final:
         # The walk did not fill the page: the area is sparse for its cells, or this is the
@@ -108,9 +111,7 @@ async def get_event(db: ReadConnection, event_id: UUID, reader: UUID | None = No
     """The public event in full as JSON, with its times also in its own time zone; and whether the
     answer is the reader's own (an approximate event's exact point and venue, which only those who
     may see them get: ``app.events.visibility``; such an answer must not be cached for others)."""
-    # By id alone (every partition's id index): the same generic plan serves all, so it may be prepared.
-    statement = queries.detail_statement(event_id)
-    rows = await db.run(lambda conn: queries.fetch(conn, statement, prepare=None))
+    rows = await db.run(lambda conn: _detail_rows(conn, event_id))
     if not rows:
         raise NotFound(f"event {event_id} does not exist or is not public")
     row = rows[0]
@@ -128,6 +129,23 @@ async def get_event(db: ReadConnection, event_id: UUID, reader: UUID | None = No
         event.update(lat=row["exact_lat"], lon=row["exact_lon"], location_approximate=False)
         event["venue"] = None if row["venue"] is None else orjson.loads(row["venue"])
     return orjson.dumps(event), personal
+
+
+async def _detail_rows(conn: Conn, event_id: UUID) -> list[dict[str, Any]]:
+    """The detail statement's rows, in the event's cell from ``event_locator`` (as
+    ``repository.lock_event`` finds it): read again once when the event has just moved away.
+    Without a locator row, single node only, the id alone (every partition's id index: the same
+    generic plan serves all, so it may be prepared)."""
+    for _ in range(2):
+        cell = await repository.locate(conn, event_id)
+        if cell is None:
+            break
+        rows = await queries.fetch(conn, queries.detail_statement(event_id, cell), prepare=None)
+        if rows:
+            return rows
+    if cell is not None or await repository.distributed(conn):
+        return []
+    return await queries.fetch(conn, queries.detail_statement(event_id, None), prepare=None)
 
 
 def _local(moment: datetime, zone: str) -> str:

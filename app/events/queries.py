@@ -72,9 +72,11 @@ _KEYS = {"start": "e.starts_at", "popularity": "(-e.popularity)"}  # the walk in
 # above it (a zoom-6 view and wider) it walks whole partitions.
 MAX_WALKED_CELLS = 128
 _COVER = "e.cell = ANY(%(cells)s)"
-# A page row looked up by its full primary key. The lookup subquery ends in LIMIT 1 (harmless on a
-# key) so that PostgreSQL cannot flatten it into a join: flattened, it hash-joined the page with
-# every covering partition (sequential scans for a page of rows).
+# A page row looked up by its full primary key, the cell carried through from the walk. On a single
+# node the lookup subquery ends in LIMIT 1 (harmless on a key) so that PostgreSQL cannot flatten
+# it into a join: flattened, it hash-joined the page with every covering partition (sequential
+# scans for a page of rows). Citus cannot plan such a LATERAL lookup once the walk is a subquery
+# with a LIMIT of its own, and joins the walked rows to their shards on (cell, id) instead.
 _LOOKUP = ["e.cell = w.cell", "e.id = w.id"]
 
 _COLUMNS = (
@@ -84,10 +86,10 @@ _COLUMNS = (
     "image_key",
     "cell", "capacity",
 )  # fmt: skip
-# Places left (null: no capacity): the capacity minus what ticketing's counter row says is taken, one
-# primary-key probe per item in the page (co-located by cell: it stays on the event's shard on Citus).
-_TAKEN = "(SELECT pl.taken FROM event_places pl WHERE pl.cell = e.cell AND pl.event_id = e.id)"
-_PLACES_LEFT = f"CASE WHEN e.capacity IS NULL THEN NULL ELSE greatest(e.capacity - coalesce({_TAKEN}, 0), 0) END"
+# Places left (null: no capacity): the capacity minus what ticketing's counter row says is taken,
+# joined on the counter's primary key (cell, event_id): one probe per item in the page, co-located
+# by cell (on the event's shard on Citus, which plans no correlated subquery over a walked CTE).
+_PLACES = "LEFT JOIN event_places pl ON pl.cell = e.cell AND pl.event_id = e.id"
 _SELECT = ", ".join(f"e.{column}" for column in _COLUMNS)
 
 
@@ -100,8 +102,11 @@ class Statement:
     final: bool = True
 
 
-def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
-    """The page of events after ``position``: rows ``(sort_key, id, [knn,] item)``, at most ``fetch``."""
+def list_statement(
+    criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False, distributed: bool = False
+) -> Statement:
+    """The page of events after ``position``: rows ``(sort_key, id, [knn,] item)``, at most ``fetch``;
+    ``distributed``: for a Citus coordinator (see ``_LOOKUP``)."""
     params: dict[str, Any] = {"fetch": fetch}
     candidates = _candidates(criteria, position, params)
     area = _area(criteria, params)
@@ -112,11 +117,11 @@ def list_statement(criteria: Criteria, position: Position, fetch: int, *, geojso
     elif criteria.sort == "distance":
         page = _nearest(candidates, area, criteria, position, params, fetch)
     elif criteria.filters.text is None and _walks_per_cell(params):
-        page = _cell_walk(candidates, area, criteria, position, params, fetch)
+        page = _cell_walk(candidates, area, criteria, position, params, fetch, distributed)
     else:
-        page = _walk(candidates, area, criteria, position, params, fetch)
+        page = _walk(candidates, area, criteria, position, params, fetch, distributed)
     final = criteria.sort == "distance"  # every other shape here is a walk
-    return Statement(page.prelude + _outer(page.sql, criteria, geojson), params, final)
+    return Statement(_outer(page, criteria, geojson), params, final)
 
 
 def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
@@ -124,7 +129,7 @@ def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojs
     params: dict[str, Any] = {"fetch": fetch}
     if criteria.sort == "relevance":
         ranked = _relevance(_candidates(criteria, position, params), _area(criteria, params), position, params)
-        return Statement(ranked.prelude + _outer(ranked.sql, criteria, geojson), params)
+        return Statement(_outer(ranked, criteria, geojson), params)
     key = _KEYS[criteria.sort]
     where = [
         *_candidates(criteria, position, params),
@@ -133,28 +138,32 @@ def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojs
         *_text_filter(criteria),
     ]
     page = f"SELECT {_SELECT}, {key} AS sort_key FROM events e WHERE {_and(where)} ORDER BY {key}, e.id LIMIT %(fetch)s"
-    return Statement(_outer(page, criteria, geojson), params)
+    return Statement(_outer(_Page(page), criteria, geojson), params)
 
 
-def detail_statement(event_id: UUID) -> Statement:
-    """One public event in full (without a partition key: the id alone, every partition's id index).
+def detail_statement(event_id: UUID, cell: int | None) -> Statement:
+    """One public event in full, in its cell (from ``event_locator``: one partition, one shard).
+
+    Without a cell (an event written with plain SQL has no locator row; single node only) the id
+    alone finds it through every partition's id index.
 
     An event shown approximately comes without its venue and at its area's centre; the exact point
     and the venue come in columns of their own (``exact_lat``, ``exact_lon``, ``venue``) for the
     service to add when the reader may see them (``app.events.visibility``).
     """
+    key = "e.id = %(id)s" if cell is None else "e.cell = %(cell)s AND e.id = %(id)s"
     sql = (
         "SELECT row_to_json(i)::text AS item, e.starts_at, e.ends_at, e.timezone, e.cell, e.location_approximate, "
         "ST_Y(e.exact_geom) AS exact_lat, ST_X(e.exact_geom) AS exact_lon, "
         "CASE WHEN e.location_approximate AND e.venue_id IS NOT NULL THEN row_to_json(vr)::text END AS venue "
-        "FROM events e JOIN organizers o ON o.id = e.organizer_id LEFT JOIN venues v ON v.id = e.venue_id "
+        f"FROM events e JOIN organizers o ON o.id = e.organizer_id LEFT JOIN venues v ON v.id = e.venue_id {_PLACES} "
         "CROSS JOIN LATERAL (SELECT v.id, v.name, ST_Y(v.geom) AS lat, ST_X(v.geom) AS lon, v.address, v.city, "
         "v.country_code, v.timezone) AS vr "
-        f"CROSS JOIN LATERAL (SELECT {', '.join(_item_columns(None))}, e.description, e.capacity, "
+        f"CROSS JOIN LATERAL (SELECT {', '.join(_item_columns(None, 'pl.taken'))}, e.description, e.capacity, "
         "json_build_object('id', o.id, 'name', o.name) AS organizer) AS i "
-        f"WHERE e.id = %(id)s AND {PUBLIC}"
+        f"WHERE {key} AND {PUBLIC}"
     )
-    return Statement(sql, {"id": event_id})
+    return Statement(sql, {"id": event_id, "cell": cell})
 
 
 async def fetch(conn: Conn, statement: Statement, *, prepare: bool | None = False) -> list[dict[str, Any]]:
@@ -170,13 +179,14 @@ class _Page:
 
 
 def _walk(
-    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
-) -> _Page:
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int,
+    distributed: bool,
+) -> _Page:  # fmt: skip
     """Start or popularity order: walk the covering index in order, keep what is in the area.
 
     An index-only scan (cell, times, category, price, popularity and the point are all in
     the walk index's entries) of at most ``scan_cap`` entries; only the page's rows are then
-    read, one lookup each (LATERAL: always a keyed lookup, never a join over the table).
+    read, one lookup each by the primary key (see ``_LOOKUP``).
     """
     key = _KEYS[criteria.sort]
     candidates = [*candidates, *_after(key, position, params)]
@@ -189,16 +199,17 @@ def _walk(
     lookup = [*_LOOKUP, *([_COVER] if "cells" in params else [])]
     text = _text_filter(criteria)
     page = (
-        f"SELECT e.*, w.sort_key FROM (SELECT e.cell, e.id, e.sort_key FROM ({walk}) AS e WHERE {_and(area)}) AS w "
-        f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and([*lookup, *text])} LIMIT 1) AS e "
+        f"SELECT {_SELECT}, w.sort_key FROM (SELECT e.cell, e.id, e.sort_key FROM ({walk}) AS e WHERE {_and(area)}) "
+        f"AS w {_lookup([*lookup, *text], distributed)} "
         "ORDER BY w.sort_key, w.id LIMIT %(fetch)s"
     )
     return _Page(page)
 
 
 def _cell_walk(
-    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
-) -> _Page:
+    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int,
+    distributed: bool,
+) -> _Page:  # fmt: skip
     """Start or popularity order, one walk per covering cell, merged.
 
     A partition holds many cells, so a walk over a partition's index also reads the entries
@@ -221,12 +232,19 @@ def _cell_walk(
     )
     prelude = _walked(branch, shared, params, capped="n = %(scan_cap)s", order="sort_key, id")
     page = (
-        "SELECT e.*, w.sort_key FROM (SELECT w.cell, w.id, w.sort_key FROM walked w WHERE w.inside "
+        f"SELECT {_SELECT}, w.sort_key FROM (SELECT w.cell, w.id, w.sort_key FROM walked w WHERE w.inside "
         "AND NOT EXISTS (SELECT FROM frontier f WHERE (w.sort_key, w.id) > (f.sort_key, f.id)) "
         "ORDER BY w.sort_key, w.id LIMIT %(fetch)s) AS w "
-        f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and([*_LOOKUP, _COVER])} LIMIT 1) AS e"
+        f"{_lookup([*_LOOKUP, _COVER], distributed)}"
     )
     return _Page(page, prelude=prelude)
+
+
+def _lookup(conditions: list[str], distributed: bool) -> str:
+    """The page rows' events by their primary key (see ``_LOOKUP``)."""
+    if distributed:
+        return f"JOIN events e ON {_and(conditions)}"
+    return f"CROSS JOIN LATERAL (SELECT {_SELECT} FROM events e WHERE {_and(conditions)} LIMIT 1) AS e"
 
 
 def _nearest(
@@ -429,7 +447,7 @@ def _and(conditions: list[str]) -> str:
     return " AND ".join(conditions)
 
 
-def _outer(page: str, criteria: Criteria, geojson: bool) -> str:
+def _outer(page: _Page, criteria: Criteria, geojson: bool) -> str:
     distance = None
     if criteria.circle is not None:
         distance = "e.sort_key" if criteria.sort == "distance" else _DISTANCE
@@ -437,7 +455,15 @@ def _outer(page: str, criteria: Criteria, geojson: bool) -> str:
     return _outer_sql(page, order, geojson, distance, knn=criteria.sort == "distance")
 
 
-def _outer_sql(page: str, order: str, geojson: bool, distance: str | None, *, knn: bool) -> str:
+def _outer_sql(page: _Page, order: str, geojson: bool, distance: str | None, *, knn: bool) -> str:
+    """Each row's item, built from the page's rows with their places counters.
+
+    The page and the counters are CTEs of their own (materialized: at most a page of rows each).
+    On Citus each is then planned apart and the items are built on the coordinator from their
+    results: pushed down beside a distributed table, the item's FROM-less subqueries would be
+    refused (they call functions that are not immutable). On a single node the counters are one
+    primary-key probe per row.
+    """
     # row_to_json over a LATERAL row writes compact JSON (json_build_object pads every colon).
     item = "row_to_json(i)"
     if geojson:
@@ -445,12 +471,15 @@ def _outer_sql(page: str, order: str, geojson: bool, distance: str | None, *, kn
             "json_build_object('type', 'Feature', 'id', e.id, 'geometry', json_build_object("
             f"'type', 'Point', 'coordinates', json_build_array(ST_X(e.geom), ST_Y(e.geom))), 'properties', {item})"
         )
+    ctes = page.prelude.strip().removeprefix("WITH ")
     return (
+        f"WITH {ctes}{', ' if ctes else ''}page AS MATERIALIZED ({page.sql}), "
+        f"placed AS MATERIALIZED (SELECT e.*, pl.taken FROM page e {_PLACES}) "
         f"SELECT e.sort_key, e.id{', e.knn, e.frontier' if knn else ''}, {item}::text AS item "
-        f"FROM ({page}) AS e "
+        "FROM placed e "
         "CROSS JOIN LATERAL (SELECT e.venue_id AS id, e.venue_name AS name, "
         "ST_Y(e.venue_geom) AS lat, ST_X(e.venue_geom) AS lon) AS vr "
-        f"CROSS JOIN LATERAL (SELECT {', '.join(_item_columns(distance))}) AS i "
+        f"CROSS JOIN LATERAL (SELECT {', '.join(_item_columns(distance, 'e.taken'))}) AS i "
         f"ORDER BY {order}"
     )
 
@@ -460,8 +489,10 @@ def _utc(column: str) -> str:
     return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 
 
-def _item_columns(distance: str | None) -> list[str]:
-    """The fields of a list item, in the contract's order (see ``EventItem``)."""
+def _item_columns(distance: str | None, taken: str) -> list[str]:
+    """The fields of a list item, in the contract's order (see ``EventItem``); ``taken``: the
+    places counter's column (null: no counter row)."""
+    places_left = f"CASE WHEN e.capacity IS NULL THEN NULL ELSE greatest(e.capacity - coalesce({taken}, 0), 0) END"
     columns = [
         "e.id",
         "e.title",
@@ -482,8 +513,8 @@ def _item_columns(distance: str | None) -> list[str]:
         "e.status",
         "e.location_approximate",
         f"{image_urls_sql('e.image_key')} AS image",
-        f"{_PLACES_LEFT} AS places_left",
-        f"coalesce({_PLACES_LEFT} = 0, false) AS sold_out",
+        f"{places_left} AS places_left",
+        f"coalesce({places_left} = 0, false) AS sold_out",
     ]
     if distance is not None:
         columns.append(f"round(({distance})::numeric, 1) AS distance_m")

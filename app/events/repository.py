@@ -102,7 +102,7 @@ async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
         row = await cur.fetchone()
         if row is not None:
             return row
-    if await _distributed(conn):
+    if await distributed(conn):
         return None
     rows = await generic_plan(conn, f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,))
     return rows[0] if rows else None
@@ -111,7 +111,7 @@ async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
 _citus: list[bool] = []
 
 
-async def _distributed(conn: Conn) -> bool:
+async def distributed(conn: Conn) -> bool:
     """Whether the database is a Citus coordinator (asked once per process)."""
     if not _citus:
         cur = await conn.execute("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus') AS citus")

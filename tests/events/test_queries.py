@@ -48,7 +48,10 @@ def test_antimeridian_box_is_two_envelopes() -> None:
     )
 
 
-def test_detail_binds_the_id() -> None:
+def test_detail_binds_the_id_and_its_cell() -> None:
     event_id = uuid.uuid4()
-    statement = detail_statement(event_id)
-    assert str(event_id) not in statement.sql and statement.params == {"id": event_id}
+    statement = detail_statement(event_id, 599686042433355775)
+    assert str(event_id) not in statement.sql and "599686042433355775" not in statement.sql
+    assert statement.params == {"id": event_id, "cell": 599686042433355775}
+    assert "e.cell = %(cell)s" in statement.sql
+    assert "e.cell" not in detail_statement(event_id, None).sql.split("WHERE")[-1]
