@@ -271,9 +271,6 @@ FROM (
            false AS cluster, k.id::text AS id, k.title, k.category, k.starts_at, k.timezone, k.is_free,
            k.price_min, k.currency, k.popularity, k.status, {_AVAILABILITY} AS availability
     FROM kept k
-    LEFT JOIN LATERAL (
-        SELECT pl.taken FROM event_places pl
-        WHERE k.capacity IS NOT NULL AND pl.cell = k.cell AND pl.event_id = k.id
-    ) t ON true
+    LEFT JOIN event_places t ON k.capacity IS NOT NULL AND t.cell = k.cell AND t.event_id = k.id
     WHERE k.rank <= %(cap)s AND k.bytes <= %(budget)s
 ) f"""
