@@ -92,10 +92,12 @@ def test_clicking_a_cluster_zooms_to_where_it_splits(desktop: Any, hotspot: tupl
     cluster = max(candidates, key=lambda c: int(c["count"]))
     before = map_view(desktop)["zoom"]
     desktop.mouse.click(cluster["x"], cluster["y"])
-    desktop.wait_for_function(f"() => window.happenings.map.getZoom() > {before + 0.5}")
+    target = min(float(cluster["expansion_zoom"]), before + 2) - 0.01
+    # The camera eases there; on a busy machine the ease can outlast the first idle of the map.
+    desktop.wait_for_function(f"() => window.happenings.map.getZoom() >= {target}")
     wait_map_idle(desktop)
     after = map_view(desktop)
-    assert after["zoom"] >= min(float(cluster["expansion_zoom"]), before + 2) - 0.01
+    assert after["zoom"] >= target
     assert rendered(desktop, "events-clusters") or rendered(desktop, "events-points")
 
 
