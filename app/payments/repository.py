@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from app.db import Conn
+from app.kit.cells import ids_by_cell
 
 Row = dict[str, Any]
 
@@ -77,21 +78,38 @@ async def owe_pending_orders(conn: Conn, now: datetime, limit: int) -> int:
 async def claim_refunds(
     conn: Conn, now: datetime, lease: timedelta, limit: int, order_id: UUID | None = None
 ) -> list[Row]:
-    """Pending refunds nobody holds, leased to this caller until ``now + lease`` (SKIP LOCKED)."""
-    only = " AND order_id = %(order_id)s" if order_id is not None else ""
+    """Pending refunds nobody holds, leased to this caller until ``now + lease`` (SKIP LOCKED), oldest first.
+
+    Found first without a lock (on Citus: every shard), then claimed cell by cell, re-checked under
+    the row locks (a lock must name the shard key there); a refund another worker holds, or
+    claimed meanwhile, is skipped.
+    """
+    only = " AND r.order_id = %(order_id)s" if order_id is not None else ""
+    params: Row = {"until": now + lease, "now": now, "limit": limit, "order_id": order_id}
     cur = await conn.execute(
-        f"""
-        UPDATE payment_refunds AS r SET claimed_until = %(until)s, attempts = r.attempts + 1
-        WHERE (r.cell, r.order_id) IN (
-            SELECT cell, order_id FROM payment_refunds
-            WHERE status = 'pending' AND (claimed_until IS NULL OR claimed_until <= %(now)s){only}
-            ORDER BY requested_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED
-        )
-        RETURNING {_REFUND}
-        """,
-        {"until": now + lease, "now": now, "limit": limit, "order_id": order_id},
+        f"SELECT r.cell, r.order_id FROM payment_refunds r WHERE {_CLAIMABLE}{only} "
+        "ORDER BY r.requested_at LIMIT %(limit)s",
+        params,
     )
-    return await cur.fetchall()
+    claimed: list[Row] = []
+    for cell, ids in ids_by_cell(await cur.fetchall(), "order_id"):
+        cur = await conn.execute(
+            f"""
+            UPDATE payment_refunds AS r SET claimed_until = %(until)s, attempts = r.attempts + 1
+            WHERE r.cell = %(cell)s AND r.order_id IN (
+                SELECT r.order_id FROM payment_refunds r
+                WHERE r.cell = %(cell)s AND r.order_id = ANY(%(ids)s) AND {_CLAIMABLE}
+                ORDER BY r.order_id FOR UPDATE SKIP LOCKED
+            )
+            RETURNING {_REFUND}
+            """,
+            {**params, "cell": cell, "ids": ids},
+        )
+        claimed += await cur.fetchall()
+    return sorted(claimed, key=lambda refund: refund["requested_at"])
+
+
+_CLAIMABLE = "r.status = 'pending' AND (r.claimed_until IS NULL OR r.claimed_until <= %(now)s)"
 
 
 async def finish_refund(

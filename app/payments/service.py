@@ -206,7 +206,7 @@ async def request_attendee_refund(
     event = await repository.organizer_of_event(conn, order["cell"], order["event_id"])
     window = await refund_window(conn, event["organizer_id"] if event else None, settings)
     await orders.hold_event_key(conn, order["cell"], order["event_id"])
-    locked = await orders.order_by_id(conn, order_id, lock=True)
+    locked = await orders.order_in_cell(conn, order["cell"], order_id, lock=True)
     assert locked is not None
     if locked["status"] in {"refund_pending", "refunded"}:
         return locked, None
@@ -215,7 +215,7 @@ async def request_attendee_refund(
     if window.total_seconds() <= 0 or event is None or clock() > event["starts_at"] - window:
         raise NotRefundable("the organizer's refund window for this event has closed")
     await _begin_refund(conn, locked, "attendee", clock, release=True)
-    changed = await orders.order_by_id(conn, order_id)
+    changed = await orders.order_in_cell(conn, locked["cell"], order_id)
     assert changed is not None
     refunded = OrdersRefunded(locked["cell"], locked["event_id"], (order_id,), (account_id,), "attendee")
     return changed, refunded

@@ -217,7 +217,7 @@ async def create_order(
         idempotency_key=f"order-{placed.order['id']}",
     )
     async with open_unit_of_work(request) as work:  # transaction 2: the intent
-        order = await service.attach_intent(work.conn, placed.order["id"], intent, fee, ctx.clock)
+        order = await service.attach_intent(work.conn, placed.order["cell"], placed.order["id"], intent, fee, ctx.clock)
         return await _order(work.conn, order, ctx)
 
 

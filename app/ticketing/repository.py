@@ -23,6 +23,7 @@ from uuid import UUID
 from psycopg import AsyncCursor
 
 from app.db import Conn
+from app.kit.cells import ids_by_cell
 from app.ticketing.availability import counter_moved
 
 Row = dict[str, Any]
@@ -34,11 +35,18 @@ async def set_lock_timeout(conn: Conn, timeout_ms: int, *, commit_async: bool = 
     ``commit_async``: the commit does not wait for its WAL flush, so the rows it locked are released
     without a disk flush in between; the caller makes the outcome durable (``wait_durable``) before
     acting on it or answering.
+
+    On Citus the lock timeout reaches the workers, where the rows of shards are locked (``SET LOCAL``
+    is propagated: ``app.distribution``); the asynchronous commit does not (``set_config`` is not):
+    a worker's commit stays synchronous, so ``wait_durable``'s flush on the coordinator is enough.
     """
     statement = f"SET LOCAL lock_timeout = {int(timeout_ms)}"
     if commit_async:
-        statement += "; SET LOCAL synchronous_commit = off"
+        statement += f"; {_COMMIT_ASYNC}"
     await conn.execute(statement)
+
+
+_COMMIT_ASYNC = "SELECT set_config('synchronous_commit', 'off', true)"
 
 
 async def wait_durable(conn: Conn) -> None:
@@ -51,12 +59,13 @@ async def wait_durable(conn: Conn) -> None:
 
 
 async def cell_of_event(conn: Conn, event_id: UUID) -> int | None:
-    """The event's cell: from ticketing's locator (``event_places``), else from ``events`` by id alone.
+    """The event's cell: from ``event_locator`` (kept by the events write path; on Citus a reference
+    table, one row read on one node), else from ``events`` by id alone.
 
-    The second way opens every partition of ``events`` (on Citus, every shard); it serves only the
-    first ticketing action on an event, which then makes its places row.
+    The second way opens every partition of ``events`` (on Citus, every shard); it serves only an
+    event written without its locator row (plain SQL on a single node).
     """
-    cur = await conn.execute("SELECT cell FROM event_places WHERE event_id = %s", (event_id,))
+    cur = await conn.execute("SELECT cell FROM event_locator WHERE id = %s", (event_id,))
     row = await cur.fetchone()
     if row is None:
         cur = await conn.execute("SELECT cell FROM events WHERE id = %s", (event_id,))
@@ -96,10 +105,8 @@ async def hold_facts(
             del _CELLS[next(iter(_CELLS))]
         _CELLS[event_id] = cell
     async with conn.pipeline():
-        await conn.execute(
-            "SELECT set_config('lock_timeout', %s, true), set_config('synchronous_commit', 'off', true)",
-            (str(int(timeout_ms)),),
-        )
+        await conn.execute(f"SET LOCAL lock_timeout = {int(timeout_ms)}")
+        await conn.execute(_COMMIT_ASYNC)
         event_cur = await conn.execute(f"{_EVENT} WHERE cell = %s AND id = %s", (cell, event_id))
         tiers_cur = await conn.execute(
             f"SELECT {_TIER} FROM ticket_tiers t WHERE t.cell = %s AND t.id = ANY(%s) ORDER BY t.id",
@@ -258,9 +265,16 @@ async def tiers_by_ids(conn: Conn, cell: int, tier_ids: Sequence[UUID]) -> list[
     return await cur.fetchall()
 
 
-async def tier_by_id(conn: Conn, tier_id: UUID, *, lock: bool = False) -> Row | None:
+async def tier_by_id(conn: Conn, tier_id: UUID) -> Row | None:
+    """The tier named by its id alone (a URL): one index probe on one node, every shard on Citus."""
+    cur = await conn.execute(f"SELECT {_TIER} FROM ticket_tiers t WHERE t.id = %s", (tier_id,))
+    return await cur.fetchone()
+
+
+async def lock_tier(conn: Conn, cell: int, tier_id: UUID) -> Row | None:
+    """The tier's row, locked FOR UPDATE in its cell (on Citus a lock must name the shard key)."""
     cur = await conn.execute(
-        f"SELECT {_TIER} FROM ticket_tiers t WHERE t.id = %s{' FOR UPDATE' if lock else ''}", (tier_id,)
+        f"SELECT {_TIER} FROM ticket_tiers t WHERE t.cell = %s AND t.id = %s FOR UPDATE", (cell, tier_id)
     )
     return await cur.fetchone()
 
@@ -324,9 +338,18 @@ async def _insert_order(conn: Conn, values: Row, items: Sequence[Row]) -> None:
     )
 
 
-async def order_by_id(conn: Conn, order_id: UUID, *, lock: bool = False) -> Row | None:
+async def order_by_id(conn: Conn, order_id: UUID) -> Row | None:
+    """The order named by its id alone (a URL, a payment's metadata): one index probe on one node,
+    every shard on Citus. Its ``cell`` then names it for every later statement."""
+    cur = await conn.execute(f"SELECT {_ORDER} FROM orders o WHERE o.id = %s", (order_id,))
+    return await cur.fetchone()
+
+
+async def order_in_cell(conn: Conn, cell: int, order_id: UUID, *, lock: bool = False) -> Row | None:
+    """The order in its cell (one shard on Citus), with ``lock`` held FOR UPDATE till the end."""
     cur = await conn.execute(
-        f"SELECT {_ORDER} FROM orders o WHERE o.id = %s{' FOR UPDATE' if lock else ''}", (order_id,)
+        f"SELECT {_ORDER} FROM orders o WHERE o.cell = %s AND o.id = %s{' FOR UPDATE' if lock else ''}",
+        (cell, order_id),
     )
     return await cur.fetchone()
 
@@ -354,13 +377,26 @@ async def set_order(conn: Conn, cell: int, order_id: UUID, values: Row, now: dat
 
 
 async def lapsed_holds(conn: Conn, now: datetime, limit: int) -> list[Row]:
-    """Holds that ended, claimed (locked, SKIP LOCKED) for this transaction."""
+    """Holds that ended, claimed (locked, SKIP LOCKED) for this transaction, oldest first.
+
+    Found first without a lock (on Citus: every shard), then locked cell by cell and re-checked
+    under the lock (a lock must name the shard key there); a hold another worker holds, or that was
+    settled meanwhile, is skipped.
+    """
     cur = await conn.execute(
-        f"SELECT {_ORDER} FROM orders o WHERE o.status = 'awaiting_payment' AND o.expires_at <= %s "
-        "ORDER BY o.expires_at LIMIT %s FOR UPDATE SKIP LOCKED",
+        "SELECT o.cell, o.id FROM orders o WHERE o.status = 'awaiting_payment' AND o.expires_at <= %s "
+        "ORDER BY o.expires_at LIMIT %s",
         (now, limit),
     )
-    return await cur.fetchall()
+    claimed: list[Row] = []
+    for cell, ids in ids_by_cell(await cur.fetchall(), "id"):
+        cur = await conn.execute(
+            f"SELECT {_ORDER} FROM orders o WHERE o.cell = %s AND o.id = ANY(%s) AND o.status = 'awaiting_payment' "
+            "AND o.expires_at <= %s ORDER BY o.id FOR UPDATE SKIP LOCKED",
+            (cell, ids, now),
+        )
+        claimed += await cur.fetchall()
+    return sorted(claimed, key=lambda order: order["expires_at"])
 
 
 async def paid_orders_of_event(conn: Conn, cell: int, event_id: UUID) -> list[Row]:

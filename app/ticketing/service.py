@@ -110,7 +110,7 @@ async def update_tier(conn: Conn, tier: Row, changes: Row, settings: TicketingSe
     """Apply ``changes``; a quota below what is sold and held is refused (the row is locked first)."""
     await repository.set_lock_timeout(conn, settings.lock_timeout_ms)
     async with capacity_errors(settings):
-        locked = await repository.tier_by_id(conn, tier["id"], lock=True)
+        locked = await repository.lock_tier(conn, tier["cell"], tier["id"])
         if locked is None:
             raise TierNotFound(f"tier {tier['id']} not found")
         merged = {**locked, **changes}
@@ -212,7 +212,7 @@ async def _replay(conn: Conn, account_id: UUID, key: str, digest: bytes) -> Plac
     assert earlier is not None  # the insert conflicted with a committed row
     if bytes(earlier["request_hash"]) != digest:
         raise IdempotencyKeyReused("this Idempotency-Key was sent before with another body")
-    order = await repository.order_by_id(conn, earlier["order_id"])
+    order = await repository.order_in_cell(conn, earlier["cell"], earlier["order_id"])
     if order is None:
         raise OrderNotFound("the order made with this Idempotency-Key no longer exists")
     return PlacedOrder(order, replayed=True)
@@ -276,10 +276,12 @@ def _new_order(
     return order, lines
 
 
-async def attach_intent(conn: Conn, order_id: UUID, intent: CreatedIntent, fee: int | None, clock: Clock) -> Row:
-    """Transaction 2: store the PaymentIntent made for the order and the platform's fee on it (once:
-    the gateway is called with the order's own idempotency key, and a replay keeps the first)."""
-    order = await repository.order_by_id(conn, order_id, lock=True)
+async def attach_intent(
+    conn: Conn, cell: int, order_id: UUID, intent: CreatedIntent, fee: int | None, clock: Clock
+) -> Row:
+    """Transaction 2: store the PaymentIntent made for the order (in ``cell``) and the platform's fee on
+    it (once: the gateway is called with the order's own idempotency key, and a replay keeps the first)."""
+    order = await repository.order_in_cell(conn, cell, order_id, lock=True)
     if order is None:
         raise OrderNotFound(f"order {order_id} not found")
     if order["payment_intent_id"] is not None:
@@ -313,7 +315,7 @@ async def cancel_order(conn: Conn, order_id: UUID, account_id: UUID, settings: T
 async def _close_hold(conn: Conn, order: Row, status: str, clock: Clock, *, strict: bool = False) -> Row:
     """Release the order's held places and give it ``status``; a no-op unless it is awaiting payment."""
     await repository.hold_event_key(conn, order["cell"], order["event_id"])
-    locked = await repository.order_by_id(conn, order["id"], lock=True)
+    locked = await repository.order_in_cell(conn, order["cell"], order["id"], lock=True)
     assert locked is not None
     if locked["status"] != "awaiting_payment":
         if strict:
@@ -355,7 +357,7 @@ async def settle_paid(conn: Conn, order_id: UUID, intent: IntentState, clock: Cl
     if order is None:
         raise OrderNotFound(f"order {order_id} not found")
     await repository.hold_event_key(conn, order["cell"], order["event_id"])
-    order = await repository.order_by_id(conn, order_id, lock=True)
+    order = await repository.order_in_cell(conn, order["cell"], order_id, lock=True)
     assert order is not None
     status = order["status"]
     if status == "paid":
@@ -438,7 +440,7 @@ async def mark_refunded(
     if order is None:
         raise OrderNotFound(f"order {order_id} not found")
     await repository.hold_event_key(conn, order["cell"], order["event_id"])
-    locked = await repository.order_by_id(conn, order_id, lock=True)
+    locked = await repository.order_in_cell(conn, order["cell"], order_id, lock=True)
     assert locked is not None
     if locked["status"] == "refunded":
         return locked

@@ -23,6 +23,8 @@ TABLES = ("stripe_events", *TICKETING_TABLES)
 def clean_db(database_url: str) -> Iterator[str]:
     yield database_url
     with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
+        # On Citus, the coordinator's and reference tables are written after the shards, one connection per worker.
+        conn.execute("SELECT set_config('citus.multi_shard_modify_mode', 'sequential', true)")
         for table in TABLES:
             conn.execute(f"DELETE FROM {table}")
 

@@ -130,7 +130,8 @@ async def final_state(app: FastAPI) -> list[tuple[str, int]]:
     async with app.state.pool.connection() as conn:
         cur = await conn.execute(
             "SELECT o.payment_intent_id, o.status, "
-            "(SELECT count(*) FROM tickets t WHERE t.order_id = o.id AND t.status = 'valid') AS tickets "
+            "(SELECT count(*) FROM tickets t WHERE t.cell = o.cell AND t.order_id = o.id AND t.status = 'valid') "
+            "AS tickets "
             "FROM orders o ORDER BY o.payment_intent_id"
         )
         return [(row["status"], row["tickets"]) for row in await cur.fetchall()]
