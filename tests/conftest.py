@@ -35,7 +35,6 @@ CITUS_GAPS = frozenset(
         "tests/tiles/test_content.py::test_a_cluster_splits_at_its_expansion_zoom",
         "tests/tiles/test_content.py::test_no_event_in_view_is_a_204",
         "tests/tiles/test_content.py::test_no_tile_passes_500_kb",
-        "tests/tiles/test_content.py::test_cluster_tiles_read_only_the_tile_index",
         "tests/tiles/test_http.py::test_tile_zero_and_the_deepest_zoom",
         # Near the poles the nearest-first page walks the geography index (no Mercator walk): on
         # Citus that walk answers no rows.
@@ -44,13 +43,21 @@ CITUS_GAPS = frozenset(
 )
 
 
-# Tests that would wait until their timeout on Citus: an open transaction holding a venue row (a
-# reference table) FOR SHARE blocks every write of that table there, not just of the row.
-CITUS_BLOCKED = frozenset(
-    {
-        "tests/events/test_writes.py::test_a_rename_racing_an_insert_waits_and_reaches_the_new_event",
-    }
-)
+# Tests skipped on Citus, each with why (README, "What does not run distributed yet").
+CITUS_BLOCKED = {
+    # An open transaction holding a venue row (a reference table) FOR SHARE blocks every write of
+    # that table there, not just of the row: the test would wait until its timeout.
+    "tests/events/test_writes.py::test_a_rename_racing_an_insert_waits_and_reaches_the_new_event": (
+        "a venue write waits for another transaction's hold on Citus"
+    ),
+    # 200 going answers at once for the last places: those that find no place queue on the event's
+    # places row one after another, each turn a few hops through the coordinator; on the 2-core test
+    # cluster some wait past the 2 s lock timeout and are answered 503 with Retry-After (no place
+    # is oversold or lost). How many depends on the machine's load, so it is skipped, not xfailed.
+    "tests/ticketing/test_last_places.py::test_exactly_k_rsvps_going_for_the_last_k_places": (
+        "waitlisted answers queue past the lock timeout on a loaded 2-core Citus test cluster"
+    ),
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -61,7 +68,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if test in CITUS_GAPS:
             item.add_marker(pytest.mark.xfail(reason="does not plan on Citus yet", strict=True))
         elif test in CITUS_BLOCKED:
-            item.add_marker(pytest.mark.skip(reason="a venue write waits for another transaction's hold on Citus"))
+            item.add_marker(pytest.mark.skip(reason=CITUS_BLOCKED[test]))
 
 
 def make_settings(database_url: str, redis_prefix: str, **overrides: object) -> Settings:
