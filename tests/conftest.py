@@ -31,12 +31,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # yet"). With --citus they are expected to fail (strict: one that starts passing must leave the list).
 CITUS_GAPS = frozenset(
     {
-        "tests/tiles/test_content.py::test_cluster_counts_add_up_and_each_event_is_counted_once",
-        "tests/tiles/test_content.py::test_a_cluster_splits_at_its_expansion_zoom",
-        "tests/tiles/test_content.py::test_no_event_in_view_is_a_204",
-        "tests/tiles/test_content.py::test_no_tile_passes_500_kb",
-        "tests/tiles/test_content.py::test_cluster_tiles_read_only_the_tile_index",
-        "tests/tiles/test_http.py::test_tile_zero_and_the_deepest_zoom",
         # Near the poles the nearest-first page walks the geography index (no Mercator walk): on
         # Citus that walk answers no rows.
         "tests/events/test_nearby.py::test_distances_match_a_geodesic_reference_within_half_a_percent",
