@@ -17,7 +17,7 @@ from app.events import repository
 from app.events.schemas import EventCreate, EventUpdate, Point
 from app.events.service import create_event, update_event
 from geo.cells import cell_of
-from tests.fixtures.citus_cluster import CITUS_TEST_SHARDS
+from tests.fixtures.database import CITUS_TEST_SHARDS
 
 pytestmark = pytest.mark.citus
 
