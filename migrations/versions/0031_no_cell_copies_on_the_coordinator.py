@@ -40,13 +40,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("ALTER TABLE import_links ADD COLUMN cell bigint")
-    op.execute("UPDATE import_links k SET cell = l.cell FROM event_locator l WHERE l.id = k.event_id")
-    for table in ("notices", "event_changes"):
+    # The locator read first, then plain updates: on Citus a statement joining these tables (on the
+    # coordinator) with the locator (a reference table) is not planned.
+    rows = op.get_bind().exec_driver_sql("SELECT id, cell FROM event_locator").fetchall()
+    located = {"ids": [row[0] for row in rows], "cells": [row[1] for row in rows]}
+    fill = "UPDATE {} t SET cell = l.cell FROM unnest(%(ids)s::uuid[], %(cells)s::bigint[]) AS l(id, cell) "
+    fill += "WHERE l.id = t.event_id"
+    for table in ("import_links", "notices", "event_changes"):
         op.execute(f"ALTER TABLE {table} ADD COLUMN cell bigint")
-        op.execute(
-            f"UPDATE {table} t SET cell = coalesce((SELECT l.cell FROM event_locator l WHERE l.id = t.event_id), 0)"
-        )
+        op.get_bind().exec_driver_sql(fill.format(table), located)
+    for table in ("notices", "event_changes"):
+        op.execute(f"UPDATE {table} SET cell = 0 WHERE cell IS NULL")
         op.execute(f"ALTER TABLE {table} ALTER COLUMN cell SET NOT NULL")
     op.execute("DROP INDEX event_changes_rescheduled_idx")
     op.execute(
