@@ -127,6 +127,12 @@ async def locate(conn: Conn, event_id: UUID) -> int | None:
     return None if row is None else int(row["cell"])
 
 
+async def locate_many(conn: Conn, event_ids: list[UUID]) -> dict[UUID, int]:
+    """The cells of those events that ``event_locator`` knows."""
+    cur = await conn.execute("SELECT id, cell FROM event_locator WHERE id = ANY(%s)", (event_ids,))
+    return {row["id"]: int(row["cell"]) for row in await cur.fetchall()}
+
+
 async def place(conn: Conn, event_id: UUID, cell: int) -> None:
     """Record (or change) the event's cell in ``event_locator``."""
     await conn.execute(
@@ -154,16 +160,26 @@ _FOLLOWERS = (
     ("payment_refunds", _OF_ORDERS),
 )
 _written_columns: dict[str, list[str]] = {}
+# Rows on the coordinator (no shard is co-located with them) that keep the event's cell beside its
+# id for reads in bulk by (cell, event_id): rewritten in place. The change log, notices and import
+# links keep no cell (migration 0031): their readers ask ``event_locator``.
+_CELL_COPIES = (
+    "UPDATE interactions SET cell = %(new)s WHERE cell = %(old)s AND event_id = %(id)s",
+    # An idempotent order request names its order by (cell, order_id); the orders moved with the event.
+    "UPDATE order_requests SET cell = %(new)s WHERE cell = %(old)s AND account_id = ANY(%(buyers)s) "
+    "AND order_id = ANY(%(orders)s)",
+)
 
 
 async def move_event(conn: Conn, old_cell: int, new_cell: int, event_id: UUID) -> None:
     """Move the event to ``new_cell``: a copy of its row and of every row bound to it in the new
-    cell, then the old row deleted (its bound rows go with it), in the caller's transaction.
+    cell, then the old row deleted (its bound rows go with it), in the caller's transaction. Its
+    locator row and the copies of its cell on the coordinator (``_CELL_COPIES``) are rewritten.
 
     The cell is the partition key here and the distribution column on Citus, which refuses to
     change it; the foreign keys ``(cell, …)`` do not cascade updates (migration 0028).
     """
-    params = {"old": old_cell, "new": new_cell, "id": event_id}
+    params: dict[str, Any] = {"old": old_cell, "new": new_cell, "id": event_id}
     # The locator first: on Citus a reference table's write runs on the coordinator's own copy too,
     # which must come before the transaction's statements over the workers' shards.
     await place(conn, event_id, new_cell)
@@ -175,6 +191,14 @@ async def move_event(conn: Conn, old_cell: int, new_cell: int, event_id: UUID) -
             f"WHERE cell = %(old)s AND {where}",
             params,
         )
+    cur = await conn.execute(
+        "SELECT id, account_id FROM orders WHERE cell = %(new)s AND event_id = %(id)s AND account_id IS NOT NULL",
+        params,
+    )
+    orders = await cur.fetchall()
+    params.update(orders=[o["id"] for o in orders], buyers=list({o["account_id"] for o in orders}))
+    for statement in _CELL_COPIES:
+        await conn.execute(statement, params)
     await conn.execute("DELETE FROM events WHERE cell = %(old)s AND id = %(id)s", params)
 
 

@@ -75,7 +75,7 @@ async def create_event(
             await derived.change_rollup(conn, [], derived.counted(row))
     aspects: frozenset[Aspect] = frozenset({"published"}) if row["status"] == "published" else frozenset()
     change = EventChange(row["id"], "created", None, shown, aspects)
-    await log_change(conn, row["cell"], change)
+    await log_change(conn, change)
     return row, change
 
 
@@ -139,7 +139,7 @@ async def update_event(
     change = EventChange(event_id, "updated", before, after, aspects)
     if "capacity" in change.aspects:  # ticketing's counter row follows (409 below the places taken)
         await set_event_capacity(conn, row["cell"], event_id, row["capacity"])
-    await log_change(conn, row["cell"], change)
+    await log_change(conn, change)
     return row, change
 
 
@@ -156,7 +156,7 @@ async def delete_event(conn: Conn, event_id: UUID, *, current: dict[str, Any] | 
         await derived.change_rollup(conn, derived.counted(current), [])
     gone = Point(lat=current["lat"], lon=current["lon"])
     change = EventChange(event_id, "deleted", gone, None, frozenset({"deleted"}))
-    await log_change(conn, current["cell"], change)
+    await log_change(conn, change)
     return change
 
 
@@ -176,7 +176,7 @@ async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> 
     changes = []
     for row in rows:
         change = EventChange(row["id"], "deleted", Point(lat=row["lat"], lon=row["lon"]), None, frozenset({"deleted"}))
-        await log_change(conn, row["cell"], change)
+        await log_change(conn, change)
         changes.append(change)
     return changes
 
