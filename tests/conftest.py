@@ -37,9 +37,6 @@ CITUS_GAPS = frozenset(
         "tests/tiles/test_content.py::test_no_tile_passes_500_kb",
         "tests/tiles/test_content.py::test_cluster_tiles_read_only_the_tile_index",
         "tests/tiles/test_http.py::test_tile_zero_and_the_deepest_zoom",
-        # Near the poles the nearest-first page walks the geography index (no Mercator walk): on
-        # Citus that walk answers no rows.
-        "tests/events/test_nearby.py::test_distances_match_a_geodesic_reference_within_half_a_percent",
     }
 )
 
