@@ -41,13 +41,8 @@ CITUS_GAPS = frozenset(
 )
 
 
-# Tests that would wait until their timeout on Citus: an open transaction holding a venue row (a
-# reference table) FOR SHARE blocks every write of that table there, not just of the row.
-CITUS_BLOCKED = frozenset(
-    {
-        "tests/events/test_writes.py::test_a_rename_racing_an_insert_waits_and_reaches_the_new_event",
-    }
-)
+# Tests that would wait until their timeout on Citus (skipped there).
+CITUS_BLOCKED: frozenset[str] = frozenset()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -58,7 +53,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if test in CITUS_GAPS:
             item.add_marker(pytest.mark.xfail(reason="does not plan on Citus yet", strict=True))
         elif test in CITUS_BLOCKED:
-            item.add_marker(pytest.mark.skip(reason="a venue write waits for another transaction's hold on Citus"))
+            item.add_marker(pytest.mark.skip(reason="would wait until its timeout on Citus"))
 
 
 def make_settings(database_url: str, redis_prefix: str, **overrides: object) -> Settings:
