@@ -26,25 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-
 # Tests whose statements Citus cannot plan yet (README, "Scale-out: what does not run distributed
 # yet"). With --citus they are expected to fail (strict: one that starts passing must leave the list).
-CITUS_GAPS = frozenset(
-    {
-        # Near the poles the nearest-first page walks the geography index (no Mercator walk): on
-        # Citus that walk answers no rows.
-        "tests/events/test_nearby.py::test_distances_match_a_geodesic_reference_within_half_a_percent",
-    }
-)
+CITUS_GAPS: frozenset[str] = frozenset()
 
 
-# Tests that would wait until their timeout on Citus: an open transaction holding a venue row (a
-# reference table) FOR SHARE blocks every write of that table there, not just of the row.
-CITUS_BLOCKED = frozenset(
-    {
-        "tests/events/test_writes.py::test_a_rename_racing_an_insert_waits_and_reaches_the_new_event",
-    }
-)
+# Tests that would wait until their timeout on Citus (skipped there).
+CITUS_BLOCKED: frozenset[str] = frozenset()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -55,7 +43,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if test in CITUS_GAPS:
             item.add_marker(pytest.mark.xfail(reason="does not plan on Citus yet", strict=True))
         elif test in CITUS_BLOCKED:
-            item.add_marker(pytest.mark.skip(reason="a venue write waits for another transaction's hold on Citus"))
+            item.add_marker(pytest.mark.skip(reason="would wait until its timeout on Citus"))
 
 
 def make_settings(database_url: str, redis_prefix: str, **overrides: object) -> Settings:

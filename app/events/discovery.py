@@ -93,8 +93,9 @@ async def _nearest(
     """
     radius = criteria.circle.radius_m if criteria.circle is not None else 0.0
     fetch = first_fetch(criteria, limit)
+    distributed = await repository.distributed(conn)
     while True:
-        statement = queries.list_statement(criteria, position, fetch, geojson=geojson)
+        statement = queries.list_statement(criteria, position, fetch, geojson=geojson, distributed=distributed)
         rows = await queries.fetch(conn, statement)
         found = [row for row in rows if not row["frontier"]]
         floors = [row["knn"] for row in rows if row["frontier"]]

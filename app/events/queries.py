@@ -115,7 +115,7 @@ def list_statement(
     if criteria.sort == "relevance":
         page = _term_walk(candidates, area, criteria, position, params)
     elif criteria.sort == "distance":
-        page = _nearest(candidates, area, criteria, position, params, fetch)
+        page = _nearest(candidates, area, criteria, position, params, fetch, distributed)
     elif criteria.filters.text is None and _walks_per_cell(params):
         page = _cell_walk(candidates, area, criteria, position, params, fetch, distributed)
     else:
@@ -248,7 +248,13 @@ def _lookup(conditions: list[str], distributed: bool) -> str:
 
 
 def _nearest(
-    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
+    candidates: list[str],
+    area: list[str],
+    criteria: Criteria,
+    position: Position,
+    params: dict[str, Any],
+    fetch: int,
+    distributed: bool,
 ) -> _Page:
     """Nearest first, walked in an index's distance order; the service re-ranks by the spheroid distance.
 
@@ -264,7 +270,8 @@ def _nearest(
       rows beyond it are not returned, the frontier row itself is (so that the service sees it).
     - Over the geography index otherwise (across the antimeridian, near the poles, no cover):
       sphere distances within the circle's box (``&& _ST_Expand``, the index condition
-      ``ST_DWithin`` itself generates), never capped.
+      ``ST_DWithin`` itself generates), never capped. On Citus each shard walks its ``fetch``
+      nearest in the circle instead (``_nearest_on_shards``).
 
     The circle is checked *after* the walks, not inside them: inside, a partition whose only rows
     lie outside the circle reads every one of them before it can report that it has none.
@@ -273,6 +280,8 @@ def _nearest(
     assert circle is not None
     walk = mercator_walk(circle)
     later = [*_text_filter(criteria), *_after(_DISTANCE, position, params)]
+    if (walk is None or not _walks_per_cell(params)) and distributed:
+        return _nearest_on_shards([*candidates, *area, *later])
     if walk is None or not _walks_per_cell(params):
         return _nearest_on_sphere([*candidates, _KNN_BOX, *later], area)
     params.update(mx=walk.x, my=walk.y, floor=walk.metres_floor, walk=fetch + max(8, fetch // 8))
@@ -286,6 +295,22 @@ def _nearest_on_sphere(where: list[str], area: list[str]) -> _Page:
         f"WHERE {_and(where)} ORDER BY {_KNN} OFFSET 0"
     )
     return _Page(f"SELECT *, false AS frontier FROM ({walked}) AS e WHERE {_and(area)} LIMIT %(fetch)s")
+
+
+def _nearest_on_shards(where: list[str]) -> _Page:
+    """The sphere walk for a Citus coordinator: the circle inside the walk, and a LIMIT that Citus
+    pushes down, so each shard walks its own ``fetch`` nearest and the coordinator merges them.
+
+    Not ``_KNN_BOX``: Citus folds ``_ST_Expand(point, radius)`` into a constant on the coordinator and
+    sends it to the shards as text, which keeps the point but drops the expanded box (a geography
+    carries it in its header only), so the walk matched the centre alone and answered no rows.
+    ``ST_DWithin`` has each shard's planner derive that box itself. Nor the single node's ``OFFSET 0``
+    walk: Citus cannot push it down and would pull every row of the box to the coordinator.
+    """
+    return _Page(
+        f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} * {1 - SPHERE_ERROR} AS knn, false AS frontier "
+        f"FROM events e WHERE {_and(where)} ORDER BY {_KNN} LIMIT %(fetch)s"
+    )
 
 
 def _nearest_per_cell(shared: list[str], area: list[str], params: dict[str, Any]) -> _Page:

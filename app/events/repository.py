@@ -9,6 +9,7 @@ from uuid import UUID
 from psycopg.pq import TransactionStatus
 
 from app.db import Conn
+from app.venues import repository as venues
 
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
 # The exact point of an event shown approximately (NULL otherwise: geom is then the exact point).
@@ -35,23 +36,22 @@ def _exact_params(exact: tuple[float, float] | None) -> dict[str, float | None]:
 
 
 async def hold_organizer_venue(conn: Conn, venue_id: UUID) -> dict[str, Any] | None:
-    """The venue's organizer, zone and point, its row held (FOR SHARE) as ``hold_venue`` says."""
+    """The venue's organizer, zone and point, the venue held as ``hold_venue`` says."""
+    await venues.hold_venue(conn, venue_id)
     cur = await conn.execute(
-        "SELECT organizer_id, timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s FOR SHARE",
-        (venue_id,),
+        "SELECT organizer_id, timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s", (venue_id,)
     )
     return await cur.fetchone()
 
 
 async def hold_venue(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
-    """The venue's point, its row held (FOR SHARE) to the end of the transaction.
+    """The venue's point, the venue held (``app.venues.repository.hold_venue``) to the end of the transaction.
 
-    A new event stores a copy of its venue's name and point (ADR-9): holding the row makes a
+    A new event stores a copy of its venue's name and point (ADR-9): holding the venue makes a
     concurrent rename wait for the insert, whose copy the rename then rewrites (``copy_venue``).
     """
-    cur = await conn.execute(
-        "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s FOR SHARE", (venue_id,)
-    )
+    await venues.hold_venue(conn, venue_id)
+    cur = await conn.execute("SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s", (venue_id,))
     row = await cur.fetchone()
     return None if row is None else (row["lat"], row["lon"])
 

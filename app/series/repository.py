@@ -16,6 +16,7 @@ from psycopg.types.json import Jsonb
 from app.db import Conn
 from app.events.errors import VenueNotFound
 from app.events.repository import RETURNED, generic_plan
+from app.venues import repository as venues
 
 _SERIES_COLUMNS = (
     "organizer_id", "venue_id", "title", "description", "category", "tags", "status", "is_free", "price_min",
@@ -96,10 +97,11 @@ async def venue_point(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
 
 
 async def organizer_venue(conn: Conn, venue_id: UUID, organizer_id: UUID) -> dict[str, Any]:
-    """The organizer's venue (point and zone), held FOR SHARE; 404 ``venue-not-found`` for any other."""
+    """The organizer's venue (point and zone), held (``app.venues.repository.hold_venue``); 404
+    ``venue-not-found`` for any other."""
+    await venues.hold_venue(conn, venue_id)
     cur = await conn.execute(
-        "SELECT timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s AND organizer_id = %s "
-        "FOR SHARE",
+        "SELECT timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s AND organizer_id = %s",
         (venue_id, organizer_id),
     )
     row = await cur.fetchone()
