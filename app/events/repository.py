@@ -195,7 +195,13 @@ async def generic_plan(conn: Conn, statement: str, params: Any) -> list[dict[str
 
     For statements over every partition (no cell to prune by): see ``lock_event``. Also used by
     ``app.series`` (a series' occurrences are found by ``series_id``).
+
+    On Citus the statement runs as it is: the coordinator sends it to every shard, whose workers
+    plan their partitions; a generic plan would leave the coordinator parameters it cannot plan with.
     """
+    if await distributed(conn):
+        cur = await conn.execute(statement, params)
+        return await cur.fetchall()
     if conn.info.transaction_status != TransactionStatus.IDLE:
         return await _with_generic_plan(conn, statement, params)
     async with conn.transaction():  # SET LOCAL needs a transaction (an autocommit read connection has none)
