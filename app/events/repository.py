@@ -120,6 +120,18 @@ async def distributed(conn: Conn) -> bool:
     return _citus[0]
 
 
+async def one_connection_per_node(conn: Conn) -> None:
+    """On Citus: the transaction's statements over several shards use one connection per node.
+
+    Citus refuses a write of a reference table (venues, series, their overrides) after a
+    statement that read or wrote shards over parallel connections in the same transaction. A
+    write that reaches events by something other than their cell (a venue's or a series' events)
+    and then writes such a table calls this before its first statement over several shards.
+    """
+    if await distributed(conn):
+        await conn.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+
+
 async def locate(conn: Conn, event_id: UUID) -> int | None:
     """The event's cell, from ``event_locator``."""
     cur = await conn.execute("SELECT cell FROM event_locator WHERE id = %s", (event_id,))
@@ -219,7 +231,13 @@ async def generic_plan(conn: Conn, statement: str, params: Any) -> list[dict[str
 
     For statements over every partition (no cell to prune by): see ``lock_event``. Also used by
     ``app.series`` (a series' occurrences are found by ``series_id``).
+
+    On Citus the statement runs as it is: the coordinator sends it to every shard, whose workers
+    plan their partitions; a generic plan would leave the coordinator parameters it cannot plan with.
     """
+    if await distributed(conn):
+        cur = await conn.execute(statement, params)
+        return await cur.fetchall()
     if conn.info.transaction_status != TransactionStatus.IDLE:
         return await _with_generic_plan(conn, statement, params)
     async with conn.transaction():  # SET LOCAL needs a transaction (an autocommit read connection has none)

@@ -127,9 +127,12 @@ async def update_event(
     async with conn.pipeline():
         if posted and derived.is_public(current):
             await derived.forget_terms(conn, [(cell, event_id)])
-        if changes.get("cell", cell) != cell:  # a move: the row and its bound rows copied to the new cell
-            await repository.move_event(conn, cell, changes["cell"], event_id)
-            cell = changes.pop("cell")
+        # The cell is never written by the UPDATE (Citus refuses a write of the distribution column,
+        # even of the same value): a move copies the row and its bound rows to the new cell.
+        new_cell = changes.pop("cell", cell)
+        if new_cell != cell:
+            await repository.move_event(conn, cell, new_cell, event_id)
+            cell = new_cell
         row = await repository.update_event(
             conn, cell, event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
         )

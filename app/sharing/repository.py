@@ -13,6 +13,7 @@ from uuid import UUID
 
 from app.db import Conn
 from app.events.filter_sql import PUBLIC
+from app.events.repository import generic_plan
 
 # One event as a calendar entry or a page: everything but the exact point of an approximate one.
 _SHARED = f"""
@@ -152,7 +153,12 @@ async def sitemap_chunk(conn: Conn, low: UUID, high: UUID | None, now: datetime,
 
 async def shared_series(conn: Conn, series_id: UUID) -> dict[str, Any] | None:
     """A public series' rule and template (approximate: no point, no venue name or address), and its
-    newest occurrence SEQUENCE and change time (the series feed's SEQUENCE and Last-Modified)."""
+    newest occurrence SEQUENCE and change time (the series feed's SEQUENCE and Last-Modified).
+
+    The occurrences are read in a statement of their own, by ``series_id`` over every partition (a
+    generic plan; on Citus every shard): Citus plans no subquery over ``events`` correlated with a
+    reference table's row.
+    """
     cur = await conn.execute(
         """
         SELECT s.id, s.title, s.description, s.category, s.status, s.rrule, s.exdates, s.dtstart_local,
@@ -161,10 +167,7 @@ async def shared_series(conn: Conn, series_id: UUID) -> dict[str, Any] | None:
                CASE WHEN s.location_approximate THEN NULL ELSE ST_X(s.geom) END AS lon,
                CASE WHEN s.location_approximate THEN NULL ELSE v.name END AS venue_name,
                CASE WHEN s.location_approximate THEN NULL ELSE v.address END AS venue_address,
-               v.city AS venue_city, o.id AS organizer_id, o.name AS organizer_name,
-               (SELECT coalesce(max(e.sequence), 0) FROM events e WHERE e.series_id = s.id) AS sequence,
-               (SELECT max(e.updated_at) FROM events e WHERE e.series_id = s.id) AS rows_updated_at,
-               (SELECT e.id FROM events e WHERE e.series_id = s.id ORDER BY e.recurrence_id LIMIT 1) AS first_id
+               v.city AS venue_city, o.id AS organizer_id, o.name AS organizer_name
         FROM event_series s
         JOIN organizers o ON o.id = s.organizer_id
         LEFT JOIN venues v ON v.id = s.venue_id
@@ -172,7 +175,16 @@ async def shared_series(conn: Conn, series_id: UUID) -> dict[str, Any] | None:
         """,
         (series_id,),
     )
-    return await cur.fetchone()
+    series = await cur.fetchone()
+    if series is None:
+        return None
+    occurrences = await generic_plan(
+        conn,
+        "SELECT coalesce(max(sequence), 0) AS sequence, max(updated_at) AS rows_updated_at, "
+        "(array_agg(id ORDER BY recurrence_id, id))[1] AS first_id FROM events WHERE series_id = %s",
+        (series_id,),
+    )
+    return {**series, **occurrences[0]}
 
 
 async def series_overrides(conn: Conn, series_id: UUID, limit: int) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from psycopg import errors as pg_errors
 
 from app.accounts.auth import Subject
 from app.db import Conn
+from app.events import repository as events_repository
 from app.events import service as events_service
 from app.events.changes import EventChange
 from app.events.schemas import EventUpdate, Point
@@ -92,6 +93,8 @@ async def update_venue(
     name = given.get("name", current["name"])
     if moved or normal_name(name) != normal_name(current["name"]):  # the organizer's venues are held
         await _refuse_same_venue(conn, current["organizer_id"], name, after, settings, other_than=current["id"])
+    if moved:  # its events are found by venue id over every shard, then the venue is written
+        await events_repository.one_connection_per_node(conn)
     changes = await _move_events(conn, current["id"], before, after, settings) if moved else []
     venue = await repository.update_venue(conn, current["id"], given, after.lat, after.lon)
     if moved or venue["name"] != current["name"]:  # its events' copies follow (ADR-9)
