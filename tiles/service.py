@@ -72,7 +72,8 @@ async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
     # Binary results: a bytea in text is hex, twice its size, encoded by the server and decoded
     # here (server and client CPU on every point tile).
     prepare = True if query.generic else None
-    cursor = await conn.execute(query.sql, query.params, prepare=prepare, binary=True)
+    sql = query.citus_sql if query.citus_sql is not None and await distributed(conn) else query.sql
+    cursor = await conn.execute(sql, query.params, prepare=prepare, binary=True)
     row = await cursor.fetchone()
     assert row is not None  # an aggregate always returns its row
     if query.fallback is not None and not row["complete"]:

@@ -106,12 +106,12 @@ def list_statement(
     criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False, distributed: bool = False
 ) -> Statement:
     """The page of events after ``position``: rows ``(sort_key, id, [knn,] item)``, at most ``fetch``;
-    ``distributed``: for a Citus coordinator (see ``_LOOKUP``)."""
+    ``distributed``: for a Citus coordinator (see ``_LOOKUP`` and ``_outer_sql``)."""
     params: dict[str, Any] = {"fetch": fetch}
     candidates = _candidates(criteria, position, params)
     area = _area(criteria, params)
     if criteria.sort == "relevance" and not _walks_terms(criteria, params):
-        return exact_statement(criteria, position, fetch, geojson=geojson)
+        return exact_statement(criteria, position, fetch, geojson=geojson, distributed=distributed)
     if criteria.sort == "relevance":
         page = _term_walk(candidates, area, criteria, position, params)
     elif criteria.sort == "distance":
@@ -121,15 +121,17 @@ def list_statement(
     else:
         page = _walk(candidates, area, criteria, position, params, fetch, distributed)
     final = criteria.sort == "distance"  # every other shape here is a walk
-    return Statement(_outer(page, criteria, geojson), params, final)
+    return Statement(_outer(page, criteria, geojson, params, distributed), params, final)
 
 
-def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
+def exact_statement(
+    criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False, distributed: bool = False
+) -> Statement:
     """The page without a walk: every match of the area, sorted (see the module notes)."""
     params: dict[str, Any] = {"fetch": fetch}
     if criteria.sort == "relevance":
         ranked = _relevance(_candidates(criteria, position, params), _area(criteria, params), position, params)
-        return Statement(_outer(ranked, criteria, geojson), params)
+        return Statement(_outer(ranked, criteria, geojson, params, distributed), params)
     key = _KEYS[criteria.sort]
     where = [
         *_candidates(criteria, position, params),
@@ -138,7 +140,7 @@ def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojs
         *_text_filter(criteria),
     ]
     page = f"SELECT {_SELECT}, {key} AS sort_key FROM events e WHERE {_and(where)} ORDER BY {key}, e.id LIMIT %(fetch)s"
-    return Statement(_outer(_Page(page), criteria, geojson), params)
+    return Statement(_outer(_Page(page), criteria, geojson, params, distributed), params)
 
 
 def detail_statement(event_id: UUID, cell: int | None) -> Statement:
@@ -472,22 +474,47 @@ def _and(conditions: list[str]) -> str:
     return " AND ".join(conditions)
 
 
-def _outer(page: _Page, criteria: Criteria, geojson: bool) -> str:
+def _outer(page: _Page, criteria: Criteria, geojson: bool, params: dict[str, Any], distributed: bool) -> str:
     distance = None
     if criteria.circle is not None:
         distance = "e.sort_key" if criteria.sort == "distance" else _DISTANCE
     order = "e.knn, e.id" if criteria.sort == "distance" else "e.sort_key, e.id"
-    return _outer_sql(page, order, geojson, distance, knn=criteria.sort == "distance")
+    placed = _placed_on_citus("cells" in params) if distributed else _PLACED
+    return _outer_sql(page, order, geojson, distance, placed, knn=criteria.sort == "distance")
 
 
-def _outer_sql(page: _Page, order: str, geojson: bool, distance: str | None, *, knn: bool) -> str:
-    """Each row's item, built from the page's rows with their places counters.
+# The page's rows with their places counters (one primary-key probe per row).
+_PLACED = f"placed AS MATERIALIZED (SELECT e.*, pl.taken FROM page e {_PLACES})"
+
+
+def _placed_on_citus(covered: bool) -> str:
+    """``placed`` on a Citus coordinator: the page's counters first, read in the page's shards.
+
+    The page is an intermediate result there, and Citus plans an outer join of one with a
+    distributed table by reading the whole table on every shard (a subplan ``… FROM event_places
+    WHERE true``). Instead the counters of the page's rows are read by their key (``(cell,
+    event_id) IN`` the page), in the covering cells (``covered``: the statement's ``%(cells)s``),
+    which Citus prunes to their shards, as it does the walks: at most a page of rows from the
+    page's shards, and a statement whose cells all lie in one shard group runs on its worker whole.
+    """
+    cover = "pl.cell = ANY(%(cells)s) AND " if covered else ""
+    return (
+        "counted AS MATERIALIZED (SELECT pl.cell, pl.event_id, pl.taken FROM event_places pl "
+        f"WHERE {cover}(pl.cell, pl.event_id) IN (SELECT e.cell, e.id FROM page e)), "
+        "placed AS MATERIALIZED (SELECT e.*, pl.taken FROM page e "
+        "LEFT JOIN counted pl ON pl.cell = e.cell AND pl.event_id = e.id)"
+    )
+
+
+def _outer_sql(page: _Page, order: str, geojson: bool, distance: str | None, placed: str, *, knn: bool) -> str:
+    """Each row's item, built from the page's rows with their places counters (``placed``).
 
     The page and the counters are CTEs of their own (materialized: at most a page of rows each).
     On Citus each is then planned apart and the items are built on the coordinator from their
-    results: pushed down beside a distributed table, the item's FROM-less subqueries would be
+    results (unless every cell lies in one shard group: the statement then runs whole on its
+    worker): pushed down beside a distributed table, the item's FROM-less subqueries would be
     refused (they call functions that are not immutable). On a single node the counters are one
-    primary-key probe per row.
+    primary-key probe per row (``_PLACED``); on Citus see ``_placed_on_citus``.
     """
     # row_to_json over a LATERAL row writes compact JSON (json_build_object pads every colon).
     item = "row_to_json(i)"
@@ -498,8 +525,7 @@ def _outer_sql(page: _Page, order: str, geojson: bool, distance: str | None, *, 
         )
     ctes = page.prelude.strip().removeprefix("WITH ")
     return (
-        f"WITH {ctes}{', ' if ctes else ''}page AS MATERIALIZED ({page.sql}), "
-        f"placed AS MATERIALIZED (SELECT e.*, pl.taken FROM page e {_PLACES}) "
+        f"WITH {ctes}{', ' if ctes else ''}page AS MATERIALIZED ({page.sql}), {placed} "
         f"SELECT e.sort_key, e.id{', e.knn, e.frontier' if knn else ''}, {item}::text AS item "
         "FROM placed e "
         "CROSS JOIN LATERAL (SELECT e.venue_id AS id, e.venue_name AS name, "
