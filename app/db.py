@@ -8,7 +8,7 @@ only once the commit has succeeded: one dependency does both, so no endpoint can
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Annotated
 from weakref import WeakKeyDictionary
@@ -55,6 +55,7 @@ def make_pool(
     session: Mapping[str, str] | None = None,
     autocommit: bool = False,
     name: str | None = None,
+    configure: Callable[[Conn], Awaitable[None]] | None = None,
 ) -> AsyncConnectionPool[Conn]:
     """A pool whose connections carry the statement timeout and the session settings, rows as dicts.
 
@@ -80,6 +81,7 @@ def make_pool(
         name=name or application_name,  # in the pool's own log lines
         timeout=settings.acquire_timeout_s,
         reconnect_timeout=RECONNECT_GIVE_UP_S,
+        configure=configure,
     )
 
 

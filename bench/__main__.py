@@ -23,7 +23,7 @@ from bench.machine import round_trips
 DEFAULT_SIZES = (100_000, 1_000_000)
 BENCHMARKS = (
     "discovery", "tiles", "accounts", "publishing", "venues", "series", "ticketing", "payments", "notifications",
-    "recommendations",
+    "recommendations", "citus",
 )
 
 

@@ -73,6 +73,16 @@ def ensure_database(events: int, seed: int = 42, *, name: str | None = None) -> 
     return url
 
 
+def reference_date(url: str) -> date:
+    """The reference date the benchmark database at ``url`` was seeded with (its marker's)."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as admin:
+        marker = _read_marker(admin, name)
+    if marker is None:
+        raise RuntimeError(f"{name} has no benchmark marker: build it with ensure_database first")
+    return date.fromisoformat(marker["reference_date"])
+
+
 def migration_digests() -> dict[str, str]:
     return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()[:16] for path in sorted(VERSIONS.glob("*.py"))}
 

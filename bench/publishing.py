@@ -52,7 +52,7 @@ POLL_GIVE_UP_S = 5.0
 START = datetime(2031, 3, 2, 18, 0)  # far after any seeded event: a list for its minute holds only ours
 
 
-async def _signed_in_editor(http: httpx.AsyncClient, url: str, email: str) -> str:
+async def signed_in_editor(http: httpx.AsyncClient, url: str, email: str) -> str:
     response = await http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
     assert response.status_code == 202, response.text
     with psycopg.connect(url, autocommit=True) as conn:
@@ -92,7 +92,7 @@ async def measure_http(base_a: str, base_b: str, url: str) -> dict[str, list[flo
     rng = random.Random(18)
     cities = places()[:20]
     async with httpx.AsyncClient(base_url=base_a, timeout=60) as http:
-        token = await _signed_in_editor(http, url, f"editor@{DOMAIN}")
+        token = await signed_in_editor(http, url, f"editor@{DOMAIN}")
         auth = {"Authorization": f"Bearer {token}"}
         response = await http.post("/api/v1/organizers", json={"name": "Bench publishing"}, headers=auth)
         assert response.status_code == 201, response.text

@@ -26,30 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-
 # Tests whose statements Citus cannot plan yet (README, "Scale-out: what does not run distributed
 # yet"). With --citus they are expected to fail (strict: one that starts passing must leave the list).
-CITUS_GAPS = frozenset(
-    {
-        "tests/tiles/test_content.py::test_cluster_counts_add_up_and_each_event_is_counted_once",
-        "tests/tiles/test_content.py::test_a_cluster_splits_at_its_expansion_zoom",
-        "tests/tiles/test_content.py::test_no_event_in_view_is_a_204",
-        "tests/tiles/test_content.py::test_no_tile_passes_500_kb",
-        "tests/tiles/test_http.py::test_tile_zero_and_the_deepest_zoom",
-        # Near the poles the nearest-first page walks the geography index (no Mercator walk): on
-        # Citus that walk answers no rows.
-        "tests/events/test_nearby.py::test_distances_match_a_geodesic_reference_within_half_a_percent",
-    }
-)
+CITUS_GAPS: frozenset[str] = frozenset()
 
 
 # Tests skipped on Citus, each with why (README, "What does not run distributed yet").
 CITUS_BLOCKED = {
-    # An open transaction holding a venue row (a reference table) FOR SHARE blocks every write of
-    # that table there, not just of the row: the test would wait until its timeout.
-    "tests/events/test_writes.py::test_a_rename_racing_an_insert_waits_and_reaches_the_new_event": (
-        "a venue write waits for another transaction's hold on Citus"
-    ),
     # 200 going answers at once for the last places: those that find no place queue on the event's
     # places row one after another, each turn a few hops through the coordinator; on the 2-core test
     # cluster some wait past the 2 s lock timeout and are answered 503 with Retry-After (no place

@@ -6,9 +6,9 @@ partition), so they get a bulkhead that cannot starve the list API of connection
 the API's pool lacks: ``jit = off`` (JIT compiling a 64-partition aggregate costs far more than
 the query and saves nothing on it) and autocommit (a tile is one statement, its own snapshot). The wide
 cluster tiles (``TileQuery.generic``) run on connections set up for one generic plan and hash
-aggregation; every other tile on connections that plan each statement for its values (partition
-pruning). Each mode is a session setting, so a tile is one round trip: no ``BEGIN``, ``SET
-LOCAL``, ``COMMIT`` around it (three more round trips).
+aggregation (on Citus they plan per statement too: ``plan_on_citus``); every other tile on connections
+that plan each statement for its values (partition pruning). Each mode is a session setting, so a tile
+is one round trip: no ``BEGIN``, ``SET LOCAL``, ``COMMIT`` around it (three more round trips).
 
 Single flight: concurrent misses for the same tile, filters and cache stamp share one render
 (a ``Flight``); across processes a short Redis lock makes the others wait for the body instead of
@@ -40,6 +40,7 @@ from redis.asyncio import Redis
 from app.db import Conn, make_pool
 from app.events.changes import EventChange
 from app.events.filters import Filters
+from app.events.repository import distributed
 from app.kit.database_breaker import DatabaseBreaker, connection_lost
 from config.settings import DatabaseSettings, Settings, TileSettings
 from tiles.cache import Lookup, TileCache
@@ -71,7 +72,8 @@ async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
     # Binary results: a bytea in text is hex, twice its size, encoded by the server and decoded
     # here (server and client CPU on every point tile).
     prepare = True if query.generic else None
-    cursor = await conn.execute(query.sql, query.params, prepare=prepare, binary=True)
+    sql = query.citus_sql if query.citus_sql is not None and await distributed(conn) else query.sql
+    cursor = await conn.execute(sql, query.params, prepare=prepare, binary=True)
     row = await cursor.fetchone()
     assert row is not None  # an aggregate always returns its row
     if query.fallback is not None and not row["complete"]:
@@ -81,10 +83,25 @@ async def run_tile_query(conn: Conn, query: TileQuery) -> DictRow:
 
 def make_tile_pool(settings: DatabaseSettings, *, generic: bool = False) -> AsyncConnectionPool[Conn]:
     """Per-statement plans, ``jit = off``, autocommit; ``generic``: one generic plan per statement and no
-    sorting instead (for ``TileQuery.generic``)."""
+    sorting instead (for ``TileQuery.generic``; on Citus still per-statement plans, see ``plan_on_citus``)."""
     session = {"jit": "off", **(GENERIC_PLAN_SESSION if generic else {})}
     name = "happenings-tiles-wide" if generic else "happenings-tiles"
-    return make_pool(settings, application_name="happenings-tiles", session=session, autocommit=True, name=name)
+    configure = plan_on_citus if generic else None
+    return make_pool(
+        settings, application_name="happenings-tiles", session=session, autocommit=True, name=name, configure=configure
+    )
+
+
+async def plan_on_citus(conn: Conn) -> None:
+    """On a Citus coordinator, a wide-tile connection plans each statement for its values after all.
+
+    Citus makes no distributed plan of a generic plan whose parameters reach a multi-shard subquery
+    ("could not create distributed plan"), and the workers plan their shards' part of every run
+    anyway. On a single node nothing changes, at the cost of one query per process (``distributed``
+    remembers the answer).
+    """
+    if await distributed(conn):
+        await conn.execute("SET plan_cache_mode = force_custom_plan")
 
 
 class TilePools:

@@ -67,6 +67,8 @@ _BIT_LENGTH = "length(ltrim(({0})::bit(32)::text, '0'))"
 # places ticketing's counter row says are taken, probed by primary key for the kept events that have a
 # capacity only (the test on ``k.capacity`` gates the probe: no index is touched for the others).
 _AVAILABILITY = availability_sql("k.capacity", "k.capacity - coalesce(t.taken, 0)")
+_SHOWN = "k.rank <= %(cap)s AND k.bytes <= %(budget)s"  # the kept events the tile shows
+_PLACES = "event_places t ON k.capacity IS NOT NULL AND t.cell = k.cell AND t.event_id = k.id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,8 @@ class TileQuery:
     generic: bool = False
     # Run instead when the row's ``complete`` is false (see ``_rolled_up_clusters``).
     fallback: TileQuery | None = None
+    # Run instead on a Citus coordinator, when the statement differs there (see ``_points``).
+    citus_sql: str | None = None
 
     def __post_init__(self) -> None:
         # The fallback runs on the same connection, whose session fixes the planning mode.
@@ -102,7 +106,8 @@ def tile_query(tile: Tile, filters: Filters, settings: TileSettings, *, limit: i
         )
     where = [*_space(tile, tile.fine_margin(POINT_BUFFER), params, envelope=True), *tile_conditions(filters, params)]
     cap = min(settings.max_features, limit or settings.max_features)
-    return TileQuery(_points(tile, where, cap, params), params, clustered=False)
+    sql = _points(tile, where, cap, params)
+    return TileQuery(sql, params, clustered=False, citus_sql=sql.replace(_PLACES, _places_on_citus(params)))
 
 
 def _rolls_up(tile: Tile, filters: Filters) -> bool:
@@ -248,6 +253,20 @@ FROM (
 ) f"""
 
 
+def _places_on_citus(params: dict[str, Any]) -> str:
+    """The counters' join on a Citus coordinator: the shown events' counters only, read by their key
+    in the tile's covering cells (pruned to their shards), as ``app.events.queries._placed_on_citus``
+    does for a page. Joined to ``event_places`` itself, the kept rows (an intermediate result there)
+    would make Citus read the whole table on every shard."""
+    cover = "c.cell = ANY(%(cells)s) AND " if "cells" in params else ""
+    return (
+        "(SELECT c.cell, c.event_id, c.taken FROM event_places c "
+        f"WHERE {cover}(c.cell, c.event_id) IN "
+        f"(SELECT k.cell, k.id FROM kept k WHERE k.capacity IS NOT NULL AND {_SHOWN})) "
+        "AS t ON k.capacity IS NOT NULL AND t.cell = k.cell AND t.event_id = k.id"
+    )
+
+
 def _points(tile: Tile, where: list[str], cap: int, params: dict[str, Any]) -> str:
     place_x, place_y = _placement(tile, params)
     params.update(cap=cap, fetch=cap + 1, budget=POINT_BYTES_BUDGET, fixed_bytes=POINT_FIXED_BYTES)
@@ -271,6 +290,6 @@ FROM (
            false AS cluster, k.id::text AS id, k.title, k.category, k.starts_at, k.timezone, k.is_free,
            k.price_min, k.currency, k.popularity, k.status, {_AVAILABILITY} AS availability
     FROM kept k
-    LEFT JOIN event_places t ON k.capacity IS NOT NULL AND t.cell = k.cell AND t.event_id = k.id
-    WHERE k.rank <= %(cap)s AND k.bytes <= %(budget)s
+    LEFT JOIN {_PLACES}
+    WHERE {_SHOWN}
 ) f"""

@@ -44,17 +44,18 @@ class EventChange:
 ChangeListener = Callable[[EventChange], Awaitable[None]]
 
 
-async def log_change(conn: Conn, cell: int, change: EventChange) -> None:
+async def log_change(conn: Conn, change: EventChange) -> None:
     """Write ``change`` into ``event_changes`` in the caller's transaction (durable, unlike after-commit).
 
-    ``cell`` is the event's partition cell after the write (before it, for a delete).
+    The log keeps no cell: a move would leave it stale, and its readers find the event's cell in
+    ``event_locator`` (migration 0031).
     """
     before, after = change.before, change.after
     await conn.execute(
-        "INSERT INTO event_changes (cell, event_id, kind, aspects, before_geom, after_geom) VALUES "
-        "(%s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+        "INSERT INTO event_changes (event_id, kind, aspects, before_geom, after_geom) VALUES "
+        "(%s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
         (
-            cell, change.event_id, change.kind, sorted(change.aspects),
+            change.event_id, change.kind, sorted(change.aspects),
             None if before is None else before.lon, None if before is None else before.lat,
             None if after is None else after.lon, None if after is None else after.lat,
         ),

@@ -52,9 +52,9 @@ async def page_rows(
     conn: Conn, criteria: Criteria, position: Position, limit: int, *, geojson: bool = False
 ) -> list[dict[str, Any]]:
     """Up to ``limit + 1`` rows ``(sort_key, id, item)`` in page order: every statement a page takes."""
-    if criteria.sort == "distance":
-        return await _nearest(conn, criteria, position, limit, geojson)
     distributed = await repository.distributed(conn)
+    if criteria.sort == "distance":
+        return await _nearest(conn, criteria, position, limit, geojson, distributed)
     statement = queries.list_statement(
         criteria, position, first_fetch(criteria, limit), geojson=geojson, distributed=distributed
     )
@@ -62,7 +62,8 @@ async def page_rows(
     if len(rows) <= limit and not statement.final:
         # The walk did not fill the page: the area is sparse for its cells, or this is the
         # last page. Only the exact query can tell (see app.events.queries).
-        rows = await queries.fetch(conn, queries.exact_statement(criteria, position, limit + 1, geojson=geojson))
+        exact = queries.exact_statement(criteria, position, limit + 1, geojson=geojson, distributed=distributed)
+        rows = await queries.fetch(conn, exact)
     return rows
 
 
@@ -78,7 +79,7 @@ def first_fetch(criteria: Criteria, limit: int) -> int:
 
 
 async def _nearest(
-    conn: Conn, criteria: Criteria, position: Position, limit: int, geojson: bool
+    conn: Conn, criteria: Criteria, position: Position, limit: int, geojson: bool, distributed: bool
 ) -> list[dict[str, Any]]:
     """The ``limit + 1`` nearest rows in exact (spheroid distance, id) order.
 
@@ -93,8 +94,9 @@ async def _nearest(
     """
     radius = criteria.circle.radius_m if criteria.circle is not None else 0.0
     fetch = first_fetch(criteria, limit)
+    distributed = await repository.distributed(conn)
     while True:
-        statement = queries.list_statement(criteria, position, fetch, geojson=geojson)
+        statement = queries.list_statement(criteria, position, fetch, geojson=geojson, distributed=distributed)
         rows = await queries.fetch(conn, statement)
         found = [row for row in rows if not row["frontier"]]
         floors = [row["knn"] for row in rows if row["frontier"]]

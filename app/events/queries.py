@@ -106,30 +106,32 @@ def list_statement(
     criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False, distributed: bool = False
 ) -> Statement:
     """The page of events after ``position``: rows ``(sort_key, id, [knn,] item)``, at most ``fetch``;
-    ``distributed``: for a Citus coordinator (see ``_LOOKUP``)."""
+    ``distributed``: for a Citus coordinator (see ``_LOOKUP`` and ``_outer_sql``)."""
     params: dict[str, Any] = {"fetch": fetch}
     candidates = _candidates(criteria, position, params)
     area = _area(criteria, params)
     if criteria.sort == "relevance" and not _walks_terms(criteria, params):
-        return exact_statement(criteria, position, fetch, geojson=geojson)
+        return exact_statement(criteria, position, fetch, geojson=geojson, distributed=distributed)
     if criteria.sort == "relevance":
         page = _term_walk(candidates, area, criteria, position, params)
     elif criteria.sort == "distance":
-        page = _nearest(candidates, area, criteria, position, params, fetch)
+        page = _nearest(candidates, area, criteria, position, params, fetch, distributed)
     elif criteria.filters.text is None and _walks_per_cell(params):
         page = _cell_walk(candidates, area, criteria, position, params, fetch, distributed)
     else:
         page = _walk(candidates, area, criteria, position, params, fetch, distributed)
     final = criteria.sort == "distance"  # every other shape here is a walk
-    return Statement(_outer(page, criteria, geojson), params, final)
+    return Statement(_outer(page, criteria, geojson, params, distributed), params, final)
 
 
-def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False) -> Statement:
+def exact_statement(
+    criteria: Criteria, position: Position, fetch: int, *, geojson: bool = False, distributed: bool = False
+) -> Statement:
     """The page without a walk: every match of the area, sorted (see the module notes)."""
     params: dict[str, Any] = {"fetch": fetch}
     if criteria.sort == "relevance":
         ranked = _relevance(_candidates(criteria, position, params), _area(criteria, params), position, params)
-        return Statement(_outer(ranked, criteria, geojson), params)
+        return Statement(_outer(ranked, criteria, geojson, params, distributed), params)
     key = _KEYS[criteria.sort]
     where = [
         *_candidates(criteria, position, params),
@@ -138,7 +140,7 @@ def exact_statement(criteria: Criteria, position: Position, fetch: int, *, geojs
         *_text_filter(criteria),
     ]
     page = f"SELECT {_SELECT}, {key} AS sort_key FROM events e WHERE {_and(where)} ORDER BY {key}, e.id LIMIT %(fetch)s"
-    return Statement(_outer(_Page(page), criteria, geojson), params)
+    return Statement(_outer(_Page(page), criteria, geojson, params, distributed), params)
 
 
 def detail_statement(event_id: UUID, cell: int | None) -> Statement:
@@ -248,7 +250,13 @@ def _lookup(conditions: list[str], distributed: bool) -> str:
 
 
 def _nearest(
-    candidates: list[str], area: list[str], criteria: Criteria, position: Position, params: dict[str, Any], fetch: int
+    candidates: list[str],
+    area: list[str],
+    criteria: Criteria,
+    position: Position,
+    params: dict[str, Any],
+    fetch: int,
+    distributed: bool,
 ) -> _Page:
     """Nearest first, walked in an index's distance order; the service re-ranks by the spheroid distance.
 
@@ -264,7 +272,8 @@ def _nearest(
       rows beyond it are not returned, the frontier row itself is (so that the service sees it).
     - Over the geography index otherwise (across the antimeridian, near the poles, no cover):
       sphere distances within the circle's box (``&& _ST_Expand``, the index condition
-      ``ST_DWithin`` itself generates), never capped.
+      ``ST_DWithin`` itself generates), never capped. On Citus each shard walks its ``fetch``
+      nearest in the circle instead (``_nearest_on_shards``).
 
     The circle is checked *after* the walks, not inside them: inside, a partition whose only rows
     lie outside the circle reads every one of them before it can report that it has none.
@@ -273,6 +282,8 @@ def _nearest(
     assert circle is not None
     walk = mercator_walk(circle)
     later = [*_text_filter(criteria), *_after(_DISTANCE, position, params)]
+    if (walk is None or not _walks_per_cell(params)) and distributed:
+        return _nearest_on_shards([*candidates, *area, *later])
     if walk is None or not _walks_per_cell(params):
         return _nearest_on_sphere([*candidates, _KNN_BOX, *later], area)
     params.update(mx=walk.x, my=walk.y, floor=walk.metres_floor, walk=fetch + max(8, fetch // 8))
@@ -286,6 +297,22 @@ def _nearest_on_sphere(where: list[str], area: list[str]) -> _Page:
         f"WHERE {_and(where)} ORDER BY {_KNN} OFFSET 0"
     )
     return _Page(f"SELECT *, false AS frontier FROM ({walked}) AS e WHERE {_and(area)} LIMIT %(fetch)s")
+
+
+def _nearest_on_shards(where: list[str]) -> _Page:
+    """The sphere walk for a Citus coordinator: the circle inside the walk, and a LIMIT that Citus
+    pushes down, so each shard walks its own ``fetch`` nearest and the coordinator merges them.
+
+    Not ``_KNN_BOX``: Citus folds ``_ST_Expand(point, radius)`` into a constant on the coordinator and
+    sends it to the shards as text, which keeps the point but drops the expanded box (a geography
+    carries it in its header only), so the walk matched the centre alone and answered no rows.
+    ``ST_DWithin`` has each shard's planner derive that box itself. Nor the single node's ``OFFSET 0``
+    walk: Citus cannot push it down and would pull every row of the box to the coordinator.
+    """
+    return _Page(
+        f"SELECT {_SELECT}, {_DISTANCE} AS sort_key, {_KNN} * {1 - SPHERE_ERROR} AS knn, false AS frontier "
+        f"FROM events e WHERE {_and(where)} ORDER BY {_KNN} LIMIT %(fetch)s"
+    )
 
 
 def _nearest_per_cell(shared: list[str], area: list[str], params: dict[str, Any]) -> _Page:
@@ -447,22 +474,47 @@ def _and(conditions: list[str]) -> str:
     return " AND ".join(conditions)
 
 
-def _outer(page: _Page, criteria: Criteria, geojson: bool) -> str:
+def _outer(page: _Page, criteria: Criteria, geojson: bool, params: dict[str, Any], distributed: bool) -> str:
     distance = None
     if criteria.circle is not None:
         distance = "e.sort_key" if criteria.sort == "distance" else _DISTANCE
     order = "e.knn, e.id" if criteria.sort == "distance" else "e.sort_key, e.id"
-    return _outer_sql(page, order, geojson, distance, knn=criteria.sort == "distance")
+    placed = _placed_on_citus("cells" in params) if distributed else _PLACED
+    return _outer_sql(page, order, geojson, distance, placed, knn=criteria.sort == "distance")
 
 
-def _outer_sql(page: _Page, order: str, geojson: bool, distance: str | None, *, knn: bool) -> str:
-    """Each row's item, built from the page's rows with their places counters.
+# The page's rows with their places counters (one primary-key probe per row).
+_PLACED = f"placed AS MATERIALIZED (SELECT e.*, pl.taken FROM page e {_PLACES})"
+
+
+def _placed_on_citus(covered: bool) -> str:
+    """``placed`` on a Citus coordinator: the page's counters first, read in the page's shards.
+
+    The page is an intermediate result there, and Citus plans an outer join of one with a
+    distributed table by reading the whole table on every shard (a subplan ``… FROM event_places
+    WHERE true``). Instead the counters of the page's rows are read by their key (``(cell,
+    event_id) IN`` the page), in the covering cells (``covered``: the statement's ``%(cells)s``),
+    which Citus prunes to their shards, as it does the walks: at most a page of rows from the
+    page's shards, and a statement whose cells all lie in one shard group runs on its worker whole.
+    """
+    cover = "pl.cell = ANY(%(cells)s) AND " if covered else ""
+    return (
+        "counted AS MATERIALIZED (SELECT pl.cell, pl.event_id, pl.taken FROM event_places pl "
+        f"WHERE {cover}(pl.cell, pl.event_id) IN (SELECT e.cell, e.id FROM page e)), "
+        "placed AS MATERIALIZED (SELECT e.*, pl.taken FROM page e "
+        "LEFT JOIN counted pl ON pl.cell = e.cell AND pl.event_id = e.id)"
+    )
+
+
+def _outer_sql(page: _Page, order: str, geojson: bool, distance: str | None, placed: str, *, knn: bool) -> str:
+    """Each row's item, built from the page's rows with their places counters (``placed``).
 
     The page and the counters are CTEs of their own (materialized: at most a page of rows each).
     On Citus each is then planned apart and the items are built on the coordinator from their
-    results: pushed down beside a distributed table, the item's FROM-less subqueries would be
+    results (unless every cell lies in one shard group: the statement then runs whole on its
+    worker): pushed down beside a distributed table, the item's FROM-less subqueries would be
     refused (they call functions that are not immutable). On a single node the counters are one
-    primary-key probe per row.
+    primary-key probe per row (``_PLACED``); on Citus see ``_placed_on_citus``.
     """
     # row_to_json over a LATERAL row writes compact JSON (json_build_object pads every colon).
     item = "row_to_json(i)"
@@ -473,8 +525,7 @@ def _outer_sql(page: _Page, order: str, geojson: bool, distance: str | None, *, 
         )
     ctes = page.prelude.strip().removeprefix("WITH ")
     return (
-        f"WITH {ctes}{', ' if ctes else ''}page AS MATERIALIZED ({page.sql}), "
-        f"placed AS MATERIALIZED (SELECT e.*, pl.taken FROM page e {_PLACES}) "
+        f"WITH {ctes}{', ' if ctes else ''}page AS MATERIALIZED ({page.sql}), {placed} "
         f"SELECT e.sort_key, e.id{', e.knn, e.frontier' if knn else ''}, {item}::text AS item "
         "FROM placed e "
         "CROSS JOIN LATERAL (SELECT e.venue_id AS id, e.venue_name AS name, "

@@ -9,6 +9,7 @@ from uuid import UUID
 from psycopg.pq import TransactionStatus
 
 from app.db import Conn
+from app.venues import repository as venues
 
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
 # The exact point of an event shown approximately (NULL otherwise: geom is then the exact point).
@@ -35,23 +36,22 @@ def _exact_params(exact: tuple[float, float] | None) -> dict[str, float | None]:
 
 
 async def hold_organizer_venue(conn: Conn, venue_id: UUID) -> dict[str, Any] | None:
-    """The venue's organizer, zone and point, its row held (FOR SHARE) as ``hold_venue`` says."""
+    """The venue's organizer, zone and point, the venue held as ``hold_venue`` says."""
+    await venues.hold_venue(conn, venue_id)
     cur = await conn.execute(
-        "SELECT organizer_id, timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s FOR SHARE",
-        (venue_id,),
+        "SELECT organizer_id, timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s", (venue_id,)
     )
     return await cur.fetchone()
 
 
 async def hold_venue(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
-    """The venue's point, its row held (FOR SHARE) to the end of the transaction.
+    """The venue's point, the venue held (``app.venues.repository.hold_venue``) to the end of the transaction.
 
-    A new event stores a copy of its venue's name and point (ADR-9): holding the row makes a
+    A new event stores a copy of its venue's name and point (ADR-9): holding the venue makes a
     concurrent rename wait for the insert, whose copy the rename then rewrites (``copy_venue``).
     """
-    cur = await conn.execute(
-        "SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s FOR SHARE", (venue_id,)
-    )
+    await venues.hold_venue(conn, venue_id)
+    cur = await conn.execute("SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s", (venue_id,))
     row = await cur.fetchone()
     return None if row is None else (row["lat"], row["lon"])
 
@@ -120,11 +120,29 @@ async def distributed(conn: Conn) -> bool:
     return _citus[0]
 
 
+async def one_connection_per_node(conn: Conn) -> None:
+    """On Citus: the transaction's statements over several shards use one connection per node.
+
+    Citus refuses a write of a reference table (venues, series, their overrides) after a
+    statement that read or wrote shards over parallel connections in the same transaction. A
+    write that reaches events by something other than their cell (a venue's or a series' events)
+    and then writes such a table calls this before its first statement over several shards.
+    """
+    if await distributed(conn):
+        await conn.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+
+
 async def locate(conn: Conn, event_id: UUID) -> int | None:
     """The event's cell, from ``event_locator``."""
     cur = await conn.execute("SELECT cell FROM event_locator WHERE id = %s", (event_id,))
     row = await cur.fetchone()
     return None if row is None else int(row["cell"])
+
+
+async def locate_many(conn: Conn, event_ids: list[UUID]) -> dict[UUID, int]:
+    """The cells of those events that ``event_locator`` knows."""
+    cur = await conn.execute("SELECT id, cell FROM event_locator WHERE id = ANY(%s)", (event_ids,))
+    return {row["id"]: int(row["cell"]) for row in await cur.fetchall()}
 
 
 async def place(conn: Conn, event_id: UUID, cell: int) -> None:
@@ -154,16 +172,26 @@ _FOLLOWERS = (
     ("payment_refunds", _OF_ORDERS),
 )
 _written_columns: dict[str, list[str]] = {}
+# Rows on the coordinator (no shard is co-located with them) that keep the event's cell beside its
+# id for reads in bulk by (cell, event_id): rewritten in place. The change log, notices and import
+# links keep no cell (migration 0031): their readers ask ``event_locator``.
+_CELL_COPIES = (
+    "UPDATE interactions SET cell = %(new)s WHERE cell = %(old)s AND event_id = %(id)s",
+    # An idempotent order request names its order by (cell, order_id); the orders moved with the event.
+    "UPDATE order_requests SET cell = %(new)s WHERE cell = %(old)s AND account_id = ANY(%(buyers)s) "
+    "AND order_id = ANY(%(orders)s)",
+)
 
 
 async def move_event(conn: Conn, old_cell: int, new_cell: int, event_id: UUID) -> None:
     """Move the event to ``new_cell``: a copy of its row and of every row bound to it in the new
-    cell, then the old row deleted (its bound rows go with it), in the caller's transaction.
+    cell, then the old row deleted (its bound rows go with it), in the caller's transaction. Its
+    locator row and the copies of its cell on the coordinator (``_CELL_COPIES``) are rewritten.
 
     The cell is the partition key here and the distribution column on Citus, which refuses to
     change it; the foreign keys ``(cell, …)`` do not cascade updates (migration 0028).
     """
-    params = {"old": old_cell, "new": new_cell, "id": event_id}
+    params: dict[str, Any] = {"old": old_cell, "new": new_cell, "id": event_id}
     # The locator first: on Citus a reference table's write runs on the coordinator's own copy too,
     # which must come before the transaction's statements over the workers' shards.
     await place(conn, event_id, new_cell)
@@ -175,6 +203,14 @@ async def move_event(conn: Conn, old_cell: int, new_cell: int, event_id: UUID) -
             f"WHERE cell = %(old)s AND {where}",
             params,
         )
+    cur = await conn.execute(
+        "SELECT id, account_id FROM orders WHERE cell = %(new)s AND event_id = %(id)s AND account_id IS NOT NULL",
+        params,
+    )
+    orders = await cur.fetchall()
+    params.update(orders=[o["id"] for o in orders], buyers=list({o["account_id"] for o in orders}))
+    for statement in _CELL_COPIES:
+        await conn.execute(statement, params)
     await conn.execute("DELETE FROM events WHERE cell = %(old)s AND id = %(id)s", params)
 
 
@@ -195,7 +231,13 @@ async def generic_plan(conn: Conn, statement: str, params: Any) -> list[dict[str
 
     For statements over every partition (no cell to prune by): see ``lock_event``. Also used by
     ``app.series`` (a series' occurrences are found by ``series_id``).
+
+    On Citus the statement runs as it is: the coordinator sends it to every shard, whose workers
+    plan their partitions; a generic plan would leave the coordinator parameters it cannot plan with.
     """
+    if await distributed(conn):
+        cur = await conn.execute(statement, params)
+        return await cur.fetchall()
     if conn.info.transaction_status != TransactionStatus.IDLE:
         return await _with_generic_plan(conn, statement, params)
     async with conn.transaction():  # SET LOCAL needs a transaction (an autocommit read connection has none)

@@ -36,6 +36,7 @@ from app.events.publishing_schemas import EventDraft, EventEdit
 from app.events.schemas import EventCreate, EventFields, EventStatus, EventUpdate, Point
 from app.kit import keyset
 from app.ticketing.service import set_event_capacity
+from app.venues import repository as venues_repository
 from geo.blur import blurred
 from geo.cells import cell_of
 
@@ -57,7 +58,7 @@ async def create_event(
 ) -> tuple[dict[str, Any], EventChange]:
     """Insert an event at its own point or its venue's; the partition cell follows the shown point.
 
-    ``held_venue``: the venue's point when the caller already holds the venue row (FOR SHARE).
+    ``held_venue``: the venue's point when the caller already holds the venue (``repository.hold_venue``).
     """
     venue_point = held_venue
     if venue_point is None and data.venue_id is not None:
@@ -75,7 +76,7 @@ async def create_event(
             await derived.change_rollup(conn, [], derived.counted(row))
     aspects: frozenset[Aspect] = frozenset({"published"}) if row["status"] == "published" else frozenset()
     change = EventChange(row["id"], "created", None, shown, aspects)
-    await log_change(conn, row["cell"], change)
+    await log_change(conn, change)
     return row, change
 
 
@@ -103,7 +104,7 @@ async def update_event(
     before_exact = Point(lat=current["exact_lat"], lon=current["exact_lon"])
     exact = patch.location or before_exact
     if changes.get("venue_id") not in (None, current["venue_id"]):
-        # Held (FOR SHARE) to the end: the event takes a copy of its name and point (ADR-9).
+        # Held to the end (``repository.hold_venue``): the event takes a copy of its name and point (ADR-9).
         venue_point = held_venue or await _venue_point(conn, changes["venue_id"])
         exact = patch.location or venue_point
     approximate = bool(changes.get("location_approximate", current["location_approximate"]))
@@ -126,9 +127,12 @@ async def update_event(
     async with conn.pipeline():
         if posted and derived.is_public(current):
             await derived.forget_terms(conn, [(cell, event_id)])
-        if changes.get("cell", cell) != cell:  # a move: the row and its bound rows copied to the new cell
-            await repository.move_event(conn, cell, changes["cell"], event_id)
-            cell = changes.pop("cell")
+        # The cell is never written by the UPDATE (Citus refuses a write of the distribution column,
+        # even of the same value): a move copies the row and its bound rows to the new cell.
+        new_cell = changes.pop("cell", cell)
+        if new_cell != cell:
+            await repository.move_event(conn, cell, new_cell, event_id)
+            cell = new_cell
         row = await repository.update_event(
             conn, cell, event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
         )
@@ -139,7 +143,7 @@ async def update_event(
     change = EventChange(event_id, "updated", before, after, aspects)
     if "capacity" in change.aspects:  # ticketing's counter row follows (409 below the places taken)
         await set_event_capacity(conn, row["cell"], event_id, row["capacity"])
-    await log_change(conn, row["cell"], change)
+    await log_change(conn, change)
     return row, change
 
 
@@ -156,12 +160,17 @@ async def delete_event(conn: Conn, event_id: UUID, *, current: dict[str, Any] | 
         await derived.change_rollup(conn, derived.counted(current), [])
     gone = Point(lat=current["lat"], lon=current["lon"])
     change = EventChange(event_id, "deleted", gone, None, frozenset({"deleted"}))
-    await log_change(conn, current["cell"], change)
+    await log_change(conn, change)
     return change
 
 
 async def venue_changed(conn: Conn, venue_id: UUID, name: str, point: Point) -> None:
-    """A venue was renamed or moved: its events' copies of it follow, in the same transaction (ADR-9)."""
+    """A venue was renamed or moved: its events' copies of it follow, in the same transaction (ADR-9).
+
+    The venue is locked first (taken already by ``app.venues.service.update_venue``): the event
+    writes holding it took their copy before this write, so the statement waits for them to commit
+    and then rewrites their copies too."""
+    await venues_repository.lock_venue(conn, venue_id)
     await repository.copy_venue(conn, venue_id, name, point.lat, point.lon)
 
 
@@ -176,7 +185,7 @@ async def delete_events_of_organizers(conn: Conn, organizer_ids: list[UUID]) -> 
     changes = []
     for row in rows:
         change = EventChange(row["id"], "deleted", Point(lat=row["lat"], lon=row["lon"]), None, frozenset({"deleted"}))
-        await log_change(conn, row["cell"], change)
+        await log_change(conn, change)
         changes.append(change)
     return changes
 
@@ -321,7 +330,7 @@ async def _audit(
 
 
 async def _organizer_venue(conn: Conn, venue_id: UUID, organizer_id: UUID) -> dict[str, Any]:
-    """The venue (held FOR SHARE) if it is the organizer's; 404 otherwise, as if it did not exist."""
+    """The venue (held: ``repository.hold_venue``) if it is the organizer's; 404 otherwise, as if it did not exist."""
     venue = await repository.hold_organizer_venue(conn, venue_id)
     if venue is None or venue["organizer_id"] != organizer_id:
         raise VenueNotFound(f"venue {venue_id} not found", param="venue_id")

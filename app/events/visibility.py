@@ -31,8 +31,10 @@ async def sees_exact_location(conn: Conn, account_id: UUID | None, cell: int, ev
 
 
 async def is_organizer_member(conn: Conn, account_id: UUID, cell: int, event_id: UUID) -> bool:
+    # `SELECT 1`, not an empty target list: on Citus the members (a coordinator table) are joined to
+    # the event's shard through an intermediate result, which a column-less subquery cannot describe.
     cur = await conn.execute(
-        "SELECT EXISTS (SELECT FROM events e JOIN organizer_members m ON m.organizer_id = e.organizer_id "
+        "SELECT EXISTS (SELECT 1 FROM events e JOIN organizer_members m ON m.organizer_id = e.organizer_id "
         "WHERE e.cell = %s AND e.id = %s AND m.account_id = %s) AS member",
         (cell, event_id, account_id),
     )

@@ -9,6 +9,7 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from app.db import Conn
+from app.events.repository import lock_event
 
 JOB_COLUMNS = (
     "j.id, j.source_id, j.organizer_id, j.status, j.total, j.processed, j.created, j.updated, j.unchanged, "
@@ -124,14 +125,13 @@ async def link_of(conn: Conn, source_id: UUID, uid: str, key: str) -> dict[str, 
 async def save_link(conn: Conn, source_id: UUID, values: dict[str, Any]) -> None:
     await conn.execute(
         """
-        INSERT INTO import_links (source_id, uid, key, kind, cell, event_id, series_id, content_hash, gone, updated_at)
-        VALUES (%(source_id)s, %(uid)s, %(key)s, %(kind)s, %(cell)s, %(event_id)s, %(series_id)s, %(hash)s,
-                %(gone)s, %(now)s)
-        ON CONFLICT (source_id, uid, key) DO UPDATE SET kind = EXCLUDED.kind, cell = EXCLUDED.cell,
-            event_id = EXCLUDED.event_id, series_id = EXCLUDED.series_id, content_hash = EXCLUDED.content_hash,
-            gone = EXCLUDED.gone, updated_at = EXCLUDED.updated_at
+        INSERT INTO import_links (source_id, uid, key, kind, event_id, series_id, content_hash, gone, updated_at)
+        VALUES (%(source_id)s, %(uid)s, %(key)s, %(kind)s, %(event_id)s, %(series_id)s, %(hash)s, %(gone)s, %(now)s)
+        ON CONFLICT (source_id, uid, key) DO UPDATE SET kind = EXCLUDED.kind, event_id = EXCLUDED.event_id,
+            series_id = EXCLUDED.series_id, content_hash = EXCLUDED.content_hash, gone = EXCLUDED.gone,
+            updated_at = EXCLUDED.updated_at
         """,
-        {"source_id": source_id, "gone": False, "cell": None, "event_id": None, "series_id": None, **values},
+        {"source_id": source_id, "gone": False, "event_id": None, "series_id": None, **values},
     )
 
 
@@ -164,11 +164,9 @@ async def due_sources(conn: Conn, now: datetime, limit: int) -> list[dict[str, A
 
 
 async def event_row(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
-    """The event (locked) by id alone: every partition's id index."""
-    from app.events.repository import RETURNED
-
-    cur = await conn.execute(f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,))
-    return await cur.fetchone()
+    """The linked event (locked), wherever it is now: its cell from ``event_locator`` (a link keeps
+    no cell, the event may have moved since it was imported), then that partition (one shard)."""
+    return await lock_event(conn, event_id)
 
 
 async def occurrence_id(conn: Conn, series_id: UUID, recurrence_id: datetime) -> UUID | None:

@@ -20,6 +20,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from app.db import Conn
+from app.events.repository import locate
 from geo.geofence import cover_cell
 
 # Aspects that make geofence owners hear about an event ("new near you"), and attendees ("changed").
@@ -49,8 +50,8 @@ MATCH_GEOFENCES = """
 """
 
 INSERT_NOTICES = """
-    INSERT INTO notices (account_id, cell, event_id, kind, topic, title, body, data, created_at, next_attempt_at)
-    SELECT p.account_id, %(cell)s, %(event_id)s, %(kind)s, %(topic)s, %(title)s, %(body)s, %(data)s,
+    INSERT INTO notices (account_id, event_id, kind, topic, title, body, data, created_at, next_attempt_at)
+    SELECT p.account_id, %(event_id)s, %(kind)s, %(topic)s, %(title)s, %(body)s, %(data)s,
            %(now)s, %(now)s
     FROM ({people}) AS p
     LEFT JOIN notification_settings s ON s.account_id = p.account_id
@@ -76,13 +77,13 @@ _ALREADY_TOLD = (
 async def drain_changes(conn: Conn, now: datetime, batch: int) -> int:
     """Handle up to ``batch`` pending changes in the caller's transaction; the number handled."""
     cur = await conn.execute(
-        "SELECT id, cell, event_id, kind, aspects FROM event_changes WHERE handled_at IS NULL "
+        "SELECT id, event_id, kind, aspects FROM event_changes WHERE handled_at IS NULL "
         "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
         (batch,),
     )
     rows = await cur.fetchall()
     for row in rows:
-        await notices_for_change(conn, row["cell"], row["event_id"], set(row["aspects"]), now)
+        await notices_for_change(conn, row["event_id"], set(row["aspects"]), now)
     if rows:
         await conn.execute(
             "UPDATE event_changes SET handled_at = %s WHERE id = ANY(%s)", (now, [row["id"] for row in rows])
@@ -90,10 +91,9 @@ async def drain_changes(conn: Conn, now: datetime, batch: int) -> int:
     return len(rows)
 
 
-async def notices_for_change(conn: Conn, cell: int, event_id: UUID, aspects: set[str], now: datetime) -> int:
+async def notices_for_change(conn: Conn, event_id: UUID, aspects: set[str], now: datetime) -> int:
     """Write the notices one change implies; the number written."""
-    cur = await conn.execute(_EVENT, (cell, event_id))
-    event = await cur.fetchone()
+    event = await _event(conn, event_id)
     if event is None:  # deleted since (its saves went with it)
         return 0
     written = 0
@@ -111,6 +111,20 @@ async def notices_for_change(conn: Conn, cell: int, event_id: UUID, aspects: set
         people = MATCH_GEOFENCES + " EXCEPT " + ATTENDEES
         written += await _insert(conn, people, "nearby", event, "nearby", "", notices_text("nearby", event), now)
     return written
+
+
+async def _event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
+    """The event as it is now, in the cell ``event_locator`` gives (the log keeps no cell: the event
+    may have moved since the change); read again once when it has just moved away. No locator
+    row: the event is gone."""
+    for _ in range(2):
+        cell = await locate(conn, event_id)
+        if cell is None:
+            return None
+        cur = await conn.execute(_EVENT, (cell, event_id))
+        if (event := await cur.fetchone()) is not None:
+            return event
+    return None
 
 
 def match_params(event: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +164,7 @@ async def _insert(
     }
     params = {
         **match_params(event),
-        "cell": event["cell"],
+        "cell": event["cell"],  # the attendees' rows are read in the event's cell
         "event_id": event["id"],
         "kind": kind,
         "topic": topic,

@@ -96,7 +96,7 @@ async def lock_team(conn: Conn, organizer_id: UUID, lock_timeout_ms: int) -> lis
     waited are read as they are now (READ COMMITTED re-reads locked rows), so the caller re-checks
     its rules on what this returns.
     """
-    await conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{lock_timeout_ms}ms",))
+    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")  # reaches Citus's nodes too
     cur = await conn.execute(
         "SELECT account_id, role FROM organizer_members WHERE organizer_id = %s ORDER BY account_id FOR UPDATE",
         (organizer_id,),
@@ -214,7 +214,7 @@ async def lock_teams_of(conn: Conn, account_id: UUID, lock_timeout_ms: int) -> l
     """Every membership row of every organizer ``account_id`` belongs to, with the organizer's name,
     locked until the transaction ends: by organizer, then by account id, the order ``lock_team``
     keeps within one organizer, so a team change and an erase queue instead of deadlocking."""
-    await conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{lock_timeout_ms}ms",))
+    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")  # reaches Citus's nodes too
     cur = await conn.execute(
         "SELECT m.organizer_id, o.name AS organizer_name, m.account_id, m.role "
         "FROM organizer_members m JOIN organizers o ON o.id = m.organizer_id "

@@ -24,7 +24,7 @@ from uuid import UUID
 from psycopg_pool import AsyncConnectionPool
 
 from app.db import Conn
-from app.events.repository import generic_plan
+from app.events.repository import locate, locate_many
 
 log = logging.getLogger("happenings.recommendations")
 
@@ -40,18 +40,18 @@ _ORGANIZER_SIGNAL = (
     "INSERT INTO interactions (account_id, organizer_id, kind, occurred_at) "
     "SELECT %(account_id)s, o.id, %(kind)s, %(at)s FROM organizers o WHERE o.id = %(organizer_id)s"
 )
-# A share by event id alone (the button knows no cell): every partition's id index, published events only.
-_SHARE = (
-    "INSERT INTO interactions (account_id, cell, event_id, organizer_id, category, kind, occurred_at) "
-    "SELECT %s, e.cell, e.id, e.organizer_id, e.category, 'share', %s FROM events e "
-    "WHERE e.id = %s AND e.status = 'published' RETURNING event_id"
-)
-# Views by event id alone (the detail route has no cell): every partition's id index, in one statement.
+# A share: in the event's cell from the id -> cell locator (one partition, one shard on Citus),
+# published events only.
+_SHARE = _EVENT_SIGNAL + " AND e.status = 'published' RETURNING event_id"
+# Views: the batch's events by (cell, id), their cells from the locator; the cells again as
+# constants, so that only their partitions (shards) are read.
 _VIEWS = (
     "INSERT INTO interactions (account_id, cell, event_id, organizer_id, category, kind, occurred_at) "
     "SELECT v.account_id, e.cell, e.id, e.organizer_id, e.category, 'view', v.at "
-    "FROM unnest(%(accounts)s::uuid[], %(events)s::uuid[], %(times)s::timestamptz[]) AS v(account_id, event_id, at) "
-    "JOIN events e ON e.id = v.event_id JOIN accounts a ON a.id = v.account_id"
+    "FROM unnest(%(accounts)s::uuid[], %(cells)s::bigint[], %(events)s::uuid[], %(times)s::timestamptz[]) "
+    "AS v(account_id, cell, event_id, at) "
+    "JOIN events e ON e.cell = v.cell AND e.id = v.event_id AND e.cell = ANY(%(cells)s) "
+    "JOIN accounts a ON a.id = v.account_id"
 )
 
 
@@ -82,8 +82,17 @@ async def record_interaction(
 
 
 async def record_share(conn: Conn, account_id: UUID, event_id: UUID, at: datetime) -> bool:
-    """Append a share of a published event in the caller's transaction; False when there is no such event."""
-    return bool(await generic_plan(conn, _SHARE, (account_id, at, event_id)))
+    """Append a share of a published event in the caller's transaction; False when there is no such
+    event. Its cell comes from ``event_locator`` (read again once when the event has just moved)."""
+    cell = None
+    for _ in range(2):
+        if (found := await locate(conn, event_id)) is None or found == cell:
+            return False
+        cell = found
+        params = {"account_id": account_id, "cell": cell, "event_id": event_id, "kind": "share", "at": at}
+        if await (await conn.execute(_SHARE, params)).fetchone() is not None:
+            return True
+    return False
 
 
 class ViewRecorder:
@@ -123,13 +132,17 @@ class ViewRecorder:
         batch, self._pending = self._pending, []
         if not batch:
             return 0
-        params = {
-            "accounts": [row[0] for row in batch],
-            "events": [row[1] for row in batch],
-            "times": [row[2] for row in batch],
-        }
         async with self._pool.connection() as conn:
-            await conn.execute(_VIEWS, params)
+            cells = await locate_many(conn, list({row[1] for row in batch}))
+            located = [row for row in batch if row[1] in cells]
+            params = {
+                "accounts": [row[0] for row in located],
+                "cells": [cells[row[1]] for row in located],
+                "events": [row[1] for row in located],
+                "times": [row[2] for row in located],
+            }
+            if located:
+                await conn.execute(_VIEWS, params)
         return len(batch)
 
     async def _run(self) -> None:

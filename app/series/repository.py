@@ -3,6 +3,11 @@
 Occurrence rows are found by ``series_id`` (``events_series_idx``). Without a cell that reaches
 every partition (on Citus, every shard): acceptable for an organizer's write or the horizon job,
 and the occurrences page reads one series at a time, bounded.
+
+On Citus the series and their overrides are reference tables, written in the same transactions
+that read the occurrences' shards: a series write runs its statements over several shards one
+connection per node (``lock_series``, ``claim_series_behind``), and locks its occurrence rows
+shard by shard, where Citus can plan ``FOR UPDATE`` (``occurrence_rows``).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from psycopg.types.json import Jsonb
 
 from app.db import Conn
 from app.events.errors import VenueNotFound
-from app.events.repository import RETURNED, generic_plan
+from app.events.repository import RETURNED, distributed, generic_plan, locate, one_connection_per_node
+from app.venues import repository as venues
 
 _SERIES_COLUMNS = (
     "organizer_id", "venue_id", "title", "description", "category", "tags", "status", "is_free", "price_min",
@@ -43,13 +49,15 @@ async def lock_series(conn: Conn, series_id: UUID, lock_timeout_ms: int | None =
     """The series row, locked until the transaction ends: every write of a series (and of its
     occurrences through it) takes this lock, so two materialisations never interleave. With
     ``lock_timeout_ms``, waiting longer raises ``LockNotAvailable`` (the timeout is then lifted)."""
+    await one_connection_per_node(conn)
     if lock_timeout_ms is None:
         cur = await conn.execute(f"{_SERIES_SELECT} WHERE id = %s FOR UPDATE", (series_id,))
         return await cur.fetchone()
-    await conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{lock_timeout_ms}ms",))
+    # SET LOCAL, not set_config(): on Citus it reaches the nodes holding the row's copies too.
+    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
     cur = await conn.execute(f"{_SERIES_SELECT} WHERE id = %s FOR UPDATE", (series_id,))
     row = await cur.fetchone()
-    await conn.execute("SELECT set_config('lock_timeout', '0', true)")
+    await conn.execute("SET LOCAL lock_timeout = 0")
     return row
 
 
@@ -62,6 +70,7 @@ async def snapshot(conn: Conn, series_id: UUID) -> dict[str, Any]:
 
 async def claim_series_behind(conn: Conn, target: datetime) -> dict[str, Any] | None:
     """One series whose occurrences stop before ``target`` and whose rule goes on; skipped if locked."""
+    await one_connection_per_node(conn)
     cur = await conn.execute(
         f"{_SERIES_SELECT} WHERE materialised_until < %(target)s "
         "AND (rule_ends_at IS NULL OR rule_ends_at >= materialised_until) "
@@ -96,10 +105,11 @@ async def venue_point(conn: Conn, venue_id: UUID) -> tuple[float, float] | None:
 
 
 async def organizer_venue(conn: Conn, venue_id: UUID, organizer_id: UUID) -> dict[str, Any]:
-    """The organizer's venue (point and zone), held FOR SHARE; 404 ``venue-not-found`` for any other."""
+    """The organizer's venue (point and zone), held (``app.venues.repository.hold_venue``); 404
+    ``venue-not-found`` for any other."""
+    await venues.hold_venue(conn, venue_id)
     cur = await conn.execute(
-        "SELECT timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s AND organizer_id = %s "
-        "FOR SHARE",
+        "SELECT timezone, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM venues WHERE id = %s AND organizer_id = %s",
         (venue_id, organizer_id),
     )
     row = await cur.fetchone()
@@ -134,7 +144,9 @@ async def upsert_override(conn: Conn, series_id: UUID, recurrence_id: datetime, 
         "starts_at = coalesce(EXCLUDED.starts_at, o.starts_at), ends_at = coalesce(EXCLUDED.ends_at, o.ends_at), "
         "venue_id = CASE WHEN %(point_given)s THEN EXCLUDED.venue_id ELSE o.venue_id END, "
         "geom = CASE WHEN %(point_given)s THEN EXCLUDED.geom ELSE o.geom END, "
-        "details = o.details || EXCLUDED.details, cancelled = coalesce(%(cancelled)s, o.cancelled), updated_at = now()",
+        "details = o.details || EXCLUDED.details, cancelled = coalesce(%(cancelled)s, o.cancelled), "
+        # The default's now(), as the insert computed it (Citus refuses a non-immutable function here).
+        "updated_at = EXCLUDED.updated_at",
         {**cur_values, "series": series_id, "rid": recurrence_id, "point_given": point is not None},
     )
 
@@ -169,19 +181,54 @@ async def occurrence_rows(conn: Conn, series_id: UUID, since: datetime) -> list[
 
     By ``series_id``, no partition can be pruned: with custom plans, planning all 64 partitions took
     380-550 ms on the benchmark machine against 3-12 ms to run the generic plan prepared once.
+
+    On Citus, which locks rows in one shard per statement only: the rows' keys are read over every
+    shard, then locked cell by cell (a series' occurrences share one or a few cells). A row that
+    moved to another cell in between is looked for again.
     """
-    return await generic_plan(
-        conn,
-        f"SELECT {RETURNED} FROM events WHERE series_id = %s AND recurrence_id >= %s ORDER BY recurrence_id FOR UPDATE",
-        (series_id, since),
-    )
+    if not await distributed(conn):
+        return await generic_plan(
+            conn,
+            f"SELECT {RETURNED} FROM events WHERE series_id = %s AND recurrence_id >= %s "
+            "ORDER BY recurrence_id FOR UPDATE",
+            (series_id, since),
+        )
+    locked: dict[UUID, dict[str, Any]] = {}
+    for _ in range(3):
+        cur = await conn.execute(
+            "SELECT cell, id FROM events WHERE series_id = %s AND recurrence_id >= %s", (series_id, since)
+        )
+        by_cell: dict[int, list[UUID]] = {}
+        for key in await cur.fetchall():
+            if key["id"] not in locked:
+                by_cell.setdefault(key["cell"], []).append(key["id"])
+        if not by_cell:
+            break
+        for cell, ids in sorted(by_cell.items()):
+            cur = await conn.execute(
+                f"SELECT {RETURNED} FROM events WHERE cell = %s AND id = ANY(%s) AND series_id = %s "
+                "AND recurrence_id >= %s ORDER BY id FOR UPDATE",
+                (cell, ids, series_id, since),
+            )
+            locked.update((row["id"], row) for row in await cur.fetchall())
+        if all(i in locked for ids in by_cell.values() for i in ids):
+            break
+    return sorted(locked.values(), key=lambda row: row["recurrence_id"])
 
 
 async def series_of_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
-    """The event's series id, recurrence id, organizer and status (None: no such event)."""
-    cur = await conn.execute(
-        "SELECT id, cell, series_id, recurrence_id, organizer_id, status FROM events WHERE id = %s", (event_id,)
-    )
+    """The event's series id, recurrence id, organizer and status (None: no such event).
+
+    In its cell from ``event_locator`` (one partition, one shard); by id alone (every partition,
+    every shard) when the locator does not know it there (rows written with plain SQL, a move).
+    """
+    columns = "id, cell, series_id, recurrence_id, organizer_id, status"
+    cell = await locate(conn, event_id)
+    if cell is not None:
+        cur = await conn.execute(f"SELECT {columns} FROM events WHERE cell = %s AND id = %s", (cell, event_id))
+        if (row := await cur.fetchone()) is not None:
+            return row
+    cur = await conn.execute(f"SELECT {columns} FROM events WHERE id = %s", (event_id,))
     return await cur.fetchone()
 
 

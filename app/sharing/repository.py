@@ -13,6 +13,7 @@ from uuid import UUID
 
 from app.db import Conn
 from app.events.filter_sql import PUBLIC
+from app.events.repository import generic_plan
 
 # One event as a calendar entry or a page: everything but the exact point of an approximate one.
 _SHARED = f"""
@@ -23,9 +24,7 @@ _SHARED = f"""
            CASE WHEN e.location_approximate THEN NULL ELSE ST_X(e.geom) END AS lon,
            CASE WHEN e.location_approximate THEN NULL ELSE v.name END AS venue_name,
            CASE WHEN e.location_approximate THEN NULL ELSE v.address END AS venue_address, v.city AS venue_city,
-           v.country_code AS venue_country, o.id AS organizer_id, o.name AS organizer_name,
-           EXISTS (SELECT 1 FROM event_changes c WHERE c.event_id = e.id AND c.cell = e.cell
-                   AND 'rescheduled' = ANY(c.aspects)) AS rescheduled
+           v.country_code AS venue_country, o.id AS organizer_id, o.name AS organizer_name
     FROM events e
     JOIN organizers o ON o.id = e.organizer_id
     LEFT JOIN venues v ON v.id = e.venue_id
@@ -33,38 +32,55 @@ _SHARED = f"""
 """
 
 
+async def _shared(conn: Conn, condition: str, params: Any) -> list[dict[str, Any]]:
+    """``_SHARED`` with ``condition``, each row with ``rescheduled``: whether its time ever changed.
+
+    The change log is read by the events' ids in a statement of its own: it stays on the
+    coordinator under Citus, where a subquery correlated with ``events`` cannot be planned, and it
+    keeps no cell (migration 0031), so a moved event keeps its reschedules."""
+    cur = await conn.execute(_SHARED + condition, params)
+    rows = await cur.fetchall()
+    if rows:
+        cur = await conn.execute(
+            "SELECT DISTINCT event_id FROM event_changes WHERE event_id = ANY(%s) AND 'rescheduled' = ANY(aspects)",
+            ([row["id"] for row in rows],),
+        )
+        rescheduled = {row["event_id"] for row in await cur.fetchall()}
+        for row in rows:
+            row["rescheduled"] = row["id"] in rescheduled
+    return rows
+
+
 async def shared_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     """One public event (by id alone: every partition's id index; on Citus a fan-out, see README)."""
-    cur = await conn.execute(_SHARED + " AND e.id = %s", (event_id,))
-    return await cur.fetchone()
+    rows = await _shared(conn, " AND e.id = %s", (event_id,))
+    return rows[0] if rows else None
 
 
 async def shared_events(conn: Conn, keys: list[tuple[int, UUID]]) -> list[dict[str, Any]]:
     """Public events by (cell, id), in start order; each key carries its partition."""
     if not keys:
         return []
-    cur = await conn.execute(
-        _SHARED + " AND (e.cell, e.id) IN (SELECT * FROM unnest(%s::bigint[], %s::uuid[])) ORDER BY e.starts_at, e.id",
+    return await _shared(
+        conn,
+        " AND (e.cell, e.id) IN (SELECT * FROM unnest(%s::bigint[], %s::uuid[])) ORDER BY e.starts_at, e.id",
         ([cell for cell, _ in keys], [event_id for _, event_id in keys]),
     )
-    return await cur.fetchall()
 
 
 async def shared_events_by_id(conn: Conn, ids: list[UUID]) -> list[dict[str, Any]]:
     """Public events by id alone, in start order (each id through every partition's id index)."""
     if not ids:
         return []
-    cur = await conn.execute(_SHARED + " AND e.id = ANY(%s) ORDER BY e.starts_at, e.id", (ids,))
-    return await cur.fetchall()
+    return await _shared(conn, " AND e.id = ANY(%s) ORDER BY e.starts_at, e.id", (ids,))
 
 
 async def organizer_events(conn: Conn, organizer_id: UUID, since: datetime, limit: int) -> list[dict[str, Any]]:
     """An organizer's public events ending after ``since``, soonest first, at most ``limit``."""
-    cur = await conn.execute(
-        _SHARED + " AND e.organizer_id = %s AND e.ends_at >= %s ORDER BY e.starts_at, e.id LIMIT %s",
+    return await _shared(
+        conn, " AND e.organizer_id = %s AND e.ends_at >= %s ORDER BY e.starts_at, e.id LIMIT %s",
         (organizer_id, since, limit),
     )
-    return await cur.fetchall()
 
 
 async def organizer_name(conn: Conn, organizer_id: UUID) -> str | None:
@@ -137,7 +153,12 @@ async def sitemap_chunk(conn: Conn, low: UUID, high: UUID | None, now: datetime,
 
 async def shared_series(conn: Conn, series_id: UUID) -> dict[str, Any] | None:
     """A public series' rule and template (approximate: no point, no venue name or address), and its
-    newest occurrence SEQUENCE and change time (the series feed's SEQUENCE and Last-Modified)."""
+    newest occurrence SEQUENCE and change time (the series feed's SEQUENCE and Last-Modified).
+
+    The occurrences are read in a statement of their own, by ``series_id`` over every partition (a
+    generic plan; on Citus every shard): Citus plans no subquery over ``events`` correlated with a
+    reference table's row.
+    """
     cur = await conn.execute(
         """
         SELECT s.id, s.title, s.description, s.category, s.status, s.rrule, s.exdates, s.dtstart_local,
@@ -146,10 +167,7 @@ async def shared_series(conn: Conn, series_id: UUID) -> dict[str, Any] | None:
                CASE WHEN s.location_approximate THEN NULL ELSE ST_X(s.geom) END AS lon,
                CASE WHEN s.location_approximate THEN NULL ELSE v.name END AS venue_name,
                CASE WHEN s.location_approximate THEN NULL ELSE v.address END AS venue_address,
-               v.city AS venue_city, o.id AS organizer_id, o.name AS organizer_name,
-               (SELECT coalesce(max(e.sequence), 0) FROM events e WHERE e.series_id = s.id) AS sequence,
-               (SELECT max(e.updated_at) FROM events e WHERE e.series_id = s.id) AS rows_updated_at,
-               (SELECT e.id FROM events e WHERE e.series_id = s.id ORDER BY e.recurrence_id LIMIT 1) AS first_id
+               v.city AS venue_city, o.id AS organizer_id, o.name AS organizer_name
         FROM event_series s
         JOIN organizers o ON o.id = s.organizer_id
         LEFT JOIN venues v ON v.id = s.venue_id
@@ -157,15 +175,24 @@ async def shared_series(conn: Conn, series_id: UUID) -> dict[str, Any] | None:
         """,
         (series_id,),
     )
-    return await cur.fetchone()
+    series = await cur.fetchone()
+    if series is None:
+        return None
+    occurrences = await generic_plan(
+        conn,
+        "SELECT coalesce(max(sequence), 0) AS sequence, max(updated_at) AS rows_updated_at, "
+        "(array_agg(id ORDER BY recurrence_id, id))[1] AS first_id FROM events WHERE series_id = %s",
+        (series_id,),
+    )
+    return {**series, **occurrences[0]}
 
 
 async def series_overrides(conn: Conn, series_id: UUID, limit: int) -> list[dict[str, Any]]:
     """The public occurrences of a series changed on their own (an override row), by recurrence id."""
-    cur = await conn.execute(
-        _SHARED + " AND e.series_id = %(s)s AND e.recurrence_id IN "
+    return await _shared(
+        conn,
+        " AND e.series_id = %(s)s AND e.recurrence_id IN "
         "(SELECT recurrence_id FROM event_series_overrides WHERE series_id = %(s)s) "
         "ORDER BY e.recurrence_id LIMIT %(limit)s",
         {"s": series_id, "limit": limit},
     )
-    return await cur.fetchall()

@@ -49,8 +49,8 @@ async def places_moved(
     # Logged as ``log_change`` would log it, with the event's point read by the same statement: one
     # round trip (this runs while the places row is locked).
     cur = await conn.execute(
-        "INSERT INTO event_changes (cell, event_id, kind, aspects, before_geom, after_geom) "
-        "SELECT e.cell, e.id, 'updated', %s, e.geom, e.geom FROM events e WHERE e.cell = %s AND e.id = %s "
+        "INSERT INTO event_changes (event_id, kind, aspects, before_geom, after_geom) "
+        "SELECT e.id, 'updated', %s, e.geom, e.geom FROM events e WHERE e.cell = %s AND e.id = %s "
         "RETURNING ST_Y(after_geom) AS lat, ST_X(after_geom) AS lon",
         (sorted(aspects), cell, event_id),
     )

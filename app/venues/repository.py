@@ -13,12 +13,40 @@ _COLUMNS = (
     "ST_Y(geom) AS lat, ST_X(geom) AS lon"
 )
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+# One venue's transaction-scoped advisory lock: shared by the event writes that copy the venue (its
+# name and point) onto an event, exclusive for the venue's own writes. Not a row lock: on Citus
+# `venues` is a reference table, and a row lock there (FOR SHARE, FOR UPDATE) takes a lock on the
+# table's one shard that every write of `venues` waits for, whatever its row.
+_VENUE_KEY = "hashtextextended('venue:' || %s::text, 0)"
 
 
-async def get_venue(conn: Conn, venue_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
-    lock = " FOR UPDATE" if for_update else ""
-    cur = await conn.execute(f"SELECT {_COLUMNS} FROM venues WHERE id = %s{lock}", (venue_id,))
+async def get_venue(conn: Conn, venue_id: UUID) -> dict[str, Any] | None:
+    cur = await conn.execute(f"SELECT {_COLUMNS} FROM venues WHERE id = %s", (venue_id,))
     return await cur.fetchone()
+
+
+async def hold_venue(conn: Conn, venue_id: UUID) -> None:
+    """Hold the venue (shared) to the end of the transaction: a write of the venue (``lock_venue``)
+    waits for this one, and this one for a write of the venue already under way. Read the venue
+    after this call, in a statement of its own (one that waited read before the wait)."""
+    await conn.execute(f"SELECT pg_advisory_xact_lock_shared({_VENUE_KEY})", (venue_id,))
+
+
+async def lock_venue(conn: Conn, venue_id: UUID, lock_timeout_ms: int | None = None) -> None:
+    """Lock the venue for a write of its own to the end of the transaction, once every transaction
+    holding it (``hold_venue``) has ended. ``lock_timeout_ms``: waiting longer raises
+    ``LockNotAvailable``; the transaction's own ``lock_timeout`` is then restored."""
+    if lock_timeout_ms is None:
+        await conn.execute(f"SELECT pg_advisory_xact_lock({_VENUE_KEY})", (venue_id,))
+        return
+    cur = await conn.execute(
+        "SELECT current_setting('lock_timeout') AS before, set_config('lock_timeout', %s, true)",
+        (f"{int(lock_timeout_ms)}ms",),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    await conn.execute(f"SELECT pg_advisory_xact_lock({_VENUE_KEY})", (venue_id,))
+    await conn.execute("SELECT set_config('lock_timeout', %s, true)", (row["before"],))
 
 
 async def lock_organizer_venues(conn: Conn, organizer_id: UUID, lock_timeout_ms: int) -> None:

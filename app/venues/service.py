@@ -7,6 +7,9 @@
   venue of the same organizer is the same venue: the write is refused with ``SameVenueExists``
   naming it, so the client can offer it. The check runs under a per-organizer advisory lock, so
   two concurrent creates of one venue cannot both pass it.
+- A venue write locks, in this order and each with ``lock_timeout_ms`` (busy: ``VenuesBusy``, a
+  503): the organizer's venues (when the name or point may change), the venue itself (an advisory
+  lock, after the event writes that copy it: ``repository.lock_venue``), then its events.
 - Moving a venue moves the events that stand at its point through the events write service, in
   batches; each returns an ``EventChange`` that the caller publishes after commit (tiles of the
   old and new place are invalidated). An event placed at its own point keeps it. A renamed or
@@ -25,12 +28,13 @@ from psycopg import errors as pg_errors
 
 from app.accounts.auth import Subject
 from app.db import Conn
+from app.events import repository as events_repository
 from app.events import service as events_service
 from app.events.changes import EventChange
 from app.events.schemas import EventUpdate, Point
 from app.venues import repository
 from app.venues.audit import record_venue_change
-from app.venues.errors import AddressNotFound, SameVenueExists, VenuesBusy
+from app.venues.errors import AddressNotFound, SameVenueExists, VenueNotFound, VenuesBusy
 from app.venues.geocoding import Geocoder
 from app.venues.schemas import VenueCreate, VenuePatch
 from app.web.places import nearest_town
@@ -67,7 +71,11 @@ async def create_venue(
 async def update_venue(
     conn: Conn, current: dict[str, Any], patch: VenuePatch, subject: Subject, settings: VenueSettings, now: datetime
 ) -> VenueWrite:
-    """Apply ``patch`` to the venue ``current`` (locked FOR UPDATE by the caller's dependency)."""
+    """Apply ``patch`` to the venue ``current`` (as the caller's dependency read it); the patch
+    applies to the venue as it is once locked (see the module's lock order)."""
+    if patch.name is not None or patch.location is not None:  # the same-venue check may run
+        await _hold_organizer(conn, current["organizer_id"], settings)
+    current = await _lock_venue(conn, current, settings)
     given = patch.model_dump(exclude_unset=True, exclude={"location"})
     if given.get("address") is None:
         given.pop("address", None)
@@ -83,9 +91,10 @@ async def update_venue(
     if moved:
         given["city"], given["country_code"] = await _town_of(after)
     name = given.get("name", current["name"])
-    if moved or normal_name(name) != normal_name(current["name"]):
-        await _hold_organizer(conn, current["organizer_id"], settings)
+    if moved or normal_name(name) != normal_name(current["name"]):  # the organizer's venues are held
         await _refuse_same_venue(conn, current["organizer_id"], name, after, settings, other_than=current["id"])
+    if moved:  # its events are found by venue id over every shard, then the venue is written
+        await events_repository.one_connection_per_node(conn)
     changes = await _move_events(conn, current["id"], before, after, settings) if moved else []
     venue = await repository.update_venue(conn, current["id"], given, after.lat, after.lon)
     if moved or venue["name"] != current["name"]:  # its events' copies follow (ADR-9)
@@ -128,6 +137,18 @@ async def _hold_organizer(conn: Conn, organizer_id: UUID, settings: VenueSetting
     except pg_errors.LockNotAvailable as exc:
         raise VenuesBusy("the organizer's venues are being changed; try again shortly",
                          headers={"Retry-After": "1"}) from exc
+
+
+async def _lock_venue(conn: Conn, current: dict[str, Any], settings: VenueSettings) -> dict[str, Any]:
+    """The venue read again under its lock (another write may have changed it since ``current``)."""
+    try:
+        await repository.lock_venue(conn, current["id"], settings.lock_timeout_ms)
+    except pg_errors.LockNotAvailable as exc:
+        raise VenuesBusy("the venue is being changed; try again shortly", headers={"Retry-After": "1"}) from exc
+    venue = await repository.get_venue(conn, current["id"])
+    if venue is None or venue["organizer_id"] != current["organizer_id"]:
+        raise VenueNotFound(f"venue {current['id']} not found")
+    return venue
 
 
 async def _refuse_same_venue(

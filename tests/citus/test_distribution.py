@@ -6,29 +6,19 @@ the same answers as on a single node.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from app.distribution import DISTRIBUTED_TABLES, REFERENCE_TABLES, distribute
 from app.events import repository
-from app.events.schemas import EventCreate, EventUpdate, Point
-from app.events.service import create_event, update_event
+from app.events.schemas import EventUpdate
+from app.events.service import update_event
 from geo.cells import cell_of
-from tests.fixtures.citus_cluster import CITUS_TEST_SHARDS
+from tests.citus.conftest import NEW_YORK, PARIS, published_event
+from tests.fixtures.database import CITUS_TEST_SHARDS
 
 pytestmark = pytest.mark.citus
-
-PARIS = Point(lat=48.8566, lon=2.3522)
-NEW_YORK = Point(lat=40.7128, lon=-74.0060)
-
-
-@pytest.fixture(autouse=True)
-def _only_on_citus(request: pytest.FixtureRequest) -> None:
-    if not request.config.getoption("--citus"):
-        pytest.skip("runs on the Citus cluster (pytest --citus)")
 
 
 def _kinds(url: str) -> dict[str, tuple[str, int]]:
@@ -69,15 +59,7 @@ async def test_a_lookup_by_id_reads_one_shard_through_the_locator_and_a_move_kee
     clean_db: str,
 ) -> None:
     async with await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row) as conn:
-        cur = await conn.execute("INSERT INTO organizers (name) VALUES ('Citus') RETURNING id")
-        organizer = (await cur.fetchone())["id"]  # type: ignore[index]
-        starts = datetime.now(UTC) + timedelta(days=1)
-        data = EventCreate.model_validate({
-            "organizer_id": organizer, "location": PARIS, "title": "Moving", "category": "music",
-            "starts_at": starts, "ends_at": starts + timedelta(hours=2), "timezone": "Europe/Paris",
-            "status": "published",
-        })  # fmt: skip
-        row, _ = await create_event(conn, data)
+        row = await published_event(conn, "Moving")
         await conn.execute(
             "INSERT INTO event_places (cell, event_id, capacity, taken) VALUES (%s, %s, 10, 3)",
             (row["cell"], row["id"]),

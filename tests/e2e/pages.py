@@ -65,6 +65,22 @@ def open_map(page: Any, url: str) -> None:
     wait_map_idle(page)
 
 
+# The top-most feature of a layer under a page point: what a click there hands the layer's handler.
+TOP_AT = """
+([layer, x, y]) => {
+  const m = window.happenings.map;
+  const r = m.getCanvas().getBoundingClientRect();
+  const f = m.queryRenderedFeatures([x - r.left, y - r.top], {layers: [layer]})[0];
+  return f ? {...f.properties, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1]} : null;
+}
+"""
+
+
+def top_at(page: Any, layer: str, x: float, y: float) -> dict[str, Any] | None:
+    found = page.evaluate(TOP_AT, [layer, x, y])
+    return dict(found) if found else None
+
+
 def rendered(page: Any, layer: str) -> list[dict[str, Any]]:
     return list(page.evaluate(RENDERED, layer))
 

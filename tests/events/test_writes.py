@@ -186,8 +186,8 @@ async def test_an_event_without_its_venue_copy_is_refused(conn) -> None:  # type
 
 
 async def test_a_rename_racing_an_insert_waits_and_reaches_the_new_event(clean_db: str) -> None:
-    """The insert holds the venue row (FOR SHARE) until it commits; the rename queues behind it,
-    and its copy then reaches the new event."""
+    """The insert holds the venue (a shared advisory lock) until it commits; the rename queues
+    behind it, and its copy then reaches the new event."""
     async with (
         await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row) as writer,
         await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row, autocommit=True) as other,
@@ -203,6 +203,26 @@ async def test_a_rename_racing_an_insert_waits_and_reaches_the_new_event(clean_d
             await rename
             await renamer.commit()
         assert await _copy(other, row["id"]) == (hall, "Grand Hall", pytest.approx(TOKYO.lat), pytest.approx(TOKYO.lon))
+
+
+async def test_an_insert_holding_its_venue_keeps_no_other_venue_waiting(clean_db: str) -> None:
+    """Only writes of the held venue wait (on Citus too, where a row lock on the reference table
+    ``venues`` would hold every write of the table): another venue is renamed and a new one made
+    while the insert is open."""
+    async with (
+        await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row) as writer,
+        await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row, autocommit=True) as other,
+        await psycopg.AsyncConnection.connect(clean_db, row_factory=dict_row) as renamer,
+    ):
+        hall, club = await _venue(other, "Hall", TOKYO), await _venue(other, "Club", PARIS)
+        organizer = await _organizer(other)
+        row, _ = await service.create_event(writer, _event(organizer, location=None, venue_id=hall))  # not committed
+        await renamer.execute("SET lock_timeout = '30s'")  # a wait fails the test rather than hanging it
+        await _rename(renamer, club, "Club Nouveau", PARIS)
+        await _venue(renamer, "Annex", PARIS)
+        await renamer.commit()
+        await writer.commit()
+        assert await _copy(other, row["id"]) == (hall, "Hall", pytest.approx(TOKYO.lat), pytest.approx(TOKYO.lon))
 
 
 async def _until_waiting_on_a_lock(conn, pid: int) -> None:  # type: ignore[no-untyped-def]

@@ -79,7 +79,10 @@ async def test_editors_and_owners_get_the_row_locked_others_404_checkers_403(con
     assert outsiders.value.status == unknown.value.status == 404
     # The row is locked for update: another transaction cannot take it meanwhile.
     await event_for_editor(conn, editor, row["id"])
+    # NOWAIT rather than a lock timeout: on Citus the statement waits on the worker, where a
+    # coordinator session's lock_timeout does not reach.
     async with await psycopg.AsyncConnection.connect(conn.info.dsn, autocommit=True) as other:
-        await other.execute("SET lock_timeout = '50ms'")
         with pytest.raises(psycopg.errors.LockNotAvailable):
-            await other.execute("SELECT 1 FROM events WHERE id = %s FOR UPDATE", (row["id"],))
+            await other.execute(
+                "SELECT 1 FROM events WHERE cell = %s AND id = %s FOR UPDATE NOWAIT", (row["cell"], row["id"])
+            )

@@ -19,6 +19,10 @@ __all__ = ["clean_db", "clock", "media_root", "settings"]
 def clean_db(database_url: str) -> Iterator[str]:
     yield database_url
     with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
+        # On Citus, one connection per worker: the reference and coordinator tables (accounts,
+        # sessions ...) are then written after the shards of `events` in the same transaction. On a
+        # single node the setting is an unused placeholder.
+        conn.execute("SELECT set_config('citus.multi_shard_modify_mode', 'sequential', true)")
         for table in ("recommendation_models", *TABLES):
             conn.execute(f"DELETE FROM {table}")
 

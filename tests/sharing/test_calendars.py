@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
@@ -52,8 +52,11 @@ async def test_feeds_answer_304_by_etag_and_by_date(app: FastAPI, client: httpx.
     )
     assert by_tag.status_code == 304 and by_date.status_code == 304
     async with app.state.pool.connection() as conn:
-        renamed = "UPDATE events SET title = 'Renamed', updated_at = updated_at + interval '1 minute' WHERE id = %s"
-        await derived.write_rows(conn, await derived.keys_of(conn, [row["id"]]), renamed, (row["id"],))
+        # The new time computed here and the row named by its cell: Citus runs no STABLE function
+        # (timestamptz + interval) over a column in an UPDATE, and reaches one shard by the cell.
+        renamed = "UPDATE events SET title = 'Renamed', updated_at = %s WHERE cell = %s AND id = %s"
+        later = row["updated_at"] + timedelta(minutes=1)
+        await derived.write_rows(conn, [(row["cell"], row["id"])], renamed, (later, row["cell"], row["id"]))
     changed = await client.get(f"/api/v1/events/{row['id']}.ics", headers={"If-None-Match": first.headers["etag"]})
     assert changed.status_code == 200 and b"SUMMARY:Renamed" in changed.content
     old_date = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)

@@ -232,6 +232,9 @@ async def test_cluster_tiles_read_only_the_tile_index(clean_db: str, store: Even
         ).fetchall()
         for (name,) in others:
             conn.execute(f"DROP INDEX {name}")
+        if conn.execute("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')").fetchone() == (True,):
+            # On Citus the workers plan the shards' part: the settings below go to them too.
+            conn.execute("SET LOCAL citus.propagate_set_commands = 'local'")
         conn.execute("SET LOCAL enable_seqscan = off")
         conn.execute("SET LOCAL enable_bitmapscan = off")
         plan = "\n".join(row[0] for row in conn.execute("EXPLAIN " + statement.sql, statement.params))
@@ -264,9 +267,12 @@ def test_only_wide_cluster_tiles_read_from_the_index_alone_share_a_generic_plan(
     ("generic", "plans", "sort"), [(True, "force_generic_plan", "off"), (False, "force_custom_plan", "on")]
 )
 async def test_each_tile_runs_on_a_connection_in_its_planning_mode(
-    app: FastAPI, generic: bool, plans: str, sort: str
+    app: FastAPI, request: pytest.FixtureRequest, generic: bool, plans: str, sort: str
 ) -> None:
-    """``TilePools.fetch`` picks the pool by ``TileQuery.generic``; the mode is the session's own."""
+    """``TilePools.fetch`` picks the pool by ``TileQuery.generic``; the mode is the session's own (on Citus
+    the wide tiles' connections plan per statement too: ``tiles.service.plan_on_citus``)."""
+    if request.config.getoption("--citus"):
+        plans = "force_custom_plan"
     probe = sql_module.TileQuery(
         "SELECT current_setting('plan_cache_mode') || ' ' || current_setting('enable_sort') || ' '"
         " || current_setting('jit') AS mvt, 0 AS features, false AS truncated",
