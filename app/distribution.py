@@ -85,6 +85,14 @@ def distribute(url: str, shard_count: int) -> Report:
         conn.execute(
             sql.SQL("ALTER DATABASE {} SET citus.enable_local_execution = off").format(sql.Identifier(conn.info.dbname))
         )
+        # A row lock taken on a shard waits on the worker: ``SET LOCAL lock_timeout`` must reach it
+        # there, or a lock in a fixed order with a timeout waits without end (Citus sends no SET
+        # to the workers by default). ``set_config(..., true)`` stays on the coordinator.
+        conn.execute(
+            sql.SQL("ALTER DATABASE {} SET citus.propagate_set_commands = 'local'").format(
+                sql.Identifier(conn.info.dbname)
+            )
+        )
         kinds = _citus_kinds(conn)
         existing = _existing_tables(conn)
         reference = [t for t in REFERENCE_TABLES if t in existing and kinds.get(t) != "reference"]

@@ -126,9 +126,13 @@ async def update_event(
     async with conn.pipeline():
         if posted and derived.is_public(current):
             await derived.forget_terms(conn, [(cell, event_id)])
-        if changes.get("cell", cell) != cell:  # a move: the row and its bound rows copied to the new cell
-            await repository.move_event(conn, cell, changes["cell"], event_id)
-            cell = changes.pop("cell")
+        # The cell is never SET (Citus refuses to write its distribution column, even unchanged): a
+        # new point in the same cell leaves it as it is; a move to another cell copies the row and
+        # its bound rows there.
+        new_cell = changes.pop("cell", cell)
+        if new_cell != cell:
+            await repository.move_event(conn, cell, new_cell, event_id)
+            cell = new_cell
         row = await repository.update_event(
             conn, cell, event_id, changes, after.lat, after.lon, _exact_of(exact, approximate)
         )
