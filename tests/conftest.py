@@ -35,7 +35,6 @@ CITUS_GAPS = frozenset(
         "tests/tiles/test_content.py::test_a_cluster_splits_at_its_expansion_zoom",
         "tests/tiles/test_content.py::test_no_event_in_view_is_a_204",
         "tests/tiles/test_content.py::test_no_tile_passes_500_kb",
-        "tests/tiles/test_content.py::test_cluster_tiles_read_only_the_tile_index",
         "tests/tiles/test_http.py::test_tile_zero_and_the_deepest_zoom",
         # Near the poles the nearest-first page walks the geography index (no Mercator walk): on
         # Citus that walk answers no rows.

@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.events import derived
+from app.events import repository as events_repository
 from app.ticketing import service
 from app.ticketing.service import LineItem
 from geo.cells import cell_of
@@ -41,15 +42,21 @@ async def people(app: FastAPI, count: int, *, prefix: str = "buyer") -> list[Per
     now = app.state.accounts.clock()
     emails = [f"{prefix}-{uuid.uuid4().hex[:10]}@example.com" for _ in range(count)]
     async with app.state.pool.connection() as conn:
+        # Two statements: on Citus `accounts` is a reference table, which a CTE that inserts cannot feed
+        # to a later statement's subquery.
         cur = await conn.execute(
-            "WITH a AS (INSERT INTO accounts (email, email_verified_at) SELECT e, %s FROM unnest(%s::text[]) e "
-            "RETURNING id, email) "
-            "INSERT INTO auth_sessions (account_id, created_at, expires_at) SELECT a.id, %s, %s FROM a "
-            "RETURNING id, account_id, (SELECT email FROM a WHERE a.id = account_id) AS email",
-            (now, emails, now, now + timedelta(days=30)),
+            "INSERT INTO accounts (email, email_verified_at) SELECT e, %s FROM unnest(%s::text[]) e "
+            "RETURNING id, email",
+            (now, emails),
+        )
+        accounts = {row["id"]: row["email"] for row in await cur.fetchall()}
+        cur = await conn.execute(
+            "INSERT INTO auth_sessions (account_id, created_at, expires_at) SELECT a, %s, %s FROM unnest(%s::uuid[]) a "
+            "RETURNING id, account_id",
+            (now, now + timedelta(days=30), list(accounts)),
         )
         rows = await cur.fetchall()
-    by_email = {row["email"]: row for row in rows}
+    by_email = {accounts[row["account_id"]]: row for row in rows}
     access = app.state.accounts.access
     return [
         Person(by_email[e]["account_id"], e, access.issue(by_email[e]["account_id"], by_email[e]["id"], now))
@@ -86,6 +93,7 @@ async def event(app: FastAPI, organizer_id: UUID, *, capacity: int | None = None
         row = await cur.fetchone()
         assert row is not None
         await derived.record(conn, [(row["cell"], row["id"])])
+        await events_repository.place(conn, row["id"], row["cell"])  # the id -> cell locator, as writes keep it
         return UUID(str(row["id"]))
 
 
