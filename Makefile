@@ -6,7 +6,10 @@ PORT ?= 8000
 # The suites the Citus stage runs on a private coordinator + two workers (README, "Scale-out").
 CITUS_SUITES := tests/citus tests/tiles/test_content.py tests/tiles/test_http.py tests/events/test_writes.py \
 	tests/events/test_discovery_area.py tests/events/test_discovery_filters.py tests/events/test_discovery_http.py \
-	tests/events/test_discovery_paging.py tests/events/test_discovery_text.py tests/events/test_nearby.py
+	tests/events/test_discovery_paging.py tests/events/test_discovery_text.py tests/events/test_nearby.py \
+	tests/accounts/test_flows.py tests/accounts/test_sessions.py tests/profiles/test_saved_and_following.py \
+	tests/organizers/test_last_owner.py tests/privacy/test_erase.py tests/notifications/test_flow.py \
+	tests/notifications/test_geofence_edits.py tests/live/test_live.py
 
 .PHONY: run test lint typecheck pytest bench provision venv frontend clean-data
 
