@@ -9,7 +9,9 @@ CITUS_SUITES := tests/citus tests/tiles/test_content.py tests/tiles/test_http.py
 	tests/events/test_discovery_paging.py tests/events/test_discovery_text.py tests/events/test_nearby.py \
 	tests/events/test_moves.py tests/publishing tests/series/test_service.py tests/venues/test_venues.py tests/organizers/test_last_owner.py \
 	tests/recommendations tests/event_images/test_event_images.py tests/imports/test_fetch.py \
-	tests/ticketing tests/payments/test_webhook.py tests/payments/test_refunds.py tests/payments/test_test_cards.py
+	tests/ticketing tests/payments/test_webhook.py tests/payments/test_refunds.py tests/payments/test_test_cards.py \
+	tests/accounts/test_flows.py tests/accounts/test_sessions.py tests/profiles/test_saved_and_following.py tests/privacy/test_erase.py \
+	tests/notifications/test_flow.py tests/notifications/test_geofence_edits.py tests/live/test_live.py
 
 .PHONY: run test lint typecheck pytest bench provision venv frontend clean-data
 

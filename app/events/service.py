@@ -127,8 +127,9 @@ async def update_event(
     async with conn.pipeline():
         if posted and derived.is_public(current):
             await derived.forget_terms(conn, [(cell, event_id)])
-        # The cell is never written by the UPDATE (Citus refuses a write of the distribution column,
-        # even of the same value): a move copies the row and its bound rows to the new cell.
+        # The cell is never SET (Citus refuses to write its distribution column, even unchanged): a
+        # new point in the same cell leaves it as it is; a move to another cell copies the row and
+        # its bound rows there.
         new_cell = changes.pop("cell", cell)
         if new_cell != cell:
             await repository.move_event(conn, cell, new_cell, event_id)

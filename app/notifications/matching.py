@@ -57,6 +57,7 @@ INSERT_NOTICES = """
     LEFT JOIN notification_settings s ON s.account_id = p.account_id
     WHERE coalesce(s.{pref}, true)
     ON CONFLICT (account_id, event_id, kind, topic) DO NOTHING
+    RETURNING 1
 """
 
 # The people who hold an event: a save, an RSVP (but "not going") or a valid ticket. Every table is
@@ -173,8 +174,17 @@ async def _insert(
         "data": Jsonb(data),
         "now": now,
     }
+    return await write_notices(conn, query, params)
+
+
+async def write_notices(conn: Conn, query: str, params: dict[str, Any]) -> int:
+    """Run an ``INSERT_NOTICES`` statement; the number of notices it wrote.
+
+    Counted from the rows returned, not the command's row count: on Citus an INSERT ... SELECT that
+    pulls its rows to the coordinator counts the rows it selected, those a conflict skipped too.
+    """
     cur = await conn.execute(query, params)
-    return cur.rowcount
+    return len(await cur.fetchall())
 
 
 def _topic(kind: str, event: dict[str, Any]) -> str:

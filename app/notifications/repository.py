@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -165,22 +165,28 @@ async def write_settings(conn: Conn, account_id: UUID, values: dict[str, Any]) -
     names = ", ".join(columns)
     placeholders = ", ".join(f"%({c})s" for c in columns)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+    # ``EXCLUDED.updated_at`` is the column's default, now(), taken in VALUES: on Citus a function in
+    # DO UPDATE SET must be immutable, even on a table kept on the coordinator.
     await conn.execute(
         f"INSERT INTO notification_settings (account_id, {names}) VALUES (%(account_id)s, {placeholders}) "
-        f"ON CONFLICT (account_id) DO UPDATE SET {updates}, updated_at = now()",
+        f"ON CONFLICT (account_id) DO UPDATE SET {updates}, updated_at = EXCLUDED.updated_at",
         {**values, "account_id": account_id},
     )
 
 
 async def take_location_slot(conn: Conn, account_id: UUID, now: datetime, every_s: int) -> bool:
-    """Record a location report unless one came less than ``every_s`` ago (then False)."""
+    """Record a location report unless one came less than ``every_s`` ago (then False).
+
+    The cut-off is computed here: on Citus the ON CONFLICT clause admits immutable functions only
+    (``timestamptz - interval`` is not).
+    """
     cur = await conn.execute(
         "INSERT INTO notification_settings (account_id, last_location_at) VALUES (%(a)s, %(now)s) "
         "ON CONFLICT (account_id) DO UPDATE SET last_location_at = %(now)s "
         "WHERE notification_settings.last_location_at IS NULL "
-        "OR notification_settings.last_location_at <= %(now)s - make_interval(secs => %(every)s) "
+        "OR notification_settings.last_location_at <= %(since)s "
         "RETURNING starting_soon",
-        {"a": account_id, "now": now, "every": every_s},
+        {"a": account_id, "now": now, "since": now - timedelta(seconds=every_s)},
     )
     row = await cur.fetchone()
     return row is not None and bool(row["starting_soon"])

@@ -10,7 +10,7 @@ from app.db import Conn
 from app.errors import InvalidParameter, NotFound
 from app.notifications import repository
 from app.notifications.errors import LimitReached, TooManyReports, UnsafePushEndpoint
-from app.notifications.matching import ATTENDEES, INSERT_NOTICES, match_params, notices_text
+from app.notifications.matching import ATTENDEES, INSERT_NOTICES, match_params, notices_text, write_notices
 from app.notifications.push_address import UnsafeEndpoint, check_endpoint
 from app.notifications.schemas import (
     CircleArea,
@@ -232,7 +232,8 @@ async def _insert_one(
     pref = {"starting_soon": "starting_soon", "reminder_24h": "reminders", "reminder_1h": "reminders"}[kind]
     title, body = notices_text(kind, event)
     data = {"event_id": str(event["id"]), "kind": kind, "starts_at": event["starts_at"].isoformat()}
-    cur = await conn.execute(
+    return await write_notices(
+        conn,
         INSERT_NOTICES.format(people=people, pref=pref),
         {
             **match_params(event),
@@ -247,7 +248,6 @@ async def _insert_one(
             "now": now,
         },
     )
-    return cur.rowcount
 
 
 _REMINDER_EVENTS = """

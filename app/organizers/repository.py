@@ -87,6 +87,16 @@ async def members(conn: Conn, organizer_id: UUID, after: UUID | None, limit: int
     return await cur.fetchall()
 
 
+async def set_lock_timeout(conn: Conn, lock_timeout_ms: int) -> None:
+    """``lock_timeout`` for the rest of the transaction.
+
+    ``SET LOCAL``, not ``set_config``: on Citus the membership rows are locked over a connection
+    (the coordinator's own, or a worker's), which a ``SET LOCAL`` reaches (``distribute`` sets
+    ``citus.propagate_set_commands = 'local'``) and ``set_config`` does not.
+    """
+    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+
+
 async def lock_team(conn: Conn, organizer_id: UUID, lock_timeout_ms: int) -> list[Row]:
     """Every membership row of the organizer, locked until the transaction ends.
 
@@ -96,7 +106,7 @@ async def lock_team(conn: Conn, organizer_id: UUID, lock_timeout_ms: int) -> lis
     waited are read as they are now (READ COMMITTED re-reads locked rows), so the caller re-checks
     its rules on what this returns.
     """
-    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")  # reaches Citus's nodes too
+    await set_lock_timeout(conn, lock_timeout_ms)
     cur = await conn.execute(
         "SELECT account_id, role FROM organizer_members WHERE organizer_id = %s ORDER BY account_id FOR UPDATE",
         (organizer_id,),
@@ -214,7 +224,7 @@ async def lock_teams_of(conn: Conn, account_id: UUID, lock_timeout_ms: int) -> l
     """Every membership row of every organizer ``account_id`` belongs to, with the organizer's name,
     locked until the transaction ends: by organizer, then by account id, the order ``lock_team``
     keeps within one organizer, so a team change and an erase queue instead of deadlocking."""
-    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")  # reaches Citus's nodes too
+    await set_lock_timeout(conn, lock_timeout_ms)
     cur = await conn.execute(
         "SELECT m.organizer_id, o.name AS organizer_name, m.account_id, m.role "
         "FROM organizer_members m JOIN organizers o ON o.id = m.organizer_id "

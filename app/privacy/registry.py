@@ -22,6 +22,7 @@ from uuid import UUID
 from psycopg import sql
 
 from app.db import Conn
+from app.privacy.repository import write_sequentially
 
 # What a holder exports: anything orjson can write.
 Exported = Any
@@ -106,6 +107,7 @@ class PersonalData:
         return reasons
 
     async def erase(self, conn: Conn, erasure: Erasure) -> None:
+        await write_sequentially(conn)
         for holder in self._erase_order:
             await holder.erase(conn, erasure)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from fastapi import FastAPI
 
 from config.settings import Settings
 from tests.accounts.helpers import FrozenClock, with_cheap_auth
 from tests.conftest import make_settings
+from tests.fixtures.database import delete_rows
 
 ACCOUNT_TABLES = ("mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts")
 
@@ -20,9 +20,7 @@ def clean_db(database_url: str) -> Iterator[str]:
     """The shared contract (data tables empty after each test), deleting only what these tests write:
     truncating the 64 event partitions would cost half a second per test."""
     yield database_url
-    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
-        for table in ACCOUNT_TABLES:
-            conn.execute(f"DELETE FROM {table}")
+    delete_rows(database_url, ACCOUNT_TABLES)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from fastapi import FastAPI
 
@@ -19,13 +18,14 @@ from app.worker.runner import build_context, close_context
 from config.settings import NotificationSettings, Settings
 from tests.accounts.helpers import FrozenClock, with_cheap_auth
 from tests.conftest import make_settings
+from tests.fixtures.database import delete_rows
 
 TABLES = (
     "notices", "push_devices", "geofence_cells", "geofences", "notification_settings", "event_changes",
     "checkins", "tickets", "rsvps", "saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
     "organizer_invitations", "organizer_members", "account_identities",
     "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts",
-    "events", "venues", "organizers",
+    "events", "event_locator", "venues", "organizers",
 )  # fmt: skip
 
 PARIS = (48.8566, 2.3522)
@@ -36,9 +36,7 @@ NOW = datetime(2031, 6, 4, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def clean_db(database_url: str) -> Iterator[str]:
     yield database_url
-    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
-        for table in TABLES:
-            conn.execute(f"DELETE FROM {table}")
+    delete_rows(database_url, TABLES)
 
 
 def notification_settings(**overrides: Any) -> NotificationSettings:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from fastapi import FastAPI
 
@@ -12,6 +11,7 @@ from app.events import derived
 from config.settings import Settings
 from tests.accounts.helpers import FrozenClock, with_cheap_auth
 from tests.conftest import make_settings
+from tests.fixtures.database import delete_rows
 
 # Children first. DELETE, not TRUNCATE: truncating the 64 event partitions would cost half a second per test.
 TABLES = (
@@ -25,10 +25,7 @@ GENEROUS = {"register_ip_limit": "1000/3600", "login_ip_limit": "1000/300", "tok
 @pytest.fixture
 def clean_db(database_url: str) -> Iterator[str]:
     yield database_url
-    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
-        for table in TABLES:
-            conn.execute(f"DELETE FROM {table}")
-        conn.execute(derived.REBUILD)  # no event left: nor any posting or rollup row
+    delete_rows(database_url, TABLES, derived.REBUILD)  # no event left: nor any posting or rollup row
 
 
 @pytest.fixture

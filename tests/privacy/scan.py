@@ -49,9 +49,10 @@ async def scan_database(url: str, needles: list[str]) -> tuple[list[Finding], in
                 if data_type == "bytea"
                 else sql.SQL("{}::text").format(sql.Identifier(column))
             )
+            # A join, not a correlated EXISTS under unnest(): Citus plans the join on every kind of table.
             query = sql.SQL(
-                "SELECT n FROM unnest(%(needles)s::text[]) AS n WHERE EXISTS "
-                "(SELECT 1 FROM {}.{} WHERE strpos(lower({}), lower(n)) > 0)"
+                "SELECT DISTINCT scan_needle FROM {}.{} JOIN unnest(%(needles)s::text[]) AS scan_needle "
+                "ON strpos(lower({}), lower(scan_needle)) > 0"
             ).format(sql.Identifier(schema), sql.Identifier(table), text)
             cur = await conn.execute(query, {"needles": needles})
             for (needle,) in await cur.fetchall():

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from fastapi import FastAPI
 
@@ -19,13 +18,14 @@ from app.events.service import create_event
 from config.settings import MediaSettings, Settings
 from tests.accounts.helpers import EPOCH, FrozenClock, with_cheap_auth
 from tests.conftest import make_settings
+from tests.fixtures.database import delete_rows
 
 # Children first: DELETE (not TRUNCATE: truncating 64 event partitions costs half a second a test).
 TABLES = (
     "interactions", "saved_events", "organizer_follows", "profile_interests", "profiles", "erasures",
     "organizer_invitations", "organizer_members", "account_identities",
     "mail_outbox", "account_tokens", "refresh_tokens", "auth_sessions", "accounts",
-    "events", "venues", "organizers",
+    "events", "event_locator", "venues", "organizers",
 )  # fmt: skip
 
 PARIS = (48.8566, 2.3522)
@@ -34,10 +34,7 @@ PARIS = (48.8566, 2.3522)
 @pytest.fixture
 def clean_db(database_url: str) -> Iterator[str]:
     yield database_url
-    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
-        for table in TABLES:
-            conn.execute(f"DELETE FROM {table}")
-        conn.execute(derived.REBUILD)  # no event left: nor any posting or rollup row
+    delete_rows(database_url, TABLES, derived.REBUILD)  # no event left: nor any posting, rollup or locator row
 
 
 @pytest.fixture
