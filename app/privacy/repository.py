@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from app.db import Conn
-from app.events.repository import distributed
+from app.events.repository import one_connection_per_node
 
 
 async def account_email(conn: Conn, account_id: UUID) -> str | None:
@@ -37,5 +37,4 @@ async def write_sequentially(conn: Conn) -> None:
     (geofences, sessions, the account): Citus lets those follow shard writes in one transaction only
     over a single connection per node. Nothing to do on a single node.
     """
-    if await distributed(conn):
-        await conn.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+    await one_connection_per_node(conn)
