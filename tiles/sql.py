@@ -101,8 +101,9 @@ def tile_query(tile: Tile, filters: Filters, settings: TileSettings, *, limit: i
         # events); its fallback runs on the same connection, so generic too.
         live = TileQuery(sql, params, clustered=True, generic=True)
         rolled: dict[str, Any] = {}
+        sql = _rolled_up_clusters(tile, filters, settings, rolled)
         return TileQuery(
-            _rolled_up_clusters(tile, filters, settings, rolled), rolled, clustered=True, generic=True, fallback=live
+            sql, rolled, clustered=True, generic=True, fallback=live, citus_sql=_ending_in_cover(tile, sql, rolled)
         )
     where = [*_space(tile, tile.fine_margin(POINT_BUFFER), params, envelope=True), *tile_conditions(filters, params)]
     cap = min(settings.max_features, limit or settings.max_features)
@@ -210,6 +211,23 @@ def _rolled_up_clusters(tile: Tile, filters: Filters, settings: TileSettings, pa
     ) parts
     GROUP BY 1, 2, 3"""
     return _cluster_features(tile, members, settings, params, complete=f"{_HORIZON} > now()")
+
+
+def _ending_in_cover(tile: Tile, sql: str, params: dict[str, Any]) -> str | None:
+    """The rolled-up statement on a Citus coordinator, its ending events read in the tile's cells.
+
+    On one node the ending events are a few rows of each partition's ``events_ends_idx`` under one
+    generic plan. On Citus, where each statement is planned for its values, the cover prunes that
+    part to the covering cells' shards instead of sending it to every shard (at ``COVER_MIN_ZOOM``
+    and deeper, where a cover has few cells).
+    """
+    if tile.z < COVER_MIN_ZOOM:
+        return None
+    cover = cached_cells_covering_bbox(tile.bbox(ENVELOPE_SLACK))
+    if cover is None:
+        return None
+    params["cells"] = list(cover)
+    return sql.replace(f"e.ends_at < {_HORIZON}", f"e.cell = ANY(%(cells)s) AND e.ends_at < {_HORIZON}", 1)
 
 
 def _rollup_level(tile: Tile) -> tuple[str, int]:
