@@ -11,7 +11,8 @@ CITUS_SUITES := tests/citus tests/tiles/test_content.py tests/tiles/test_http.py
 	tests/recommendations tests/event_images/test_event_images.py tests/imports/test_fetch.py \
 	tests/ticketing tests/payments/test_webhook.py tests/payments/test_refunds.py tests/payments/test_test_cards.py \
 	tests/accounts/test_flows.py tests/accounts/test_sessions.py tests/profiles/test_saved_and_following.py tests/privacy/test_erase.py \
-	tests/notifications/test_flow.py tests/notifications/test_geofence_edits.py tests/live/test_live.py
+	tests/notifications/test_flow.py tests/notifications/test_geofence_edits.py tests/live/test_live.py \
+	tests/sharing
 
 .PHONY: run test lint typecheck pytest bench provision venv frontend clean-data
 
