@@ -26,21 +26,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# Tests whose statements Citus cannot plan yet (README, "Scale-out: what does not run distributed
-# yet"). With --citus they are expected to fail (strict: one that starts passing must leave the list).
+# Tests whose statements Citus cannot plan yet (README, "Limits on Citus"). With --citus they are
+# expected to fail (strict: one that starts passing must leave the list).
 CITUS_GAPS: frozenset[str] = frozenset()
 
 
-# Tests skipped on Citus, each with why (README, "What does not run distributed yet").
-CITUS_BLOCKED = {
-    # 200 going answers at once for the last places: those that find no place queue on the event's
-    # places row one after another, each turn a few hops through the coordinator; on the 2-core test
-    # cluster some wait past the 2 s lock timeout and are answered 503 with Retry-After (no place
-    # is oversold or lost). How many depends on the machine's load, so it is skipped, not xfailed.
-    "tests/ticketing/test_last_places.py::test_exactly_k_rsvps_going_for_the_last_k_places": (
-        "waitlisted answers queue past the lock timeout on a loaded 2-core Citus test cluster"
-    ),
-}
+# Tests skipped on Citus, each with why (README, "Limits on Citus").
+CITUS_BLOCKED: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
