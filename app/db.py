@@ -48,6 +48,21 @@ def session_options(statement_timeout_ms: int, application_name: str, overrides:
     return " ".join(f"-c {name}={value}" for name, value in values.items())
 
 
+def lock_timeout_sql(timeout_ms: int) -> str:
+    """The statement that bounds every lock wait of the rest of the transaction (``LockNotAvailable``).
+
+    ``SET LOCAL``, not ``set_config(..., true)``: on Citus a row of a shard is locked on its worker,
+    which a ``SET LOCAL`` reaches (``app.distribution`` sets ``citus.propagate_set_commands``) and
+    ``set_config`` does not.
+    """
+    return f"SET LOCAL lock_timeout = {int(timeout_ms)}"
+
+
+async def set_lock_timeout(conn: Conn, timeout_ms: int) -> None:
+    """Bound every lock wait of the rest of the transaction (see ``lock_timeout_sql``)."""
+    await conn.execute(lock_timeout_sql(timeout_ms))
+
+
 def make_pool(
     settings: DatabaseSettings,
     *,

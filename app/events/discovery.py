@@ -94,7 +94,6 @@ async def _nearest(
     """
     radius = criteria.circle.radius_m if criteria.circle is not None else 0.0
     fetch = first_fetch(criteria, limit)
-    distributed = await repository.distributed(conn)
     while True:
         statement = queries.list_statement(criteria, position, fetch, geojson=geojson, distributed=distributed)
         rows = await queries.fetch(conn, statement)

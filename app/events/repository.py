@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from psycopg.pq import TransactionStatus
 
 from app.db import Conn
 from app.venues import repository as venues
+
+T = TypeVar("T")
 
 _POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
 # The exact point of an event shown approximately (NULL otherwise: geom is then the exact point).
@@ -92,18 +95,16 @@ async def lock_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     around 100 ms on a busy one, measured. A generic plan, prepared once per connection, runs each
     partition's id index (≈ 0.6 ms); ``SET LOCAL`` keeps the setting to this one statement.
     """
-    for _ in range(2):
-        cell = await locate(conn, event_id)
-        if cell is None:
-            break
+
+    async def locked(cell: int) -> dict[str, Any] | None:
         cur = await conn.execute(
             f"SELECT {RETURNED} FROM events WHERE cell = %s AND id = %s FOR UPDATE", (cell, event_id)
         )
-        row = await cur.fetchone()
-        if row is not None:
-            return row
-    if await distributed(conn):
-        return None
+        return await cur.fetchone()
+
+    row = await in_its_cell(conn, event_id, locked)
+    if row is not None or await distributed(conn):
+        return row
     rows = await generic_plan(conn, f"SELECT {RETURNED} FROM events WHERE id = %s FOR UPDATE", (event_id,))
     return rows[0] if rows else None
 
@@ -137,6 +138,21 @@ async def locate(conn: Conn, event_id: UUID) -> int | None:
     cur = await conn.execute("SELECT cell FROM event_locator WHERE id = %s", (event_id,))
     row = await cur.fetchone()
     return None if row is None else int(row["cell"])
+
+
+async def in_its_cell(conn: Conn, event_id: UUID, read: Callable[[int], Awaitable[T | None]]) -> T | None:
+    """``read(cell)`` in the cell ``event_locator`` gives for the event; when it finds nothing there
+    (the event has just moved away), once more in the cell the locator gives then. None: the
+    locator does not know the event, or ``read`` found nothing."""
+    tried: int | None = None
+    for _ in range(2):
+        cell = await locate(conn, event_id)
+        if cell is None or cell == tried:
+            return None
+        if (found := await read(cell)) is not None:
+            return found
+        tried = cell
+    return None
 
 
 async def locate_many(conn: Conn, event_ids: list[UUID]) -> dict[UUID, int]:

@@ -20,7 +20,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from app.db import Conn
-from app.events.repository import locate
+from app.events.repository import in_its_cell
 from geo.geofence import cover_cell
 
 # Aspects that make geofence owners hear about an event ("new near you"), and attendees ("changed").
@@ -118,14 +118,12 @@ async def _event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     """The event as it is now, in the cell ``event_locator`` gives (the log keeps no cell: the event
     may have moved since the change); read again once when it has just moved away. No locator
     row: the event is gone."""
-    for _ in range(2):
-        cell = await locate(conn, event_id)
-        if cell is None:
-            return None
+
+    async def read(cell: int) -> dict[str, Any] | None:
         cur = await conn.execute(_EVENT, (cell, event_id))
-        if (event := await cur.fetchone()) is not None:
-            return event
-    return None
+        return await cur.fetchone()
+
+    return await in_its_cell(conn, event_id, read)
 
 
 def match_params(event: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from app.db import Conn
+from app.db import Conn, set_lock_timeout
 from app.organizers.roles import Role
 
 Row = dict[str, Any]
@@ -85,16 +85,6 @@ async def members(conn: Conn, organizer_id: UUID, after: UUID | None, limit: int
         (organizer_id, after, after, limit),
     )
     return await cur.fetchall()
-
-
-async def set_lock_timeout(conn: Conn, lock_timeout_ms: int) -> None:
-    """``lock_timeout`` for the rest of the transaction.
-
-    ``SET LOCAL``, not ``set_config``: on Citus the membership rows are locked over a connection
-    (the coordinator's own, or a worker's), which a ``SET LOCAL`` reaches (``distribute`` sets
-    ``citus.propagate_set_commands = 'local'``) and ``set_config`` does not.
-    """
-    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
 
 
 async def lock_team(conn: Conn, organizer_id: UUID, lock_timeout_ms: int) -> list[Row]:

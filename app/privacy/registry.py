@@ -22,7 +22,7 @@ from uuid import UUID
 from psycopg import sql
 
 from app.db import Conn
-from app.privacy.repository import write_sequentially
+from app.events.repository import one_connection_per_node
 
 # What a holder exports: anything orjson can write.
 Exported = Any
@@ -107,7 +107,9 @@ class PersonalData:
         return reasons
 
     async def erase(self, conn: Conn, erasure: Erasure) -> None:
-        await write_sequentially(conn)
+        # Shard deletes (saves, RSVPs, tickets), then reference and coordinator tables (geofences,
+        # sessions, the account): on Citus one transaction may do both only one connection per node.
+        await one_connection_per_node(conn)
         for holder in self._erase_order:
             await holder.erase(conn, erasure)
 

@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from app.db import Conn
-from app.events.repository import one_connection_per_node
 
 
 async def account_email(conn: Conn, account_id: UUID) -> str | None:
@@ -28,13 +27,3 @@ async def sign_in_facts(conn: Conn, account_id: UUID, session_id: UUID) -> dict[
 async def record_erasure(conn: Conn, pseudonym: UUID) -> None:
     await conn.execute("INSERT INTO erasures (pseudonym) VALUES (%s)", (pseudonym,))
 
-
-async def write_sequentially(conn: Conn) -> None:
-    """On Citus, run the rest of the transaction's multi-shard statements one connection per worker.
-
-    The erase deletes a person's rows of distributed tables across every shard (saves, RSVPs,
-    tickets), then rows of reference tables and of the coordinator's tables that reference them
-    (geofences, sessions, the account): Citus lets those follow shard writes in one transaction only
-    over a single connection per node. Nothing to do on a single node.
-    """
-    await one_connection_per_node(conn)

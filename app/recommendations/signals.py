@@ -18,13 +18,13 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from psycopg_pool import AsyncConnectionPool
 
 from app.db import Conn
-from app.events.repository import locate, locate_many
+from app.events.repository import in_its_cell, locate_many
 
 log = logging.getLogger("happenings.recommendations")
 
@@ -84,15 +84,12 @@ async def record_interaction(
 async def record_share(conn: Conn, account_id: UUID, event_id: UUID, at: datetime) -> bool:
     """Append a share of a published event in the caller's transaction; False when there is no such
     event. Its cell comes from ``event_locator`` (read again once when the event has just moved)."""
-    cell = None
-    for _ in range(2):
-        if (found := await locate(conn, event_id)) is None or found == cell:
-            return False
-        cell = found
+
+    async def share(cell: int) -> dict[str, Any] | None:
         params = {"account_id": account_id, "cell": cell, "event_id": event_id, "kind": "share", "at": at}
-        if await (await conn.execute(_SHARE, params)).fetchone() is not None:
-            return True
-    return False
+        return await (await conn.execute(_SHARE, params)).fetchone()
+
+    return await in_its_cell(conn, event_id, share) is not None
 
 
 class ViewRecorder:

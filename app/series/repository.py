@@ -18,9 +18,9 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from app.db import Conn
+from app.db import Conn, set_lock_timeout
 from app.events.errors import VenueNotFound
-from app.events.repository import RETURNED, distributed, generic_plan, locate, one_connection_per_node
+from app.events.repository import RETURNED, distributed, generic_plan, in_its_cell, one_connection_per_node
 from app.venues import repository as venues
 
 _SERIES_COLUMNS = (
@@ -53,11 +53,10 @@ async def lock_series(conn: Conn, series_id: UUID, lock_timeout_ms: int | None =
     if lock_timeout_ms is None:
         cur = await conn.execute(f"{_SERIES_SELECT} WHERE id = %s FOR UPDATE", (series_id,))
         return await cur.fetchone()
-    # SET LOCAL, not set_config(): on Citus it reaches the nodes holding the row's copies too.
-    await conn.execute(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+    await set_lock_timeout(conn, lock_timeout_ms)
     cur = await conn.execute(f"{_SERIES_SELECT} WHERE id = %s FOR UPDATE", (series_id,))
     row = await cur.fetchone()
-    await conn.execute("SET LOCAL lock_timeout = 0")
+    await set_lock_timeout(conn, 0)
     return row
 
 
@@ -223,11 +222,13 @@ async def series_of_event(conn: Conn, event_id: UUID) -> dict[str, Any] | None:
     every shard) when the locator does not know it there (rows written with plain SQL, a move).
     """
     columns = "id, cell, series_id, recurrence_id, organizer_id, status"
-    cell = await locate(conn, event_id)
-    if cell is not None:
+
+    async def read(cell: int) -> dict[str, Any] | None:
         cur = await conn.execute(f"SELECT {columns} FROM events WHERE cell = %s AND id = %s", (cell, event_id))
-        if (row := await cur.fetchone()) is not None:
-            return row
+        return await cur.fetchone()
+
+    if (row := await in_its_cell(conn, event_id, read)) is not None:
+        return row
     cur = await conn.execute(f"SELECT {columns} FROM events WHERE id = %s", (event_id,))
     return await cur.fetchone()
 

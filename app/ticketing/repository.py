@@ -22,7 +22,7 @@ from uuid import UUID
 
 from psycopg import AsyncCursor
 
-from app.db import Conn
+from app.db import Conn, lock_timeout_sql
 from app.kit.cells import ids_by_cell
 from app.ticketing.availability import counter_moved
 
@@ -40,7 +40,7 @@ async def set_lock_timeout(conn: Conn, timeout_ms: int, *, commit_async: bool = 
     is propagated: ``app.distribution``); the asynchronous commit does not (``set_config`` is not):
     a worker's commit stays synchronous, so ``wait_durable``'s flush on the coordinator is enough.
     """
-    statement = f"SET LOCAL lock_timeout = {int(timeout_ms)}"
+    statement = lock_timeout_sql(timeout_ms)
     if commit_async:
         statement += f"; {_COMMIT_ASYNC}"
     await conn.execute(statement)
@@ -105,7 +105,7 @@ async def hold_facts(
             del _CELLS[next(iter(_CELLS))]
         _CELLS[event_id] = cell
     async with conn.pipeline():
-        await conn.execute(f"SET LOCAL lock_timeout = {int(timeout_ms)}")
+        await conn.execute(lock_timeout_sql(timeout_ms))
         await conn.execute(_COMMIT_ASYNC)
         event_cur = await conn.execute(f"{_EVENT} WHERE cell = %s AND id = %s", (cell, event_id))
         tiers_cur = await conn.execute(

@@ -6,7 +6,7 @@ import math
 from typing import Any
 from uuid import UUID
 
-from app.db import Conn
+from app.db import Conn, set_lock_timeout
 
 _COLUMNS = (
     "id, organizer_id, name, address, city, country_code, timezone, created_at, updated_at, "
@@ -51,7 +51,7 @@ async def lock_venue(conn: Conn, venue_id: UUID, lock_timeout_ms: int | None = N
 
 async def lock_organizer_venues(conn: Conn, organizer_id: UUID, lock_timeout_ms: int) -> None:
     """Serialise the same-venue check of one organizer's writes (a transaction-scoped advisory lock)."""
-    await conn.execute(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
+    await set_lock_timeout(conn, lock_timeout_ms)
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('venues:' || %s::text, 0))", (organizer_id,))
 
 
